@@ -1,0 +1,229 @@
+package dev.jseek.gguf;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SequencedMap;
+import java.util.Set;
+
+/**
+ * Collects metadata and tensors, then writes a GGUF version 3 file. Output is a pure function of what
+ * was added and in which order: keys in insertion order, tensors in insertion order, each tensor's data
+ * at the next multiple of the alignment, zero padding.
+ *
+ * <p>The alignment is 32 unless {@code general.alignment} (u32, a power of two) is put.
+ * Tensor data is held in memory until {@link #write}, so this suits test and demo models, not 100 GB ones.
+ */
+public final class GgufWriter {
+    public static final int VERSION = 3;
+
+    private final SequencedMap<String, GgufValue> metadata = new LinkedHashMap<>();
+    private final List<PendingTensor> tensors = new ArrayList<>();
+    private final Set<String> tensorNames = new HashSet<>();
+
+    private record PendingTensor(String name, GgmlType type, long[] shape, byte[] data) {
+    }
+
+    /** Adds or replaces a key; a replaced key keeps its first position. */
+    public GgufWriter put(String key, GgufValue value) {
+        Objects.requireNonNull(value, "value");
+        if (key == null || key.isEmpty()) {
+            throw new IllegalArgumentException("metadata keys must not be empty");
+        }
+        if (key.equals(GgufReader.ALIGNMENT_KEY)) {
+            alignmentOf(value); // validates
+        }
+        metadata.put(key, value);
+        return this;
+    }
+
+    /** Adds every pair of {@code values} in its iteration order. */
+    public GgufWriter putAll(Map<String, ? extends GgufValue> values) {
+        values.forEach(this::put);
+        return this;
+    }
+
+    public GgufWriter putString(String key, String value) {
+        return put(key, new GgufValue.Str(value));
+    }
+
+    public GgufWriter putUInt32(String key, long value) {
+        return put(key, GgufValue.Int.uint32(value));
+    }
+
+    public GgufWriter putInt32(String key, int value) {
+        return put(key, GgufValue.Int.int32(value));
+    }
+
+    public GgufWriter putUInt64(String key, long value) {
+        return put(key, GgufValue.Int.uint64(value));
+    }
+
+    public GgufWriter putInt64(String key, long value) {
+        return put(key, GgufValue.Int.int64(value));
+    }
+
+    public GgufWriter putFloat32(String key, float value) {
+        return put(key, new GgufValue.Float32(value));
+    }
+
+    public GgufWriter putFloat64(String key, double value) {
+        return put(key, new GgufValue.Float64(value));
+    }
+
+    public GgufWriter putBool(String key, boolean value) {
+        return put(key, new GgufValue.Bool(value));
+    }
+
+    public GgufWriter putStrings(String key, List<String> values) {
+        return put(key, GgufArray.ofStrings(values));
+    }
+
+    public GgufWriter remove(String key) {
+        metadata.remove(key);
+        return this;
+    }
+
+    /**
+     * Adds a tensor whose values are converted to {@code type} now (F32, F16, BF16 or Q8_0).
+     *
+     * @param shape ggml order: {@code shape[0]} is the row length
+     */
+    public GgufWriter addTensor(String name, GgmlType type, long[] shape, float[] values) {
+        long elements = new GgufTensorInfo(name, shape, type, 0).elementCount();
+        if (values.length != elements) {
+            throw new IllegalArgumentException("tensor '" + name + "' has " + elements + " elements but "
+                    + values.length + " values were given");
+        }
+        return addRawTensor(name, type, shape, TensorCodec.encode(type, values));
+    }
+
+    /** Adds a tensor of any type from its bytes as they go in the file. */
+    public GgufWriter addRawTensor(String name, GgmlType type, long[] shape, byte[] data) {
+        long size = new GgufTensorInfo(name, shape, type, 0).byteSize();
+        if (data.length != size) {
+            throw new IllegalArgumentException("tensor '" + name + "' needs " + size + " bytes of "
+                    + type.ggmlName() + " but " + data.length + " were given");
+        }
+        if (!tensorNames.add(name)) {
+            throw new IllegalArgumentException("tensor '" + name + "' was already added");
+        }
+        tensors.add(new PendingTensor(name, type, shape.clone(), data));
+        return this;
+    }
+
+    public int alignment() {
+        GgufValue value = metadata.get(GgufReader.ALIGNMENT_KEY);
+        return value == null ? GgufReader.DEFAULT_ALIGNMENT : alignmentOf(value);
+    }
+
+    /**
+     * Writes the file through a temporary sibling that replaces {@code path} only once complete, so a
+     * failed or interrupted write never leaves a half-written model behind.
+     */
+    public void write(Path path) throws IOException {
+        Path absolute = path.toAbsolutePath();
+        Path temporary = absolute.resolveSibling(absolute.getFileName() + ".partial");
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            write(channel);
+            channel.force(false);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        try {
+            Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Writes the whole file to {@code channel}, which is left open. */
+    public void write(WritableByteChannel channel) throws IOException {
+        int alignment = alignment();
+        var out = new LittleEndianOutput(channel);
+        out.u32(GgufReader.MAGIC);
+        out.u32(VERSION);
+        out.u64(tensors.size());
+        out.u64(metadata.size());
+        for (var entry : metadata.entrySet()) {
+            out.string(entry.getKey());
+            writeValue(out, entry.getValue());
+        }
+        long offset = 0;
+        for (PendingTensor tensor : tensors) {
+            out.string(tensor.name());
+            out.u32(tensor.shape().length);
+            for (long n : tensor.shape()) {
+                out.u64(n);
+            }
+            out.u32(tensor.type().id());
+            out.u64(offset);
+            offset = GgufReader.alignUp(offset + tensor.data().length, alignment);
+        }
+        if (!tensors.isEmpty()) {
+            out.pad(alignment);
+        }
+        for (PendingTensor tensor : tensors) {
+            out.bytes(tensor.data());
+            out.pad(alignment);
+        }
+        out.flush();
+    }
+
+    private static void writeValue(LittleEndianOutput out, GgufValue value) throws IOException {
+        out.u32(value.type().id());
+        switch (value) {
+            case GgufValue.Int v -> writeInteger(out, v.type(), v.value());
+            case GgufValue.Float32 v -> out.f32(v.value());
+            case GgufValue.Float64 v -> out.f64(v.value());
+            case GgufValue.Bool v -> out.u8(v.value() ? 1 : 0);
+            case GgufValue.Str v -> out.string(v.value());
+            case GgufArray array -> writeArray(out, array);
+        }
+    }
+
+    private static void writeArray(LittleEndianOutput out, GgufArray array) throws IOException {
+        GgufType type = array.elementType();
+        out.u32(type.id());
+        out.u64(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            switch (type) {
+                case STRING -> out.string(array.getString(i));
+                case FLOAT32 -> out.f32(array.getFloat32(i));
+                case FLOAT64 -> out.f64(array.getFloat64(i));
+                case BOOL -> out.u8(array.getBool(i) ? 1 : 0);
+                default -> writeInteger(out, type, array.getInteger(i));
+            }
+        }
+    }
+
+    private static void writeInteger(LittleEndianOutput out, GgufType type, long value) throws IOException {
+        switch (type.minimumSize()) {
+            case 1 -> out.u8((int) value);
+            case 2 -> out.u16((int) value);
+            case 4 -> out.u32((int) value);
+            default -> out.u64(value);
+        }
+    }
+
+    private static int alignmentOf(GgufValue value) {
+        if (!(value instanceof GgufValue.Int(GgufType type, long alignment)) || type != GgufType.UINT32
+                || Long.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException(GgufReader.ALIGNMENT_KEY + " must be a u32 power of two, not " + value);
+        }
+        return (int) alignment;
+    }
+}

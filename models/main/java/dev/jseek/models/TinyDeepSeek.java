@@ -1,0 +1,298 @@
+package dev.jseek.models;
+
+import dev.jseek.gguf.GgufFile;
+import dev.jseek.gguf.GgufFormatException;
+import dev.jseek.gguf.GgufReader;
+import dev.jseek.gguf.GgufWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Writes a tiny DeepSeek-V3/R1-architecture GGUF with random weights: llama.cpp's {@code deepseek2}
+ * architecture, non-lite (low-rank q with {@code attn_q_a}/{@code attn_q_b}), MLA stored as MQA with
+ * split {@code attn_k_b}/{@code attn_v_b}, leading dense blocks then MoE blocks with a shared expert and
+ * V3's sigmoid routing with expert bias and groups, YaRN RoPE scaling like V3's. The tokenizer is a real
+ * DeepSeek one (copied from a vocab GGUF) plus the R1 chat markers and template, so prompts tokenize and
+ * chat-format as with the real model; the output is noise.
+ *
+ * <p>Same vocab, config and seed give a byte-identical file.
+ */
+public final class TinyDeepSeek {
+    public static final String ARCHITECTURE = "deepseek2";
+    public static final String MODEL_NAME = "jseek tiny DeepSeek-R1 (random weights)";
+
+    /** The R1 chat markers, appended to the vocab as control tokens in this order (unless already there). */
+    public static final List<String> CHAT_MARKERS = R1Tokenizer.CHAT_MARKERS;
+
+    // llama_ftype LLAMA_FTYPE_MOSTLY_F16 and GGML_QNT_VERSION, as the converter writes them
+    private static final int FILE_TYPE_MOSTLY_F16 = 1;
+    private static final int QUANTIZATION_VERSION = 2;
+    // llama_expert_gating_func_type LLAMA_EXPERT_GATING_FUNC_TYPE_SIGMOID: DeepSeek-V3's scoring_func
+    private static final int GATING_SIGMOID = 2;
+    // llama.cpp treats a deepseek2 model with 26 or 27 blocks as "lite" (V2-Lite: no q_lora)
+    private static final List<Integer> LITE_BLOCK_COUNTS = List.of(26, 27);
+
+    private TinyDeepSeek() {
+    }
+
+    /**
+     * Dimensions and seed. Names follow DeepSeek-V3's config.json where there is one.
+     *
+     * @param embeddingLength           hidden_size (n_embd)
+     * @param blockCount                num_hidden_layers; not 26 or 27, which llama.cpp loads as V2-Lite
+     * @param leadingDenseBlockCount    first_k_dense_replace: blocks with a dense FFN before the MoE ones
+     * @param headCount                 num_attention_heads
+     * @param qLoraRank                 q_lora_rank
+     * @param kvLoraRank                kv_lora_rank (the MLA latent, what the KV cache stores)
+     * @param qkNopeHeadDim             qk_nope_head_dim
+     * @param qkRopeHeadDim             qk_rope_head_dim (even)
+     * @param vHeadDim                  v_head_dim
+     * @param feedForwardLength         intermediate_size of the dense blocks
+     * @param expertFeedForwardLength   moe_intermediate_size
+     * @param expertCount               n_routed_experts
+     * @param expertUsedCount           num_experts_per_tok
+     * @param expertSharedCount         n_shared_experts (at least 1)
+     * @param expertGroupCount          n_group; 0 for no group-limited routing
+     * @param expertGroupUsedCount      topk_group; 0 when there are no groups
+     * @param expertWeightsScale        routed_scaling_factor
+     * @param contextLength             max_position_embeddings (context_length in GGUF)
+     * @param ropeFreqBase              rope_theta
+     * @param yarnFactor                rope_scaling.factor of YaRN; 0 for no RoPE scaling
+     * @param yarnOriginalContextLength rope_scaling.original_max_position_embeddings (used with YaRN)
+     * @param rmsNormEps                rms_norm_eps
+     * @param seed                      of the random weights
+     */
+    public record Config(
+            int embeddingLength,
+            int blockCount,
+            int leadingDenseBlockCount,
+            int headCount,
+            int qLoraRank,
+            int kvLoraRank,
+            int qkNopeHeadDim,
+            int qkRopeHeadDim,
+            int vHeadDim,
+            int feedForwardLength,
+            int expertFeedForwardLength,
+            int expertCount,
+            int expertUsedCount,
+            int expertSharedCount,
+            int expertGroupCount,
+            int expertGroupUsedCount,
+            float expertWeightsScale,
+            int contextLength,
+            float ropeFreqBase,
+            float yarnFactor,
+            int yarnOriginalContextLength,
+            float rmsNormEps,
+            long seed) {
+
+        public Config {
+            require(embeddingLength > 0 && headCount > 0 && qLoraRank > 0 && kvLoraRank > 0 && qkNopeHeadDim > 0
+                    && vHeadDim > 0 && feedForwardLength > 0 && expertFeedForwardLength > 0,
+                    "dimensions must be positive");
+            require(qkRopeHeadDim > 0 && qkRopeHeadDim % 2 == 0, "qkRopeHeadDim must be positive and even (RoPE rotates pairs)");
+            require(blockCount > 0 && blockCount <= 512, "blockCount must be in 1..512 (LLAMA_MAX_LAYERS)");
+            require(!LITE_BLOCK_COUNTS.contains(blockCount),
+                    "blockCount must not be 26 or 27: llama.cpp would load the model as DeepSeek-V2-Lite, without q_lora");
+            require(leadingDenseBlockCount >= 0 && leadingDenseBlockCount < blockCount,
+                    "leadingDenseBlockCount must leave at least one MoE block");
+            require(expertCount > 0 && expertCount <= 512, "expertCount must be in 1..512 (LLAMA_MAX_EXPERTS)");
+            require(expertUsedCount > 0 && expertUsedCount <= expertCount, "expertUsedCount must be in 1..expertCount");
+            require(expertSharedCount > 0, "expertSharedCount must be at least 1, as in DeepSeek-V3");
+            if (expertGroupCount == 0) {
+                require(expertGroupUsedCount == 0, "expertGroupUsedCount must be 0 without expert groups");
+            } else {
+                // llama_model_base::load_hparams asserts these; build_moe_ffn sums the top 2 scores per group
+                require(expertGroupCount > 1 && expertGroupCount < expertCount && expertCount % expertGroupCount == 0,
+                        "expertGroupCount must divide expertCount into groups, 1 < groups < experts");
+                require(expertCount / expertGroupCount >= 2, "each expert group needs at least 2 experts");
+                require(expertGroupUsedCount > 0 && expertGroupUsedCount < expertGroupCount,
+                        "expertGroupUsedCount must be in 1..expertGroupCount-1");
+                require(expertUsedCount <= expertCount / expertGroupCount * expertGroupUsedCount,
+                        "expertUsedCount must not exceed the experts in the used groups");
+            }
+            require(contextLength > 0, "contextLength must be positive");
+            require(yarnFactor == 0 || (yarnFactor > 1 && yarnOriginalContextLength > 0),
+                    "yarnFactor must be 0 (no scaling) or above 1 with a positive yarnOriginalContextLength");
+            require(rmsNormEps > 0, "rmsNormEps must be positive");
+        }
+
+        /**
+         * About 31 MB (13.3 M parameters, mostly the F16 token_embd and output of 102404 x 64): n_embd 64, 3 blocks (1 dense, 2 MoE), 4 heads, q_lora 48, kv_lora 32, qk_nope 16,
+         * qk_rope 8, v_head 16, dense FFN 128, 8 experts of FFN 32 with 2 used and 1 shared, 4 groups of
+         * which 2 used, V3's routed scale 2.5, context 4096 with YaRN x4 over 1024, seed 42.
+         */
+        public static Config defaults() {
+            return new Config(64, 3, 1, 4, 48, 32, 16, 8, 16, 128, 32, 8, 2, 1, 4, 2, 2.5f, 4096, 10000f, 4f, 1024,
+                    1e-6f, 42);
+        }
+
+        public Config withSeed(long newSeed) {
+            return new Config(embeddingLength, blockCount, leadingDenseBlockCount, headCount, qLoraRank, kvLoraRank,
+                    qkNopeHeadDim, qkRopeHeadDim, vHeadDim, feedForwardLength, expertFeedForwardLength, expertCount,
+                    expertUsedCount, expertSharedCount, expertGroupCount, expertGroupUsedCount, expertWeightsScale,
+                    contextLength, ropeFreqBase, yarnFactor, yarnOriginalContextLength, rmsNormEps, newSeed);
+        }
+
+        private static void require(boolean condition, String message) {
+            if (!condition) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+
+    /** Writes the model to {@code out}, reading the tokenizer from {@code vocabGguf}. */
+    public static void write(Path vocabGguf, Path out, Config cfg) throws IOException {
+        write(vocabGguf, out, cfg, message -> { });
+    }
+
+    /** As {@link #write(Path, Path, Config)}, telling {@code progress} what it is doing. */
+    public static void write(Path vocabGguf, Path out, Config cfg, Consumer<String> progress) throws IOException {
+        progress.accept("reading the tokenizer from " + vocabGguf);
+        GgufFile vocab = GgufReader.read(vocabGguf);
+        R1Tokenizer.Extended tokenizer = R1Tokenizer.extend(vocab.metadata());
+
+        var writer = new GgufWriter();
+        putGeneral(writer);
+        putHyperparameters(writer, cfg, tokenizer.tokenCount());
+        writer.putAll(tokenizer.metadata());
+
+        List<DeepSeek2Tensors.TensorSpec> tensors = DeepSeek2Tensors.plan(cfg, tokenizer.tokenCount());
+        progress.accept("generating " + tensors.size() + " tensors for " + tokenizer.tokenCount() + " tokens, seed " + cfg.seed());
+        for (var spec : tensors) {
+            writer.addTensor(spec.name(), spec.type(), spec.shape(), values(spec, cfg.seed()));
+        }
+        progress.accept("writing " + out);
+        writer.write(out);
+    }
+
+    private static void putGeneral(GgufWriter w) {
+        w.putString("general.architecture", ARCHITECTURE);
+        w.putString("general.type", "model");
+        w.putString("general.name", MODEL_NAME);
+        w.putString("general.basename", "jseek-tiny-deepseek-r1");
+        w.putString("general.description",
+                "Random weights in the DeepSeek-V3/R1 architecture, for testing runtimes; it does not speak.");
+        w.putUInt32("general.file_type", FILE_TYPE_MOSTLY_F16);
+        w.putUInt32("general.quantization_version", QUANTIZATION_VERSION);
+    }
+
+    // keys and types as convert_hf_to_gguf.py (DeepseekV2Model) writes them for DeepSeek-V3/R1
+    private static void putHyperparameters(GgufWriter w, Config c, int vocabSize) {
+        String a = ARCHITECTURE + ".";
+        w.putUInt32(a + "block_count", c.blockCount());
+        w.putUInt32(a + "context_length", c.contextLength());
+        w.putUInt32(a + "embedding_length", c.embeddingLength());
+        w.putUInt32(a + "feed_forward_length", c.feedForwardLength());
+        w.putUInt32(a + "attention.head_count", c.headCount());
+        // MLA runs as MQA over the latent: one KV head whose key is [kv latent | rope] and value the latent
+        w.putUInt32(a + "attention.head_count_kv", 1);
+        w.putFloat32(a + "rope.freq_base", c.ropeFreqBase());
+        w.putFloat32(a + "attention.layer_norm_rms_epsilon", c.rmsNormEps());
+        w.putUInt32(a + "expert_used_count", c.expertUsedCount());
+        if (c.expertGroupCount() > 0) {
+            w.putUInt32(a + "expert_group_count", c.expertGroupCount());
+            w.putUInt32(a + "expert_group_used_count", c.expertGroupUsedCount());
+        }
+        w.putUInt32(a + "expert_gating_func", GATING_SIGMOID);
+        w.putUInt32(a + "leading_dense_block_count", c.leadingDenseBlockCount());
+        w.putUInt32(a + "vocab_size", vocabSize);
+        w.putUInt32(a + "attention.q_lora_rank", c.qLoraRank());
+        w.putUInt32(a + "attention.kv_lora_rank", c.kvLoraRank());
+        w.putUInt32(a + "attention.key_length", c.kvLoraRank() + c.qkRopeHeadDim());
+        w.putUInt32(a + "attention.value_length", c.kvLoraRank());
+        w.putUInt32(a + "attention.key_length_mla", c.qkNopeHeadDim() + c.qkRopeHeadDim());
+        w.putUInt32(a + "attention.value_length_mla", c.vHeadDim());
+        w.putUInt32(a + "expert_feed_forward_length", c.expertFeedForwardLength());
+        w.putUInt32(a + "expert_count", c.expertCount());
+        w.putUInt32(a + "expert_shared_count", c.expertSharedCount());
+        w.putFloat32(a + "expert_weights_scale", c.expertWeightsScale());
+        w.putBool(a + "expert_weights_norm", true);
+        w.putUInt32(a + "rope.dimension_count", c.qkRopeHeadDim());
+        if (c.yarnFactor() > 0) {
+            w.putString(a + "rope.scaling.type", "yarn");
+            w.putFloat32(a + "rope.scaling.factor", c.yarnFactor());
+            w.putUInt32(a + "rope.scaling.original_context_length", c.yarnOriginalContextLength());
+            w.putFloat32(a + "rope.scaling.yarn_beta_fast", 32f);
+            w.putFloat32(a + "rope.scaling.yarn_beta_slow", 1f);
+            // the converter writes 0.1 * mscale_all_dim (1.0 for V3); llama.cpp divides the 0.1 back out
+            w.putFloat32(a + "rope.scaling.yarn_log_multiplier", 0.1f);
+        }
+    }
+
+    private static float[] values(DeepSeek2Tensors.TensorSpec spec, long seed) {
+        float[] values = new float[Math.toIntExact(spec.elementCount())];
+        switch (spec.init()) {
+            case ONE -> Arrays.fill(values, 1f);
+            case WEIGHT -> gaussian(values, SplitMix64.forStream(seed, spec.name()), 1 / Math.sqrt(spec.shape()[0]));
+            case BIAS -> gaussian(values, SplitMix64.forStream(seed, spec.name()), 0.1);
+        }
+        return values;
+    }
+
+    private static void gaussian(float[] values, SplitMix64 random, double std) {
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextGaussian() * std);
+        }
+    }
+
+    /** {@code --vocab PATH --out PATH [--seed N]}: writes the default model, progress on stderr. */
+    public static void main(String... args) {
+        Path vocab = null;
+        Path out = null;
+        Config cfg = Config.defaults();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--vocab" -> vocab = Path.of(value(args, ++i, "--vocab"));
+                    case "--out" -> out = Path.of(value(args, ++i, "--out"));
+                    case "--seed" -> cfg = cfg.withSeed(Long.parseLong(value(args, ++i, "--seed")));
+                    case "-h", "--help" -> {
+                        System.out.println(USAGE);
+                        return;
+                    }
+                    default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+                }
+            }
+            if (vocab == null || out == null) {
+                throw new IllegalArgumentException("--vocab and --out are required");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("tiny-deepseek: " + e.getMessage() + "\n" + USAGE);
+            System.exit(2);
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            write(vocab, out, cfg, message -> System.err.println("tiny-deepseek: " + message));
+            System.err.printf("tiny-deepseek: wrote %,d bytes in %d ms%n", Files.size(out),
+                    (System.nanoTime() - start) / 1_000_000);
+        } catch (NoSuchFileException e) {
+            System.err.println("tiny-deepseek: no such file: " + e.getFile());
+            System.exit(1);
+        } catch (IOException e) {
+            // a GgufFormatException's message is a whole sentence; other I/O errors need their kind
+            System.err.println("tiny-deepseek: " + (e instanceof GgufFormatException ? e.getMessage() : e.toString()));
+            System.exit(1);
+        }
+    }
+
+    private static final String USAGE = """
+            usage: TinyDeepSeek --vocab PATH --out PATH [--seed N]
+              --vocab  a DeepSeek vocab GGUF, e.g. llama.cpp's models/ggml-vocab-deepseek-llm.gguf
+              --out    where to write the model
+              --seed   seed of the random weights (default 42)""";
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+}

@@ -1,0 +1,40 @@
+package dev.jseek.models;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * llama.cpp's DeepSeek vocab file, for the tests that need it: {@code -Djseek.vocab} or {@code JSEEK_VOCAB}, else
+ * the pinned source that the Maven build obtained (native/build.sh --source writes its path to a file named by
+ * {@code jseek.llama.source.file}). Under Maven it must be found; elsewhere (an IDE) the tests are skipped without it.
+ */
+public final class TestVocab {
+    private TestVocab() {
+    }
+
+    public static Optional<Path> path() {
+        String configured = System.getProperty("jseek.vocab", System.getenv("JSEEK_VOCAB"));
+        if (configured != null && !configured.isBlank()) {
+            return Optional.of(Path.of(configured)).filter(Files::isRegularFile);
+        }
+        String sourceFile = System.getProperty("jseek.llama.source.file");
+        if (sourceFile == null) {
+            return Optional.empty();
+        }
+        try {
+            Path source = Path.of(Files.readString(Path.of(sourceFile)).strip());
+            Path vocab = source.resolve("models").resolve("ggml-vocab-deepseek-llm.gguf");
+            if (!Files.isRegularFile(vocab)) {
+                fail("the pinned llama.cpp source " + source + " has no " + vocab.getFileName());
+            }
+            return Optional.of(vocab);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + sourceFile, e);
+        }
+    }
+}

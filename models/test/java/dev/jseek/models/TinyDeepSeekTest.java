@@ -1,0 +1,179 @@
+package dev.jseek.models;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jseek.gguf.GgmlType;
+import dev.jseek.gguf.GgufFile;
+import dev.jseek.gguf.GgufMetadata;
+import dev.jseek.gguf.GgufReader;
+import dev.jseek.gguf.GgufTensorInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Needs llama.cpp's models/ggml-vocab-deepseek-llm.gguf, from system property {@code jseek.vocab} or
+ * environment variable {@code JSEEK_VOCAB}; skipped without it.
+ */
+class TinyDeepSeekTest {
+    static final String A = "deepseek2.";
+
+    @TempDir
+    static Path dir;
+    static Path vocab;
+    static Path model;
+
+    static Optional<Path> vocabPath() {
+        return TestVocab.path();
+    }
+
+    @BeforeAll
+    static void writeDefaultModel() throws IOException {
+        vocab = vocabPath().orElse(null);
+        if (vocab != null) {
+            model = dir.resolve("tiny.gguf");
+            TinyDeepSeek.write(vocab, model, TinyDeepSeek.Config.defaults());
+        }
+    }
+
+    @Test
+    void sameSeedSameBytesOtherSeedOtherBytes() throws IOException {
+        assumeTrue(vocab != null, "set -Djseek.vocab or JSEEK_VOCAB to llama.cpp's ggml-vocab-deepseek-llm.gguf");
+        Path again = dir.resolve("again.gguf");
+        Path otherSeed = dir.resolve("seed43.gguf");
+        TinyDeepSeek.write(vocab, again, TinyDeepSeek.Config.defaults());
+        TinyDeepSeek.write(vocab, otherSeed, TinyDeepSeek.Config.defaults().withSeed(43));
+        byte[] first = Files.readAllBytes(model);
+        assertArrayEquals(first, Files.readAllBytes(again));
+        byte[] other = Files.readAllBytes(otherSeed);
+        assertEquals(first.length, other.length);
+        assertFalse(java.util.Arrays.equals(first, other));
+    }
+
+    @Test
+    void metadataAgreesWithTensorsAndVocab() throws IOException {
+        assumeTrue(vocab != null, "set -Djseek.vocab or JSEEK_VOCAB to llama.cpp's ggml-vocab-deepseek-llm.gguf");
+        GgufFile gguf = GgufReader.read(model);
+        GgufMetadata m = gguf.metadata();
+        GgufMetadata v = GgufReader.read(vocab).metadata();
+        var cfg = TinyDeepSeek.Config.defaults();
+
+        assertTrue(Files.size(model) < 40_000_000, "small: " + Files.size(model));
+        assertEquals("deepseek2", m.getString("general.architecture"));
+        assertEquals("jseek tiny DeepSeek-R1 (random weights)", m.getString("general.name"));
+
+        // vocabulary: the vocab's tokens, then the four markers as control tokens
+        List<String> tokens = m.getStringArray("tokenizer.ggml.tokens");
+        List<String> vocabTokens = v.getStringArray("tokenizer.ggml.tokens");
+        int n = vocabTokens.size();
+        assertEquals(vocabTokens, tokens.subList(0, n));
+        assertEquals(TinyDeepSeek.CHAT_MARKERS, tokens.subList(n, tokens.size()));
+        int[] types = m.getIntArray("tokenizer.ggml.token_type");
+        assertEquals(tokens.size(), types.length);
+        assertArrayEquals(new int[] {3, 3, 3, 3}, java.util.Arrays.copyOfRange(types, n, n + 4));
+        assertEquals(tokens.size(), m.getInt(A + "vocab_size"));
+        assertEquals(tokens.size(), gguf.tensor("token_embd.weight").dimension(1));
+        assertEquals(tokens.size(), gguf.tensor("output.weight").dimension(1));
+        for (String key : v.asMap().keySet()) {
+            if (key.startsWith("tokenizer.") && !key.equals("tokenizer.ggml.tokens") && !key.equals("tokenizer.ggml.token_type")) {
+                assertEquals(v.get(key), m.get(key), key);
+            }
+        }
+        int eos = m.getInt("tokenizer.ggml.eos_token_id");
+        assertEquals("<\uFF5Cend\u2581of\u2581sentence\uFF5C>", tokens.get(eos));
+        String template = m.getString("tokenizer.chat_template");
+        for (String marker : List.of("<\uFF5CUser\uFF5C>", "<\uFF5CAssistant\uFF5C>", "<\uFF5Cend\u2581of\u2581sentence\uFF5C>")) {
+            assertTrue(template.contains(marker), "llama.cpp detects deepseek3 by " + marker);
+        }
+
+        // hyperparameters as llama.cpp's deepseek2 loader reads them, and shapes that match them
+        int embd = m.getInt(A + "embedding_length");
+        int heads = m.getInt(A + "attention.head_count");
+        int kvLora = m.getInt(A + "attention.kv_lora_rank");
+        int rope = m.getInt(A + "rope.dimension_count");
+        int keyMla = m.getInt(A + "attention.key_length_mla");
+        int valueMla = m.getInt(A + "attention.value_length_mla");
+        int experts = m.getInt(A + "expert_count");
+        int ffExp = m.getInt(A + "expert_feed_forward_length");
+        assertEquals(1, m.getInt(A + "attention.head_count_kv"));
+        assertEquals(kvLora + rope, m.getInt(A + "attention.key_length"));
+        assertEquals(kvLora, m.getInt(A + "attention.value_length"));
+        assertEquals(cfg.qkNopeHeadDim() + rope, keyMla);
+        int blocks = m.getInt(A + "block_count");
+        assertFalse(blocks == 26 || blocks == 27, "not lite");
+        assertEquals(2, m.getInt(A + "expert_gating_func"));
+        assertTrue(m.getBool(A + "expert_weights_norm"));
+
+        int qLora = m.getInt(A + "attention.q_lora_rank");
+        int nope = keyMla - rope;
+        int dense = m.getInt(A + "leading_dense_block_count");
+        int expected = 1 + 2 + blocks * 10 + dense * 3 + (blocks - dense) * 8;
+        assertEquals(expected, gguf.tensors().size());
+        for (int i = 0; i < blocks; i++) {
+            String b = "blk." + i + ".";
+            assertShape(gguf, b + "attn_q_a.weight", embd, qLora);
+            assertShape(gguf, b + "attn_q_b.weight", qLora, heads * keyMla);
+            assertShape(gguf, b + "attn_kv_a_mqa.weight", embd, kvLora + rope);
+            assertShape(gguf, b + "attn_k_b.weight", nope, kvLora, heads);
+            assertShape(gguf, b + "attn_v_b.weight", kvLora, valueMla, heads);
+            assertShape(gguf, b + "attn_output.weight", heads * valueMla, embd);
+            assertShape(gguf, b + "attn_q_a_norm.weight", qLora);
+            assertShape(gguf, b + "attn_kv_a_norm.weight", kvLora);
+            if (i < dense) {
+                assertShape(gguf, b + "ffn_up.weight", embd, m.getInt(A + "feed_forward_length"));
+            } else {
+                assertShape(gguf, b + "ffn_gate_inp.weight", embd, experts);
+                assertShape(gguf, b + "exp_probs_b.bias", experts);
+                assertShape(gguf, b + "ffn_gate_exps.weight", embd, ffExp, experts);
+                assertShape(gguf, b + "ffn_down_exps.weight", ffExp, embd, experts);
+                assertShape(gguf, b + "ffn_up_shexp.weight", embd, ffExp * m.getInt(A + "expert_shared_count"));
+                assertEquals(GgmlType.F32, gguf.tensor(b + "ffn_gate_inp.weight").type());
+            }
+        }
+        for (GgufTensorInfo t : gguf.tensors()) {
+            boolean f32 = t.dimensions() == 1 || t.name().endsWith("ffn_gate_inp.weight");
+            assertEquals(f32 ? GgmlType.F32 : GgmlType.F16, t.type(), t.name());
+        }
+        float[] norm = gguf.readTensorFloats("blk.1.attn_norm.weight");
+        for (float x : norm) {
+            assertEquals(1f, x);
+        }
+    }
+
+    private static void assertShape(GgufFile gguf, String name, long... shape) throws IOException {
+        assertArrayEquals(shape, gguf.tensor(name).shape(), name);
+    }
+
+    @Test
+    void configRejectsWhatLlamaCppWouldMisread() {
+        var d = TinyDeepSeek.Config.defaults();
+        assertThrows(IllegalArgumentException.class, () -> withBlocks(d, 27, 1), "lite");
+        assertThrows(IllegalArgumentException.class, () -> withBlocks(d, 2, 2), "no MoE block left");
+        assertEquals(28, withBlocks(d, 28, 3).blockCount());
+        assertThrows(IllegalArgumentException.class, () -> new TinyDeepSeek.Config(64, 3, 1, 4, 48, 32, 16, 7, 16, 128,
+                32, 8, 2, 1, 4, 2, 2.5f, 4096, 1e4f, 4f, 1024, 1e-6f, 1), "odd rope dim");
+        assertThrows(IllegalArgumentException.class, () -> new TinyDeepSeek.Config(64, 3, 1, 4, 48, 32, 16, 8, 16, 128,
+                32, 8, 2, 1, 3, 2, 2.5f, 4096, 1e4f, 4f, 1024, 1e-6f, 1), "groups do not divide experts");
+        assertThrows(IllegalArgumentException.class, () -> new TinyDeepSeek.Config(64, 3, 1, 4, 48, 32, 16, 8, 16, 128,
+                32, 8, 6, 1, 4, 2, 2.5f, 4096, 1e4f, 4f, 1024, 1e-6f, 1), "more experts used than the groups hold");
+        assertEquals(43, d.withSeed(43).seed());
+    }
+
+    private static TinyDeepSeek.Config withBlocks(TinyDeepSeek.Config d, int blocks, int dense) {
+        return new TinyDeepSeek.Config(d.embeddingLength(), blocks, dense, d.headCount(),
+                d.qLoraRank(), d.kvLoraRank(), d.qkNopeHeadDim(), d.qkRopeHeadDim(), d.vHeadDim(), d.feedForwardLength(),
+                d.expertFeedForwardLength(), d.expertCount(), d.expertUsedCount(), d.expertSharedCount(),
+                d.expertGroupCount(), d.expertGroupUsedCount(), d.expertWeightsScale(), d.contextLength(),
+                d.ropeFreqBase(), d.yarnFactor(), d.yarnOriginalContextLength(), d.rmsNormEps(), d.seed());
+    }
+}
