@@ -1,0 +1,149 @@
+package dev.jseek;
+
+import dev.jseek.bindings.llama.ggml_abort_callback;
+import dev.jseek.bindings.llama.llama_context_params;
+import dev.jseek.bindings.llama.llama_h;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A llama_context: the KV cache and compute state of one or more sequences over a {@link Model}.
+ * One thread at a time: a second thread that calls {@link #decode} while the first is inside it gets an
+ * IllegalStateException instead of corrupting the state. {@link #cancel()} may be called from any thread.
+ */
+public final class Context implements AutoCloseable {
+    private final Model model;
+    private final NativeHandle handle;
+    private final AtomicBoolean cancelRequested = new AtomicBoolean();
+    private final AtomicReference<Thread> decoding = new AtomicReference<>();
+    private final int contextSize;
+    private final int batchSize;
+    private final int sequences;
+
+    Context(Model model, ContextParams params) {
+        this.model = model;
+        // Shared: the abort callback may be called from ggml's worker threads; it lives as long as the context.
+        Arena arena = Arena.ofShared();
+        MemorySegment ctx;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment p = llama_h.llama_context_default_params(scratch);
+            llama_context_params.n_ctx(p, params.contextSize());
+            llama_context_params.n_batch(p, params.batchSize());
+            llama_context_params.n_ubatch(p, Math.min(params.microBatch(), params.batchSize()));
+            llama_context_params.n_seq_max(p, params.sequences());
+            llama_context_params.n_threads(p, params.threads());
+            llama_context_params.n_threads_batch(p, params.batchThreads());
+            llama_context_params.no_perf(p, false);
+            llama_context_params.abort_callback(p, ggml_abort_callback.allocate(this::shouldAbort, arena));
+            LlamaLog.clearErrors();
+            ctx = llama_h.llama_init_from_model(model.segment(), p);
+        }
+        if (ctx.equals(MemorySegment.NULL)) {
+            arena.close();
+            String reason = LlamaLog.recentErrors();
+            throw new JseekException("Cannot create a context of " + params.contextSize() + " tokens for " + model.path()
+                    + ": " + (reason.isEmpty() ? "llama.cpp gave no reason (run with --verbose)" : reason));
+        }
+        this.handle = new NativeHandle("context", ctx, c -> {
+            llama_h.llama_free(c);
+            arena.close();
+        });
+        this.contextSize = llama_h.llama_n_ctx(ctx);
+        this.batchSize = llama_h.llama_n_batch(ctx);
+        this.sequences = llama_h.llama_n_seq_max(ctx);
+    }
+
+    /** The upcall: a plain flag read, nothing that can throw. */
+    private boolean shouldAbort(MemorySegment userData) {
+        return cancelRequested.get();
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    /** Tokens the KV cache holds (llama.cpp may round the requested size up). */
+    public int contextSize() {
+        return contextSize;
+    }
+
+    /** Most tokens one {@link #decode} call accepts. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int sequences() {
+        return sequences;
+    }
+
+    /**
+     * Runs the model over a batch. Throws {@link DecodeException.ContextFull} when the KV cache has no room,
+     * {@link DecodeException.Aborted} after {@link #cancel()}, {@link DecodeException.InvalidBatch} for a bad
+     * batch, and a plain {@link DecodeException} for any other failure.
+     */
+    public void decode(Batch batch) {
+        Thread me = Thread.currentThread();
+        if (!decoding.compareAndSet(null, me)) {
+            throw new IllegalStateException("This context is in use by thread " + decoding.get().getName()
+                    + "; a context serves one thread at a time.");
+        }
+        try {
+            int rc = llama_h.llama_decode(segment(), batch.struct());
+            if (rc != 0) {
+                throw DecodeException.of(rc, batch.size(), contextSize);
+            }
+        } finally {
+            decoding.set(null);
+        }
+    }
+
+    /** Asks a running or the next {@link #decode} to stop soon; safe from any thread. */
+    public void cancel() {
+        cancelRequested.set(true);
+    }
+
+    /** Clears a cancel request so decoding can go on. */
+    public void resetCancel() {
+        cancelRequested.set(false);
+    }
+
+    public boolean isCancelRequested() {
+        return cancelRequested.get();
+    }
+
+    /** Empties the KV cache of every sequence. */
+    public void clearMemory() {
+        llama_h.llama_memory_clear(memory(), true);
+    }
+
+    /** Removes positions [from, to) of a sequence from the KV cache (to = -1: to the end). */
+    public boolean removeTokens(int sequence, int from, int to) {
+        return llama_h.llama_memory_seq_rm(memory(), sequence, from, to);
+    }
+
+    /** The last position the KV cache holds for a sequence, or -1 if it holds none. */
+    public int lastPosition(int sequence) {
+        return llama_h.llama_memory_seq_pos_max(memory(), sequence);
+    }
+
+    private MemorySegment memory() {
+        return llama_h.llama_get_memory(segment());
+    }
+
+    MemorySegment segment() {
+        return handle.get();
+    }
+
+    public boolean isClosed() {
+        return handle.isClosed();
+    }
+
+    /** Frees the KV cache and compute buffers; a second call does nothing. */
+    @Override
+    public void close() {
+        handle.close();
+    }
+}

@@ -1,0 +1,163 @@
+package dev.jseek;
+
+import dev.jseek.bindings.llama.llama_h;
+import dev.jseek.bindings.llama.llama_model_params;
+import dev.jseek.bindings.llama.llama_progress_callback;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A loaded GGUF model (llama_model). Immutable once loaded and safe to share between threads; each
+ * conversation gets its own {@link Context}. Close it after every context made from it is closed.
+ */
+public final class Model implements AutoCloseable {
+    private final NativeHandle handle;
+    private final Path path;
+    private final Vocab vocab;
+
+    private Model(MemorySegment model, Path path) {
+        this.handle = new NativeHandle("model " + path.getFileName(), model, llama_h::llama_model_free);
+        this.path = path;
+        this.vocab = new Vocab(this, llama_h.llama_model_get_vocab(model));
+    }
+
+    /** Loads a GGUF file (the first part, for split files); fails with a sentence naming the file and the reason. */
+    public static Model load(Path path, ModelParams params) {
+        ModelFiles.requireReadable(path);
+        Backend.get();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = llama_h.llama_model_default_params(arena);
+            llama_model_params.n_gpu_layers(p, params.gpuLayers());
+            llama_model_params.load_mode(p, loadMode(params));
+            ProgressRelay relay = params.progress() == null ? null : new ProgressRelay(params.progress());
+            if (relay != null) {
+                llama_model_params.progress_callback(p, llama_progress_callback.allocate(relay::onProgress, arena));
+            }
+            LlamaLog.clearErrors();
+            MemorySegment model = llama_h.llama_model_load_from_file(arena.allocateFrom(path.toString()), p);
+            if (model.equals(MemorySegment.NULL)) {
+                if (relay != null && relay.cancelled) {
+                    throw new ModelLoadException("Loading " + path + " was cancelled.");
+                }
+                String reason = LlamaLog.recentErrors();
+                throw new ModelLoadException("Cannot load model " + path + ": "
+                        + (reason.isEmpty() ? "llama.cpp gave no reason (run with --verbose)" : reason));
+            }
+            return new Model(model, path);
+        }
+    }
+
+    private static int loadMode(ModelParams params) {
+        if (params.useMmap()) {
+            return params.useMlock() ? llama_h.LLAMA_LOAD_MODE_MMAP_MLOCK() : llama_h.LLAMA_LOAD_MODE_MMAP();
+        }
+        return params.useMlock() ? llama_h.LLAMA_LOAD_MODE_MLOCK() : llama_h.LLAMA_LOAD_MODE_NONE();
+    }
+
+    /** Bridges llama.cpp's progress upcall to the listener; nothing may escape an upcall. */
+    private static final class ProgressRelay {
+        private final ModelParams.LoadProgress listener;
+        volatile boolean cancelled;
+
+        ProgressRelay(ModelParams.LoadProgress listener) {
+            this.listener = listener;
+        }
+
+        boolean onProgress(float fraction, MemorySegment userData) {
+            try {
+                cancelled = !listener.onProgress(fraction);
+            } catch (Throwable t) {
+                LlamaLog.LOGGER.log(System.Logger.Level.WARNING, "load progress listener failed; loading goes on", t);
+                cancelled = false;
+            }
+            return !cancelled;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public Vocab vocab() {
+        return vocab;
+    }
+
+    /** Creates a context (KV cache and compute buffers) for this model. */
+    public Context newContext(ContextParams params) {
+        return new Context(this, params);
+    }
+
+    /** llama.cpp's one-line description, e.g. "deepseek2 16B Q4_K - Medium". */
+    public String description() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(256);
+            int n = llama_h.llama_model_desc(segment(), buf, buf.byteSize());
+            return n < 0 ? "" : buf.getString(0);
+        }
+    }
+
+    public long parameterCount() {
+        return llama_h.llama_model_n_params(segment());
+    }
+
+    /** Bytes of all weights. */
+    public long sizeBytes() {
+        return llama_h.llama_model_size(segment());
+    }
+
+    public int trainedContextLength() {
+        return llama_h.llama_model_n_ctx_train(segment());
+    }
+
+    public int layerCount() {
+        return llama_h.llama_model_n_layer(segment());
+    }
+
+    public int embeddingLength() {
+        return llama_h.llama_model_n_embd(segment());
+    }
+
+    /** A metadata value as text (numbers formatted by llama.cpp), if the GGUF has the key. */
+    public Optional<String> metadata(String key) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment k = arena.allocateFrom(key);
+            int n = llama_h.llama_model_meta_val_str(segment(), k, MemorySegment.NULL, 0);
+            if (n < 0) {
+                return Optional.empty();
+            }
+            MemorySegment buf = arena.allocate(n + 1L);
+            llama_h.llama_model_meta_val_str(segment(), k, buf, buf.byteSize());
+            return Optional.of(buf.getString(0));
+        }
+    }
+
+    /** The chat template stored in the GGUF (tokenizer.chat_template), if any. */
+    public Optional<String> chatTemplate() {
+        MemorySegment t = llama_h.llama_model_chat_template(segment(), MemorySegment.NULL);
+        return t.equals(MemorySegment.NULL) ? Optional.empty() : Optional.of(t.reinterpret(Long.MAX_VALUE).getString(0));
+    }
+
+    /** The native pointer; throws IllegalStateException once closed. */
+    MemorySegment segment() {
+        return handle.get();
+    }
+
+    public boolean isClosed() {
+        return handle.isClosed();
+    }
+
+    /** Frees the weights; a second call does nothing. */
+    @Override
+    public void close() {
+        handle.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Model[" + path + (isClosed() ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,154 @@
+package dev.jseek;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * Finds the llama.cpp build (made by native/build.sh) and loads its libraries into this class loader, so that
+ * the jextract bindings (which look symbols up through the loader) resolve. Search order:
+ * system property {@code jseek.native.dir} → environment {@code JSEEK_NATIVE_DIR} → the native cache
+ * ({@code $JSEEK_CACHE/native}, default {@code ~/.cache/jseek/native}) → each {@code java.library.path} entry.
+ */
+final class NativeLibraries {
+    static final String PROPERTY = "jseek.native.dir";
+    static final String ENV = "JSEEK_NATIVE_DIR";
+
+    /** Loaded in dependency order; libggml-rpc is a backend module but its API is bound directly. */
+    private static final List<String> LIBRARIES = List.of("ggml-base", "ggml", "llama");
+    private static final String OPTIONAL_RPC = "ggml-rpc";
+
+    private NativeLibraries() {
+    }
+
+    /** The pinned llama.cpp release (native/llama.cpp.properties). */
+    static String pinnedVersion() {
+        Properties p = new Properties();
+        try (InputStream in = NativeLibraries.class.getResourceAsStream("/dev/jseek/native/llama.cpp.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("llama.cpp.properties is missing from the jseek runtime jar");
+            }
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p.getProperty("llama.version");
+    }
+
+    /** Root of jseek's cache: JSEEK_CACHE, else $XDG_CACHE_HOME/jseek, else ~/.cache/jseek (same rule as build.sh). */
+    static Path cacheRoot() {
+        String explicit = System.getenv("JSEEK_CACHE");
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("jseek");
+    }
+
+    /** Loads the libraries from the first directory that has them and returns that directory. */
+    static Path load() {
+        List<String> tried = new ArrayList<>();
+        for (Candidate candidate : candidates()) {
+            Path dir = candidate.dir();
+            Path llama = dir.resolve(System.mapLibraryName("llama"));
+            if (!Files.isRegularFile(llama)) {
+                tried.add(candidate.origin() + " " + dir + " (no " + llama.getFileName() + ")");
+                continue;
+            }
+            try {
+                for (String name : LIBRARIES) {
+                    System.load(dir.resolve(System.mapLibraryName(name)).toAbsolutePath().toString());
+                }
+                Path rpc = dir.resolve(System.mapLibraryName(OPTIONAL_RPC));
+                if (Files.isRegularFile(rpc)) {
+                    System.load(rpc.toAbsolutePath().toString());
+                }
+                return dir;
+            } catch (UnsatisfiedLinkError e) {
+                throw new NativeLibraryException("The llama.cpp libraries in " + dir + " cannot be loaded (" + e.getMessage()
+                        + "); rebuild them with native/build.sh.", e);
+            }
+        }
+        throw new NativeLibraryException("The llama.cpp libraries were not found; build them with native/build.sh or set "
+                + PROPERTY + " / " + ENV + " to their directory. Tried: " + String.join("; ", tried));
+    }
+
+    private record Candidate(String origin, Path dir) {
+    }
+
+    private static List<Candidate> candidates() {
+        List<Candidate> found = new ArrayList<>();
+        String property = System.getProperty(PROPERTY);
+        if (property != null && !property.isBlank()) {
+            found.add(new Candidate("-D" + PROPERTY + "=", Path.of(property)));
+        }
+        String env = System.getenv(ENV);
+        if (env != null && !env.isBlank()) {
+            found.add(new Candidate(ENV + "=", Path.of(env)));
+        }
+        Path cache = cacheRoot().resolve("native");
+        List<Path> entries = cacheEntries(cache);
+        if (entries.isEmpty()) {
+            found.add(new Candidate("native cache", cache.resolve(entryPrefix() + "*")));
+        }
+        entries.forEach(e -> found.add(new Candidate("native cache", e)));
+        for (String entry : System.getProperty("java.library.path", "").split(java.io.File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                found.add(new Candidate("java.library.path", Path.of(entry)));
+            }
+        }
+        return found;
+    }
+
+    /** "llama.cpp-v0.5.0-linux-x86_64-": the part of build.sh's cache key this runtime can match. */
+    static String entryPrefix() {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        os = os.startsWith("mac") ? "darwin" : os.startsWith("windows") ? "windows" : os;
+        String arch = System.getProperty("os.arch");
+        arch = switch (arch) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> "arm64";
+            default -> arch;
+        };
+        return "llama.cpp-" + pinnedVersion() + "-" + os + "-" + arch + "-";
+    }
+
+    /** Complete cache entries for this release and platform: GPU builds first, then the newest. */
+    private static List<Path> cacheEntries(Path cache) {
+        if (!Files.isDirectory(cache)) {
+            return List.of();
+        }
+        String prefix = entryPrefix();
+        try (Stream<Path> dirs = Files.list(cache)) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith(prefix))
+                    .filter(d -> Files.isRegularFile(d.resolve(".complete")))
+                    .sorted(Comparator.comparing((Path d) -> !isGpuBuild(d)).thenComparing(NativeLibraries::modified,
+                            Comparator.reverseOrder()))
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static boolean isGpuBuild(Path entry) {
+        String name = entry.getFileName().toString();
+        return name.contains("+cuda") || name.contains("+metal");
+    }
+
+    private static long modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p.resolve(".complete")).toMillis();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

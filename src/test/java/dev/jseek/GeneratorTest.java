@@ -1,0 +1,160 @@
+package dev.jseek;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GeneratorTest {
+    private static Model model;
+
+    @BeforeAll
+    static void load() {
+        model = Model.load(TestModels.tiny(), ModelParams.defaults());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static int[] prompt(String text) {
+        return model.vocab().tokenize(text, true, false);
+    }
+
+    private static Generator.Result run(ContextParams params, SamplerParams sampling, String text, int max) {
+        try (Context ctx = model.newContext(params);
+             Sampler sampler = new Sampler(model.vocab(), sampling);
+             Generator g = new Generator(ctx, 0)) {
+            return g.generate(prompt(text), sampler, max, (t, s) -> { });
+        }
+    }
+
+    @Test
+    void greedyIsDeterministicAndIndependentOfBatchSize() {
+        Generator.Result a = run(ContextParams.defaults(), SamplerParams.greedy(), "Once upon a time", 24);
+        Generator.Result b = run(ContextParams.defaults().withBatchSize(2), SamplerParams.greedy(), "Once upon a time", 24);
+        assertArrayEquals(a.tokens(), b.tokens());
+    }
+
+    @Test
+    void aFixedSeedReproducesSampledText() {
+        SamplerParams seeded = SamplerParams.deepSeekR1().withSeed(1234);
+        assertArrayEquals(run(ContextParams.defaults(), seeded, "Tell me", 24).tokens(),
+                run(ContextParams.defaults(), seeded, "Tell me", 24).tokens());
+    }
+
+    @Test
+    void stopsAtMaxTokensAndStreamsEveryToken() {
+        AtomicInteger streamed = new AtomicInteger();
+        StringBuilder text = new StringBuilder();
+        try (Context ctx = model.newContext(ContextParams.defaults());
+             Sampler sampler = new Sampler(model.vocab(), SamplerParams.greedy().withRepeatPenalty(1.3f, 64));
+             Generator g = new Generator(ctx, 0)) {
+            Generator.Result r = g.generate(prompt("Count:"), sampler, 10, (t, s) -> {
+                if (t >= 0) {
+                    streamed.incrementAndGet();
+                }
+                text.append(s);
+            });
+            if (r.stopReason() == Generator.StopReason.MAX_TOKENS) {
+                assertEquals(10, r.tokens().length);
+            }
+            assertEquals(r.tokens().length, streamed.get());
+            assertEquals(r.text(), text.toString());
+            assertEquals(model.vocab().tokenize("Count:", true, false).length, r.stats().promptTokens());
+        }
+    }
+
+    @Test
+    void aFullContextStopsGenerationWithANotice() {
+        Generator.Result r = run(ContextParams.defaults().withContextSize(256), SamplerParams.greedy(), "Go", 10_000);
+        assertTrue(r.stopReason() == Generator.StopReason.CONTEXT_FULL
+                || r.stopReason() == Generator.StopReason.END_OF_GENERATION, r.stopReason().toString());
+        if (r.stopReason() == Generator.StopReason.CONTEXT_FULL) {
+            // every position holds a token, and one more was sampled from the last position's logits
+            assertEquals(256 - prompt("Go").length + 1, r.tokens().length);
+        }
+    }
+
+    @Test
+    void aPromptLongerThanTheContextIsRejectedWithBothSizes() {
+        String longText = "word ".repeat(400);
+        DecodeException.ContextFull e = assertThrows(DecodeException.ContextFull.class,
+                () -> run(ContextParams.defaults().withContextSize(256), SamplerParams.greedy(), longText, 1));
+        assertTrue(e.getMessage().contains("256"), e.getMessage());
+    }
+
+    @Test
+    void cancelStopsGenerationAndTheContextStaysUsable() {
+        try (Context ctx = model.newContext(ContextParams.defaults());
+             Sampler sampler = new Sampler(model.vocab(), SamplerParams.greedy());
+             Generator g = new Generator(ctx, 0)) {
+            Generator.Result r = g.generate(prompt("Cancel me"), sampler, 1000, (t, s) -> ctx.cancel());
+            assertEquals(Generator.StopReason.CANCELLED, r.stopReason());
+            assertEquals(1, r.tokens().length, "the token that triggered the cancel is kept, no more");
+            ctx.resetCancel();
+            ctx.clearMemory();
+            assertTrue(g.generate(prompt("again"), sampler, 3, (t, s) -> { }).tokens().length > 0);
+        }
+    }
+
+    @Test
+    void decodeCodesBecomeTypedExceptions() {
+        try (Context ctx = model.newContext(ContextParams.defaults().withContextSize(256));
+             Batch batch = new Batch(256, 1)) {
+            batch.add(model.vocab().size() + 5, 0, 0, true); // no such token
+            assertThrows(DecodeException.InvalidBatch.class, () -> ctx.decode(batch));
+
+            int token = prompt("a")[1];
+            batch.clear();
+            for (int pos = 0; pos < 256; pos++) {
+                batch.add(token, pos, 0, pos == 255);
+            }
+            ctx.decode(batch);
+            batch.clear();
+            batch.add(token, 256, 0, true);
+            DecodeException full = assertThrows(DecodeException.class, () -> ctx.decode(batch));
+            assertTrue(full instanceof DecodeException.ContextFull || full instanceof DecodeException.InvalidBatch,
+                    full.toString());
+        }
+    }
+
+    @Test
+    void aContextUsedFromTwoThreadsAtOnceFailsLoudly() throws Exception {
+        try (Context ctx = model.newContext(ContextParams.defaults());
+             Batch busy = new Batch(512, 1);
+             Batch other = new Batch(1, 1)) {
+            int token = prompt("a")[1];
+            for (int pos = 0; pos < 512; pos++) {
+                busy.add(token, pos, 0, pos == 511);
+            }
+            other.add(token, 0, 1, true);
+            java.util.concurrent.atomic.AtomicBoolean refused = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    ctx.decode(busy);
+                } catch (IllegalStateException e) {
+                    refused.set(e.getMessage().contains("in use by thread"));
+                }
+            });
+            while (t.isAlive() && !refused.get()) {
+                try {
+                    ctx.decode(other);
+                } catch (IllegalStateException e) {
+                    refused.set(e.getMessage().contains("in use by thread"));
+                } catch (DecodeException e) {
+                    // the main thread's own batch may be rejected once sequence 1 holds position 0; irrelevant here
+                }
+            }
+            t.join();
+            assertTrue(refused.get(), "neither thread was refused while the other decoded");
+        }
+    }
+}

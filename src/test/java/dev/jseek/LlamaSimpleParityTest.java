@@ -1,0 +1,67 @@
+package dev.jseek;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The oracle: greedy decoding of 32 tokens through jseek prints exactly what llama.cpp's own llama-simple
+ * (same build, same model, same prompt) prints. llama-simple writes the prompt's pieces, the generated
+ * pieces and a newline to stdout, rendering control tokens; jseek's text is compared in the same form.
+ */
+class LlamaSimpleParityTest {
+    private static final int N_PREDICT = 32;
+    private static Model model;
+
+    @BeforeAll
+    static void load() {
+        model = Model.load(TestModels.tiny(), ModelParams.defaults());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"The quick brown fox jumps over the lazy dog", "深度求索的模型会思考吗？", "Whales 🐳 and dolphins 🐬 sing"})
+    void greedyOutputEqualsLlamaSimple(String prompt) throws Exception {
+        String expected = llamaSimple(prompt);
+
+        int[] promptTokens = model.vocab().tokenize(prompt, true, true); // as llama-simple: add and parse special
+        // Same context shape as llama-simple: n_ctx = n_prompt + n_predict - 1, n_batch = n_prompt, 4 threads.
+        ContextParams params = new ContextParams(promptTokens.length + N_PREDICT - 1, promptTokens.length,
+                promptTokens.length, 1, 4, 4);
+        try (Context ctx = model.newContext(params);
+             Sampler greedy = new Sampler(model.vocab(), SamplerParams.greedy());
+             Generator generator = new Generator(ctx, 0)) {
+            Generator.Result result = generator.generate(promptTokens, greedy, N_PREDICT, (t, s) -> { });
+            String actual = model.vocab().detokenize(promptTokens, true) + result.text() + "\n";
+            assertTrue(result.tokens().length > 0, "generated nothing");
+            assertEquals(expected, actual);
+        }
+    }
+
+    private static String llamaSimple(String prompt) throws IOException, InterruptedException {
+        Path dir = Backend.get().libraryDir();
+        Process p = new ProcessBuilder(dir.resolve("llama-simple").toString(), "-m", TestModels.tiny().toString(),
+                "-n", String.valueOf(N_PREDICT), prompt)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(out);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "llama-simple did not finish");
+        assertEquals(0, p.exitValue(), "llama-simple failed");
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
