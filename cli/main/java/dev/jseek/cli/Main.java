@@ -1,0 +1,27 @@
+package dev.jseek.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The {@code jseek} command: subcommands, one class each; exit codes are mapped in {@link ExitCodes}. */
+@Command(name = "jseek", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Run DeepSeek GGUF models through llama.cpp from Java.",
+        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs a command line with the given streams (tests capture them) and returns the exit code. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(ExitCodes::handle);
+        cli.setParameterExceptionHandler(ExitCodes::handleUsage);
+        return cli.execute(args);
+    }
+}
