@@ -14,7 +14,7 @@ final class ModelFiles {
 
     static void requireReadable(Path path) {
         if (!Files.exists(path)) {
-            throw new ModelLoadException("Model file " + path + " does not exist; check the path or run `jseek models` to get one.");
+            throw new ModelLoadException("Model file " + path + " does not exist; check the path.");
         }
         if (Files.isDirectory(path)) {
             throw new ModelLoadException(path + " is a directory; give the path of a .gguf file inside it.");
