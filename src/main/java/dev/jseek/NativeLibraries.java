@@ -56,8 +56,12 @@ final class NativeLibraries {
 
     /** Loads the libraries from the first directory that has them and returns that directory. */
     static Path load() {
+        return loadFirst(candidates());
+    }
+
+    static Path loadFirst(List<Candidate> candidates) {
         List<String> tried = new ArrayList<>();
-        for (Candidate candidate : candidates()) {
+        for (Candidate candidate : candidates) {
             Path dir = candidate.dir();
             Path llama = dir.resolve(System.mapLibraryName("llama"));
             if (!Files.isRegularFile(llama)) {
@@ -82,7 +86,8 @@ final class NativeLibraries {
                 + PROPERTY + " / " + ENV + " to their directory. Tried: " + String.join("; ", tried));
     }
 
-    private record Candidate(String origin, Path dir) {
+    /** A directory to try, and where the suggestion came from (for the error message). */
+    record Candidate(String origin, Path dir) {
     }
 
     private static List<Candidate> candidates() {
