@@ -13,12 +13,18 @@ public final class Generator implements AutoCloseable {
     private final Vocab vocab;
     private final Batch batch;
     private final int sequence;
+    private boolean stopRequested;
 
     public Generator(Context context, int sequence) {
         this.context = context;
         this.vocab = context.model().vocab();
         this.batch = new Batch(context.batchSize(), 1);
         this.sequence = sequence;
+    }
+
+    /** Ends the running {@link #generate} after the current token; for listeners (same thread). */
+    public void requestStop() {
+        stopRequested = true;
     }
 
     /** Receives each generated token and the text it completed (empty while a character is split). */
@@ -35,7 +41,9 @@ public final class Generator implements AutoCloseable {
         /** The context has no room for another token. */
         CONTEXT_FULL,
         /** {@link Context#cancel()} was called. */
-        CANCELLED
+        CANCELLED,
+        /** The listener called {@link #requestStop()} (a stop string, a reasoning budget). */
+        STOPPED
     }
 
     /** Timings of one generate call. */
@@ -89,6 +97,7 @@ public final class Generator implements AutoCloseable {
         StringBuilder text = new StringBuilder();
         Utf8Stream utf8 = new Utf8Stream();
         StopReason stop = null;
+        stopRequested = false;
         try {
             position = decodePrompt(prompt, position);
         } catch (DecodeException.Aborted e) {
@@ -109,6 +118,10 @@ public final class Generator implements AutoCloseable {
             String piece = utf8.push(vocab.piece(token, true));
             text.append(piece);
             listener.onToken(token, piece);
+            if (stopRequested) {
+                stop = StopReason.STOPPED;
+                break;
+            }
             if (count == maxTokens) {
                 stop = StopReason.MAX_TOKENS;
                 break;

@@ -131,6 +131,11 @@ public final class Vocab {
         return llama_h.llama_vocab_bos(ptr());
     }
 
+    /** Whether prompts should start with BOS (the model's tokenizer.ggml.add_bos_token). */
+    public boolean addsBos() {
+        return llama_h.llama_vocab_get_add_bos(ptr());
+    }
+
     /** End-of-sequence token, or -1 if the model has none. */
     public int eos() {
         return llama_h.llama_vocab_eos(ptr());

@@ -1,0 +1,25 @@
+package dev.jseek;
+
+/** Receives a reply as it streams: reasoning and answer text separately, and notices about the session. */
+public interface ChatListener {
+    void onReasoning(String text);
+
+    void onAnswer(String text);
+
+    /** Something the user should know, e.g. that old turns were dropped to make room. */
+    default void onNotice(String message) {
+    }
+
+    /** A listener that ignores everything (use the returned {@link ChatTurn}). */
+    static ChatListener silent() {
+        return new ChatListener() {
+            @Override
+            public void onReasoning(String text) {
+            }
+
+            @Override
+            public void onAnswer(String text) {
+            }
+        };
+    }
+}

@@ -1,0 +1,69 @@
+package dev.jseek;
+
+/**
+ * How a {@link ChatSession} runs.
+ *
+ * @param template        the chat template; null = the model's own
+ * @param context         context (KV cache) settings; one sequence is used
+ * @param sampling        sampler settings
+ * @param maxTokens       most tokens per reply, reasoning included
+ * @param thinking        let reasoning models think (R1); false pre-fills an empty reasoning block
+ * @param reasoningBudget most reasoning tokens before {@code </think>} is forced; -1 = no limit
+ * @param overflow        what to do when the conversation no longer fits the context
+ */
+public record ChatOptions(ChatTemplate template, ContextParams context, SamplerParams sampling, int maxTokens,
+                          boolean thinking, int reasoningBudget, Overflow overflow) {
+
+    public ChatOptions {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("max tokens per reply must be at least 1, not " + maxTokens);
+        }
+        if (reasoningBudget < -1) {
+            throw new IllegalArgumentException("reasoning budget must be -1 (no limit) or at least 0, not " + reasoningBudget);
+        }
+        if (context.sequences() != 1) {
+            throw new IllegalArgumentException("a chat session uses one sequence, not " + context.sequences());
+        }
+    }
+
+    /** When the next prompt would not fit the context. */
+    public enum Overflow {
+        /** Throw an error naming both sizes (the default: never lose anything silently). */
+        FAIL,
+        /** Drop the oldest user/assistant turns (never the system prompt) and tell the listener. */
+        DROP_OLDEST
+    }
+
+    /** The model's template, 4096 tokens, DeepSeek-R1 sampling, 2048 tokens per reply, thinking on. */
+    public static ChatOptions defaults() {
+        return new ChatOptions(null, ContextParams.defaults(), SamplerParams.deepSeekR1(), 2048, true, -1, Overflow.FAIL);
+    }
+
+    public ChatOptions withTemplate(ChatTemplate t) {
+        return new ChatOptions(t, context, sampling, maxTokens, thinking, reasoningBudget, overflow);
+    }
+
+    public ChatOptions withContext(ContextParams c) {
+        return new ChatOptions(template, c, sampling, maxTokens, thinking, reasoningBudget, overflow);
+    }
+
+    public ChatOptions withSampling(SamplerParams s) {
+        return new ChatOptions(template, context, s, maxTokens, thinking, reasoningBudget, overflow);
+    }
+
+    public ChatOptions withMaxTokens(int n) {
+        return new ChatOptions(template, context, sampling, n, thinking, reasoningBudget, overflow);
+    }
+
+    public ChatOptions withThinking(boolean on) {
+        return new ChatOptions(template, context, sampling, maxTokens, on, reasoningBudget, overflow);
+    }
+
+    public ChatOptions withReasoningBudget(int tokens) {
+        return new ChatOptions(template, context, sampling, maxTokens, thinking, tokens, overflow);
+    }
+
+    public ChatOptions withOverflow(Overflow o) {
+        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, o);
+    }
+}

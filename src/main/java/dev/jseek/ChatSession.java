@@ -1,0 +1,266 @@
+package dev.jseek;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A conversation with a model: applies the chat template, streams each reply split into reasoning and answer,
+ * and keeps the KV cache between turns so that a turn decodes only what changed since the last one.
+ * The history holds answers only: reasoning is never sent back to the model (DeepSeek's guidance), so the
+ * previous reply is re-decoded without it, and everything before it comes from the cache.
+ * One thread at a time; {@link #cancel()} from any thread.
+ */
+public final class ChatSession implements AutoCloseable {
+    private static final String THINK_PREFILL = "<think>\n";
+    private static final String NO_THINK_PREFILL = "<think>\n\n</think>\n\n";
+    private static final String FORCED_CLOSE = "\n</think>\n\n";
+
+    private final Vocab vocab;
+    private final ChatTemplate template;
+    private final Context context;
+    private final Sampler sampler;
+    private final Generator generator;
+    private final ChatOptions options;
+    private final List<ChatMessage> history = new ArrayList<>();
+    /** The tokens the KV cache holds for sequence 0, in order. */
+    private int[] cached = new int[0];
+
+    public ChatSession(Model model, ChatOptions options) {
+        this.vocab = model.vocab();
+        this.options = options;
+        this.template = options.template() != null ? options.template() : ChatTemplate.of(model);
+        this.context = model.newContext(options.context());
+        try {
+            this.sampler = new Sampler(vocab, options.sampling());
+            this.generator = new Generator(context, 0);
+        } catch (RuntimeException e) {
+            context.close();
+            throw e;
+        }
+    }
+
+    public ChatTemplate template() {
+        return template;
+    }
+
+    public ChatOptions options() {
+        return options;
+    }
+
+    /** The conversation so far: system prompt, user messages and answers (no reasoning). */
+    public List<ChatMessage> history() {
+        return List.copyOf(history);
+    }
+
+    /** Sets (or, with null/blank, removes) the system prompt; takes effect with the next message. */
+    public void setSystemPrompt(String text) {
+        history.removeIf(m -> m.role() == ChatMessage.Role.SYSTEM);
+        if (text != null && !text.isBlank()) {
+            history.addFirst(ChatMessage.system(text));
+        }
+    }
+
+    /** Replaces the conversation (e.g. from a saved transcript); the KV cache is reused where it still matches. */
+    public void restoreHistory(List<ChatMessage> messages) {
+        history.clear();
+        history.addAll(messages);
+    }
+
+    /** Forgets the turns (the system prompt stays). */
+    public void reset() {
+        history.removeIf(m -> m.role() != ChatMessage.Role.SYSTEM);
+    }
+
+    /** Stops the reply being generated (or the next one, if none is) soon; safe from any thread. */
+    public void cancel() {
+        context.cancel();
+    }
+
+    /** The context size in tokens. */
+    public int contextSize() {
+        return context.contextSize();
+    }
+
+    /**
+     * Sends a user message and generates the reply. A cancelled reply is not added to the history (the user
+     * message is dropped too, so the conversation stays as it was); what was decoded stays in the KV cache and is
+     * reused if the same message is sent again.
+     *
+     * @throws JseekException when the conversation does not fit the context and the overflow policy is FAIL
+     */
+    public ChatTurn send(String userText, ChatListener listener) {
+        long start = System.nanoTime();
+        List<ChatMessage> messages = new ArrayList<>(history);
+        messages.add(ChatMessage.user(userText));
+        int[] prompt = fitToContext(messages, listener);
+
+        int reuse = commonPrefix(cached, prompt);
+        if (reuse == prompt.length) {
+            reuse--; // decode at least one token, so there are fresh logits to sample from
+        }
+        context.removeTokens(0, reuse, -1);
+        sampler.reset();
+
+        TurnState turn = new TurnState(listener, start);
+        Generator.Result first = generator.generate(Arrays.copyOfRange(prompt, reuse, prompt.length), sampler,
+                options.maxTokens(), turn::onToken);
+        int[] sequence = concat(prompt, first.tokens());
+        Generator.Result last = first;
+        if (first.stopReason() == Generator.StopReason.STOPPED && turn.budgetHit) {
+            // Budget spent: close the reasoning block ourselves and let the model answer.
+            turn.parser.forceAnswer();
+            int held = context.lastPosition(0) + 1;
+            int[] closing = vocab.tokenize(FORCED_CLOSE, false, true);
+            int[] feed = concat(Arrays.copyOfRange(sequence, held, sequence.length), closing);
+            sequence = concat(sequence, closing);
+            int left = options.maxTokens() - first.tokens().length;
+            if (left > 0) {
+                last = generator.generate(feed, sampler, left, turn::onToken);
+                sequence = concat(sequence, last.tokens());
+            }
+        }
+        turn.parser.finish();
+        cached = Arrays.copyOf(sequence, Math.min(sequence.length, context.lastPosition(0) + 1));
+
+        Generator.StopReason stop = last.stopReason() == Generator.StopReason.STOPPED && turn.budgetHit
+                ? Generator.StopReason.MAX_TOKENS : last.stopReason();
+        if (stop != Generator.StopReason.CANCELLED) {
+            messages.add(ChatMessage.assistant(turn.answer.toString()));
+            history.clear();
+            history.addAll(messages);
+        }
+        context.resetCancel();
+        long end = System.nanoTime();
+        int generated = first.tokens().length + (last == first ? 0 : last.tokens().length);
+        ChatTurn.Stats stats = new ChatTurn.Stats(prompt.length, prompt.length - reuse, generated, turn.reasoningTokens,
+                first.stats().promptNanos(), turn.firstTokenAt == 0 ? 0 : turn.firstTokenAt - start,
+                turn.reasoningNanos(end), first.stats().generationNanos() + (last == first ? 0 : last.stats().generationNanos()));
+        return new ChatTurn(turn.reasoning.toString(), turn.answer.toString(), stop, stats);
+    }
+
+    /** The prompt's tokens; drops old turns or fails (per the options) while it does not fit. */
+    private int[] fitToContext(List<ChatMessage> messages, ChatListener listener) {
+        int[] prompt = promptTokens(messages);
+        while (prompt.length + 1 > context.contextSize()) {
+            if (options.overflow() == ChatOptions.Overflow.FAIL || !dropOldestTurn(messages)) {
+                throw new JseekException("The conversation needs " + prompt.length + " tokens but the context holds "
+                        + context.contextSize() + "; start over, use a larger context, or let old turns be dropped.");
+            }
+            listener.onNotice("Dropped the oldest turn to make room: the conversation no longer fits " + context.contextSize() + " tokens.");
+            prompt = promptTokens(messages);
+        }
+        return prompt;
+    }
+
+    /** Removes the oldest user message and the answer after it; never the system prompt or the new message. */
+    private static boolean dropOldestTurn(List<ChatMessage> messages) {
+        for (int i = 0; i < messages.size() - 1; i++) {
+            if (messages.get(i).role() == ChatMessage.Role.USER) {
+                messages.remove(i);
+                if (i < messages.size() - 1 && messages.get(i).role() == ChatMessage.Role.ASSISTANT) {
+                    messages.remove(i);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Template text may hold control tokens; message content is tokenized as plain text, always. */
+    private int[] promptTokens(List<ChatMessage> messages) {
+        List<int[]> parts = new ArrayList<>();
+        if (vocab.addsBos()) {
+            parts.add(new int[] {vocab.bos()});
+        }
+        for (ChatTemplate.Segment s : template.apply(messages, true)) {
+            parts.add(vocab.tokenize(s.text(), false, !s.content()));
+        }
+        if (template.prefillsThinking()) {
+            parts.add(vocab.tokenize(options.thinking() ? THINK_PREFILL : NO_THINK_PREFILL, false, true));
+        }
+        return parts.stream().reduce(new int[0], ChatSession::concat);
+    }
+
+    private boolean prefillsOpenThink() {
+        return template.prefillsThinking() && options.thinking();
+    }
+
+    /** The running state of one reply: parser, budget, timings. */
+    private final class TurnState {
+        final ChatListener listener;
+        final long start;
+        final StringBuilder reasoning = new StringBuilder();
+        final StringBuilder answer = new StringBuilder();
+        final ReasoningParser parser;
+        int reasoningTokens;
+        boolean budgetHit;
+        long firstTokenAt;
+        long reasoningStart;
+        long reasoningEnd;
+
+        TurnState(ChatListener listener, long start) {
+            this.listener = listener;
+            this.start = start;
+            this.parser = new ReasoningParser(prefillsOpenThink(), new ReasoningParser.Sink() {
+                @Override
+                public void reasoning(String text) {
+                    reasoning.append(text);
+                    listener.onReasoning(text);
+                }
+
+                @Override
+                public void answer(String text) {
+                    answer.append(text);
+                    listener.onAnswer(text);
+                }
+            });
+        }
+
+        void onToken(int token, String text) {
+            long now = System.nanoTime();
+            if (token >= 0 && firstTokenAt == 0) {
+                firstTokenAt = now;
+            }
+            parser.push(text);
+            if (parser.phase() == ReasoningParser.Phase.REASONING) {
+                if (reasoningStart == 0) {
+                    reasoningStart = now;
+                }
+                reasoningTokens++;
+                if (options.reasoningBudget() >= 0 && reasoningTokens >= options.reasoningBudget() && !budgetHit) {
+                    budgetHit = true;
+                    generator.requestStop();
+                }
+            } else if (reasoningStart != 0 && reasoningEnd == 0) {
+                reasoningEnd = now;
+            }
+        }
+
+        long reasoningNanos(long end) {
+            return reasoningStart == 0 ? 0 : (reasoningEnd == 0 ? end : reasoningEnd) - reasoningStart;
+        }
+    }
+
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = Math.min(a.length, b.length);
+        int i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @Override
+    public void close() {
+        generator.close();
+        sampler.close();
+        context.close();
+    }
+}

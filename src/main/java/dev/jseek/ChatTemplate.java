@@ -1,0 +1,143 @@
+package dev.jseek;
+
+import dev.jseek.bindings.llama.llama_chat_message;
+import dev.jseek.bindings.llama.llama_h;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A chat template applied by llama.cpp's {@code llama_chat_apply_template}, which recognises the built-in
+ * families (deepseek, deepseek2, deepseek3, llama3, chatml, …) from a GGUF's Jinja text or by name.
+ * The result is split into template text and message content, so that only the template can place control
+ * tokens: content is tokenized as plain text even if it contains {@code <｜User｜>} or {@code </think>}.
+ */
+public final class ChatTemplate {
+    /** Marks where message content goes; control characters no template or user text produces by accident. */
+    private static final String SENTINEL = "\u0002jseek-content-";
+    private static final String SENTINEL_END = "\u0003";
+
+    private final String template;
+    private final String description;
+
+    private ChatTemplate(String template, String description) {
+        this.template = template;
+        this.description = description;
+    }
+
+    /** The model's own template (tokenizer.chat_template); fails clearly if it has none. */
+    public static ChatTemplate of(Model model) {
+        return model.chatTemplate().map(t -> new ChatTemplate(t, "the template of " + model.path().getFileName()))
+                .orElseThrow(() -> new JseekException("The model " + model.path() + " has no chat template; choose one by name, e.g. "
+                        + "--template deepseek3 (the list: " + String.join(", ", builtinNames()) + ")."));
+    }
+
+    /** A built-in template by name, e.g. "deepseek3" for DeepSeek-V3/R1 or "deepseek2" for V2. */
+    public static ChatTemplate named(String name) {
+        if (!builtinNames().contains(name)) {
+            throw new IllegalArgumentException("unknown chat template '" + name + "'; known: " + String.join(", ", builtinNames()));
+        }
+        return new ChatTemplate(name, "the built-in template '" + name + "'");
+    }
+
+    /** Names llama.cpp's built-in templates answer to. */
+    public static List<String> builtinNames() {
+        Backend.get();
+        try (Arena arena = Arena.ofConfined()) {
+            int n = llama_h.llama_chat_builtin_templates(MemorySegment.NULL, 0);
+            MemorySegment names = arena.allocate(ValueLayout.ADDRESS, n);
+            llama_h.llama_chat_builtin_templates(names, n);
+            List<String> result = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                result.add(names.getAtIndex(ValueLayout.ADDRESS, i).reinterpret(Long.MAX_VALUE).getString(0));
+            }
+            return result;
+        }
+    }
+
+    /**
+     * Whether the template starts every assistant turn inside a reasoning block (DeepSeek-R1's templates end the
+     * prompt with {@code <think>\n}); the model then only emits {@code </think>}. llama.cpp's built-in renderer
+     * does not add that prefill itself, so the session does.
+     */
+    public boolean prefillsThinking() {
+        return template.contains("<｜Assistant｜><think>") || template.contains("<｜Assistant｜>' + '<think>")
+                || template.contains("<think>\\n");
+    }
+
+    /** One piece of a formatted prompt: template text (may hold control tokens) or message content (never does). */
+    public record Segment(String text, boolean content) {
+    }
+
+    /** Formats the messages; with {@code addAssistant} the result ends where the assistant's reply begins. */
+    public List<Segment> apply(List<ChatMessage> messages, boolean addAssistant) {
+        String formatted = render(messages, addAssistant);
+        List<Segment> segments = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        int at = 0;
+        while (true) {
+            int start = formatted.indexOf(SENTINEL, at);
+            if (start < 0) {
+                break;
+            }
+            int end = formatted.indexOf(SENTINEL_END, start);
+            int index = Integer.parseInt(formatted.substring(start + SENTINEL.length(), end));
+            if (!seen.add(index)) {
+                throw new JseekException(description + " repeats message " + index + "; it cannot be used safely.");
+            }
+            if (start > at) {
+                segments.add(new Segment(formatted.substring(at, start), false));
+            }
+            segments.add(new Segment(messages.get(index).content(), true));
+            at = end + SENTINEL_END.length();
+        }
+        if (at < formatted.length()) {
+            segments.add(new Segment(formatted.substring(at), false));
+        }
+        return segments;
+    }
+
+    /** The prompt as one string (for display and tests; sessions tokenize the segments). */
+    public String format(List<ChatMessage> messages, boolean addAssistant) {
+        StringBuilder b = new StringBuilder();
+        apply(messages, addAssistant).forEach(s -> b.append(s.text()));
+        return b.toString();
+    }
+
+    private String render(List<ChatMessage> messages, boolean addAssistant) {
+        Backend.get();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment chat = llama_chat_message.allocateArray(messages.size(), arena);
+            long contentBytes = 0;
+            for (int i = 0; i < messages.size(); i++) {
+                MemorySegment m = llama_chat_message.asSlice(chat, i);
+                llama_chat_message.role(m, arena.allocateFrom(messages.get(i).role().wireName()));
+                llama_chat_message.content(m, arena.allocateFrom(SENTINEL + i + SENTINEL_END));
+                contentBytes += messages.get(i).content().getBytes(StandardCharsets.UTF_8).length;
+            }
+            MemorySegment tmpl = arena.allocateFrom(template);
+            int capacity = (int) Math.min(Integer.MAX_VALUE, 4096 + 2 * contentBytes);
+            MemorySegment buf = arena.allocate(capacity);
+            int n = llama_h.llama_chat_apply_template(tmpl, chat, messages.size(), addAssistant, buf, capacity);
+            if (n < 0) {
+                throw new JseekException(description + " is not one llama.cpp can apply; choose a built-in one by name, e.g. deepseek3.");
+            }
+            if (n > capacity) {
+                buf = arena.allocate(n);
+                n = llama_h.llama_chat_apply_template(tmpl, chat, messages.size(), addAssistant, buf, n);
+            }
+            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

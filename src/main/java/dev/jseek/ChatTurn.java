@@ -1,0 +1,33 @@
+package dev.jseek;
+
+/**
+ * One finished reply.
+ *
+ * @param reasoning the reasoning text (empty if the model did not think); never sent back to the model
+ * @param answer    the answer text, as kept in the history
+ * @param stop      why generation ended
+ * @param stats     the turn's figures
+ */
+public record ChatTurn(String reasoning, String answer, Generator.StopReason stop, Stats stats) {
+
+    /**
+     * @param promptTokens      tokens of the whole formatted conversation
+     * @param decodedPromptTokens tokens actually decoded for this turn (the rest came from the KV cache)
+     * @param generatedTokens   tokens generated, reasoning included
+     * @param reasoningTokens   of those, reasoning
+     * @param promptNanos       time to decode the new prompt tokens
+     * @param firstTokenNanos   time from the call to the first generated token
+     * @param reasoningNanos    time spent reasoning
+     * @param generationNanos   time spent generating
+     */
+    public record Stats(int promptTokens, int decodedPromptTokens, int generatedTokens, int reasoningTokens,
+                        long promptNanos, long firstTokenNanos, long reasoningNanos, long generationNanos) {
+        public double promptTokensPerSecond() {
+            return promptNanos == 0 ? 0 : decodedPromptTokens * 1e9 / promptNanos;
+        }
+
+        public double generationTokensPerSecond() {
+            return generationNanos == 0 ? 0 : generatedTokens * 1e9 / generationNanos;
+        }
+    }
+}
