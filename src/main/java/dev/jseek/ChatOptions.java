@@ -10,9 +10,10 @@ package dev.jseek;
  * @param thinking        let reasoning models think (R1); false pre-fills an empty reasoning block
  * @param reasoningBudget most reasoning tokens before {@code </think>} is forced; -1 = no limit
  * @param overflow        what to do when the conversation no longer fits the context
+ * @param stopStrings     the answer ends before the first of these (they are not part of it)
  */
 public record ChatOptions(ChatTemplate template, ContextParams context, SamplerParams sampling, int maxTokens,
-                          boolean thinking, int reasoningBudget, Overflow overflow) {
+                          boolean thinking, int reasoningBudget, Overflow overflow, java.util.List<String> stopStrings) {
 
     public ChatOptions {
         if (maxTokens < 1) {
@@ -20,6 +21,10 @@ public record ChatOptions(ChatTemplate template, ContextParams context, SamplerP
         }
         if (reasoningBudget < -1) {
             throw new IllegalArgumentException("reasoning budget must be -1 (no limit) or at least 0, not " + reasoningBudget);
+        }
+        stopStrings = java.util.List.copyOf(stopStrings);
+        if (stopStrings.stream().anyMatch(String::isEmpty)) {
+            throw new IllegalArgumentException("a stop string must not be empty");
         }
         if (context.sequences() != 1) {
             throw new IllegalArgumentException("a chat session uses one sequence, not " + context.sequences());
@@ -36,34 +41,38 @@ public record ChatOptions(ChatTemplate template, ContextParams context, SamplerP
 
     /** The model's template, 4096 tokens, DeepSeek-R1 sampling, 2048 tokens per reply, thinking on. */
     public static ChatOptions defaults() {
-        return new ChatOptions(null, ContextParams.defaults(), SamplerParams.deepSeekR1(), 2048, true, -1, Overflow.FAIL);
+        return new ChatOptions(null, ContextParams.defaults(), SamplerParams.deepSeekR1(), 2048, true, -1, Overflow.FAIL, java.util.List.of());
     }
 
     public ChatOptions withTemplate(ChatTemplate t) {
-        return new ChatOptions(t, context, sampling, maxTokens, thinking, reasoningBudget, overflow);
+        return new ChatOptions(t, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings);
     }
 
     public ChatOptions withContext(ContextParams c) {
-        return new ChatOptions(template, c, sampling, maxTokens, thinking, reasoningBudget, overflow);
+        return new ChatOptions(template, c, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings);
     }
 
     public ChatOptions withSampling(SamplerParams s) {
-        return new ChatOptions(template, context, s, maxTokens, thinking, reasoningBudget, overflow);
+        return new ChatOptions(template, context, s, maxTokens, thinking, reasoningBudget, overflow, stopStrings);
     }
 
     public ChatOptions withMaxTokens(int n) {
-        return new ChatOptions(template, context, sampling, n, thinking, reasoningBudget, overflow);
+        return new ChatOptions(template, context, sampling, n, thinking, reasoningBudget, overflow, stopStrings);
     }
 
     public ChatOptions withThinking(boolean on) {
-        return new ChatOptions(template, context, sampling, maxTokens, on, reasoningBudget, overflow);
+        return new ChatOptions(template, context, sampling, maxTokens, on, reasoningBudget, overflow, stopStrings);
     }
 
     public ChatOptions withReasoningBudget(int tokens) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, tokens, overflow);
+        return new ChatOptions(template, context, sampling, maxTokens, thinking, tokens, overflow, stopStrings);
+    }
+
+    public ChatOptions withStopStrings(java.util.List<String> stops) {
+        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stops);
     }
 
     public ChatOptions withOverflow(Overflow o) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, o);
+        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, o, stopStrings);
     }
 }

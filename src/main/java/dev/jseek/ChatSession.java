@@ -121,9 +121,11 @@ public final class ChatSession implements AutoCloseable {
             }
         }
         turn.parser.finish();
+        turn.stops.finish();
         cached = Arrays.copyOf(sequence, Math.min(sequence.length, context.lastPosition(0) + 1));
 
-        Generator.StopReason stop = last.stopReason() == Generator.StopReason.STOPPED && turn.budgetHit
+        // STOPPED now means a stop string; a budget stop that left no room to answer is a max-tokens stop.
+        Generator.StopReason stop = last.stopReason() == Generator.StopReason.STOPPED && !turn.stops.stopped()
                 ? Generator.StopReason.MAX_TOKENS : last.stopReason();
         if (stop != Generator.StopReason.CANCELLED) {
             messages.add(ChatMessage.assistant(turn.answer.toString()));
@@ -193,6 +195,7 @@ public final class ChatSession implements AutoCloseable {
         final StringBuilder reasoning = new StringBuilder();
         final StringBuilder answer = new StringBuilder();
         final ReasoningParser parser;
+        final StopStrings stops;
         int reasoningTokens;
         boolean budgetHit;
         long firstTokenAt;
@@ -202,6 +205,10 @@ public final class ChatSession implements AutoCloseable {
         TurnState(ChatListener listener, long start) {
             this.listener = listener;
             this.start = start;
+            this.stops = new StopStrings(options.stopStrings(), text -> {
+                answer.append(text);
+                listener.onAnswer(text);
+            });
             this.parser = new ReasoningParser(prefillsOpenThink(), new ReasoningParser.Sink() {
                 @Override
                 public void reasoning(String text) {
@@ -211,8 +218,7 @@ public final class ChatSession implements AutoCloseable {
 
                 @Override
                 public void answer(String text) {
-                    answer.append(text);
-                    listener.onAnswer(text);
+                    stops.push(text);
                 }
             });
         }
@@ -223,6 +229,9 @@ public final class ChatSession implements AutoCloseable {
                 firstTokenAt = now;
             }
             parser.push(text);
+            if (stops.stopped()) {
+                generator.requestStop();
+            }
             if (parser.phase() == ReasoningParser.Phase.REASONING) {
                 if (reasoningStart == 0) {
                     reasoningStart = now;

@@ -181,4 +181,31 @@ class ChatSessionTest {
             assertNotEquals(Generator.StopReason.CANCELLED, next.stop());
         }
     }
+
+    @Test
+    void aStopStringEndsTheAnswerBeforeIt() {
+        ChatOptions options = greedy(16).withThinking(false);
+        String full;
+        try (ChatSession chat = new ChatSession(model, options)) {
+            full = chat.send("Say something", ChatListener.silent()).answer();
+        }
+        assertTrue(full.length() > 12, "need some text to cut: " + full);
+        String stop = full.substring(full.length() / 2, full.length() / 2 + 3);
+        StringBuilder streamed = new StringBuilder();
+        try (ChatSession chat = new ChatSession(model, options.withStopStrings(List.of(stop)))) {
+            ChatTurn turn = chat.send("Say something", new ChatListener() {
+                @Override
+                public void onReasoning(String text) {
+                }
+
+                @Override
+                public void onAnswer(String text) {
+                    streamed.append(text);
+                }
+            });
+            assertEquals(full.substring(0, full.indexOf(stop)), turn.answer());
+            assertEquals(turn.answer(), streamed.toString(), "no part of the stop string reaches the listener");
+            assertEquals(Generator.StopReason.STOPPED, turn.stop());
+        }
+    }
 }

@@ -1,0 +1,35 @@
+package dev.jseek;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StopStringsTest {
+
+    @Test
+    void aStopStringSplitAcrossPiecesIsCaughtAndNeverShown() {
+        StringBuilder out = new StringBuilder();
+        StopStrings s = new StopStrings(List.of("END", "###"), out::append);
+        s.push("hello E");
+        assertEquals("hello ", out.toString(), "'E' may start END: held back");
+        s.push("N");
+        s.push("D and more");
+        s.finish();
+        assertEquals("hello ", out.toString());
+        assertTrue(s.stopped());
+    }
+
+    @Test
+    void heldBackTextThatIsNoStopIsReleased() {
+        StringBuilder out = new StringBuilder();
+        StopStrings s = new StopStrings(List.of("END"), out::append);
+        s.push("the EN");
+        s.push("GINE");
+        s.push(" ends E");
+        s.finish();
+        assertEquals("the ENGINE ends E", out.toString());
+    }
+}
