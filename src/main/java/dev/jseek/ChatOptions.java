@@ -11,9 +11,11 @@ package dev.jseek;
  * @param reasoningBudget most reasoning tokens before {@code </think>} is forced; -1 = no limit
  * @param overflow        what to do when the conversation no longer fits the context
  * @param stopStrings     the answer ends before the first of these (they are not part of it)
+ * @param grammar         constrains the answer (not the reasoning); null for free text
  */
 public record ChatOptions(ChatTemplate template, ContextParams context, SamplerParams sampling, int maxTokens,
-                          boolean thinking, int reasoningBudget, Overflow overflow, java.util.List<String> stopStrings) {
+                          boolean thinking, int reasoningBudget, Overflow overflow, java.util.List<String> stopStrings,
+                          Grammar grammar) {
 
     public ChatOptions {
         if (maxTokens < 1) {
@@ -41,38 +43,43 @@ public record ChatOptions(ChatTemplate template, ContextParams context, SamplerP
 
     /** The model's template, 4096 tokens, DeepSeek-R1 sampling, 2048 tokens per reply, thinking on. */
     public static ChatOptions defaults() {
-        return new ChatOptions(null, ContextParams.defaults(), SamplerParams.deepSeekR1(), 2048, true, -1, Overflow.FAIL, java.util.List.of());
+        return new ChatOptions(null, ContextParams.defaults(), SamplerParams.deepSeekR1(), 2048, true, -1, Overflow.FAIL, java.util.List.of(), null);
     }
 
     public ChatOptions withTemplate(ChatTemplate t) {
-        return new ChatOptions(t, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings);
+        return new ChatOptions(t, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar);
     }
 
     public ChatOptions withContext(ContextParams c) {
-        return new ChatOptions(template, c, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings);
+        return new ChatOptions(template, c, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar);
     }
 
     public ChatOptions withSampling(SamplerParams s) {
-        return new ChatOptions(template, context, s, maxTokens, thinking, reasoningBudget, overflow, stopStrings);
+        return new ChatOptions(template, context, s, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar);
     }
 
     public ChatOptions withMaxTokens(int n) {
-        return new ChatOptions(template, context, sampling, n, thinking, reasoningBudget, overflow, stopStrings);
+        return new ChatOptions(template, context, sampling, n, thinking, reasoningBudget, overflow, stopStrings, grammar);
     }
 
     public ChatOptions withThinking(boolean on) {
-        return new ChatOptions(template, context, sampling, maxTokens, on, reasoningBudget, overflow, stopStrings);
+        return new ChatOptions(template, context, sampling, maxTokens, on, reasoningBudget, overflow, stopStrings, grammar);
     }
 
     public ChatOptions withReasoningBudget(int tokens) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, tokens, overflow, stopStrings);
+        return new ChatOptions(template, context, sampling, maxTokens, thinking, tokens, overflow, stopStrings, grammar);
     }
 
     public ChatOptions withStopStrings(java.util.List<String> stops) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stops);
+        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stops, grammar);
+    }
+
+    /** Constrains each answer to a grammar, e.g. {@link Grammar#json()}; null for free text. */
+    public ChatOptions withGrammar(Grammar g) {
+        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, g);
     }
 
     public ChatOptions withOverflow(Overflow o) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, o, stopStrings);
+        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, o, stopStrings, grammar);
     }
 }

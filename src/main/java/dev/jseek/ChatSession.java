@@ -19,7 +19,10 @@ public final class ChatSession implements AutoCloseable {
     private final Vocab vocab;
     private final ChatTemplate template;
     private final Context context;
-    private final Sampler sampler;
+    /** Samples reasoning, and answers too when there is no grammar. */
+    private final Sampler freeSampler;
+    /** Samples answers: the free sampler, or one with the grammar. */
+    private final Sampler answerSampler;
     private final Generator generator;
     private final ChatOptions options;
     private final List<ChatMessage> history = new ArrayList<>();
@@ -32,7 +35,8 @@ public final class ChatSession implements AutoCloseable {
         this.template = options.template() != null ? options.template() : ChatTemplate.of(model);
         this.context = model.newContext(options.context());
         try {
-            this.sampler = new Sampler(vocab, options.sampling());
+            this.freeSampler = new Sampler(vocab, options.sampling());
+            this.answerSampler = options.grammar() == null ? freeSampler : new Sampler(vocab, options.sampling(), options.grammar());
             this.generator = new Generator(context, 0);
         } catch (RuntimeException e) {
             context.close();
@@ -100,33 +104,54 @@ public final class ChatSession implements AutoCloseable {
             reuse--; // decode at least one token, so there are fresh logits to sample from
         }
         context.removeTokens(0, reuse, -1);
-        sampler.reset();
+        freeSampler.reset();
+        answerSampler.reset();
 
-        TurnState turn = new TurnState(listener, start);
-        Generator.Result first = generator.generate(Arrays.copyOfRange(prompt, reuse, prompt.length), sampler,
-                options.maxTokens(), turn::onToken);
-        int[] sequence = concat(prompt, first.tokens());
-        Generator.Result last = first;
-        if (first.stopReason() == Generator.StopReason.STOPPED && turn.budgetHit) {
-            // Budget spent: close the reasoning block ourselves and let the model answer.
-            turn.parser.forceAnswer();
-            int held = context.lastPosition(0) + 1;
-            int[] closing = vocab.tokenize(FORCED_CLOSE, false, true);
-            int[] feed = concat(Arrays.copyOfRange(sequence, held, sequence.length), closing);
-            sequence = concat(sequence, closing);
-            int left = options.maxTokens() - first.tokens().length;
-            if (left > 0) {
-                last = generator.generate(feed, sampler, left, turn::onToken);
-                sequence = concat(sequence, last.tokens());
+        // With a grammar, reasoning is sampled freely and the answer under the grammar: the sampler is switched
+        // when </think> appears (or is forced), instead of feeding the grammar tokens it never chose.
+        boolean mayReason = prefillsOpenThink();
+        Sampler current = mayReason ? freeSampler : answerSampler;
+        TurnState turn = new TurnState(listener, current != answerSampler);
+        int[] sequence = prompt;
+        int[] feed = Arrays.copyOfRange(prompt, reuse, prompt.length);
+        int left = options.maxTokens();
+        long promptNanos = -1;
+        long generationNanos = 0;
+        Generator.Result result;
+        while (true) {
+            result = generator.generate(feed, current, left, turn::onToken);
+            promptNanos = promptNanos < 0 ? result.stats().promptNanos() : promptNanos;
+            generationNanos += result.stats().generationNanos();
+            sequence = concat(sequence, result.tokens());
+            left -= result.tokens().length;
+            if (result.stopReason() != Generator.StopReason.STOPPED || turn.stops.stopped() || left <= 0) {
+                break;
             }
+            int held = context.lastPosition(0) + 1; // the last sampled token is not decoded yet
+            feed = Arrays.copyOfRange(sequence, held, sequence.length);
+            if (turn.budgetHit && !turn.forcedClose) {
+                // Budget spent: close the reasoning block ourselves and let the model answer.
+                turn.forcedClose = true;
+                turn.parser.forceAnswer();
+                int[] closing = vocab.tokenize(FORCED_CLOSE, false, true);
+                if (current == answerSampler) {
+                    for (int t : closing) {
+                        current.accept(t); // the penalties see the forced tokens too
+                    }
+                }
+                feed = concat(feed, closing);
+                sequence = concat(sequence, closing);
+            }
+            current = answerSampler;
+            turn.switchOnAnswer = false;
         }
         turn.parser.finish();
         turn.stops.finish();
         cached = Arrays.copyOf(sequence, Math.min(sequence.length, context.lastPosition(0) + 1));
 
-        // STOPPED now means a stop string; a budget stop that left no room to answer is a max-tokens stop.
-        Generator.StopReason stop = last.stopReason() == Generator.StopReason.STOPPED && !turn.stops.stopped()
-                ? Generator.StopReason.MAX_TOKENS : last.stopReason();
+        // STOPPED means a stop string; a budget or phase stop that left no room to answer is a max-tokens stop.
+        Generator.StopReason stop = result.stopReason() == Generator.StopReason.STOPPED && !turn.stops.stopped()
+                ? Generator.StopReason.MAX_TOKENS : result.stopReason();
         if (stop != Generator.StopReason.CANCELLED) {
             messages.add(ChatMessage.assistant(turn.answer.toString()));
             history.clear();
@@ -134,10 +159,9 @@ public final class ChatSession implements AutoCloseable {
         }
         context.resetCancel();
         long end = System.nanoTime();
-        int generated = first.tokens().length + (last == first ? 0 : last.tokens().length);
-        ChatTurn.Stats stats = new ChatTurn.Stats(prompt.length, prompt.length - reuse, generated, turn.reasoningTokens,
-                first.stats().promptNanos(), turn.firstTokenAt == 0 ? 0 : turn.firstTokenAt - start,
-                turn.reasoningNanos(end), first.stats().generationNanos() + (last == first ? 0 : last.stats().generationNanos()));
+        ChatTurn.Stats stats = new ChatTurn.Stats(prompt.length, prompt.length - reuse, options.maxTokens() - left,
+                turn.reasoningTokens, promptNanos, turn.firstTokenAt == 0 ? 0 : turn.firstTokenAt - start,
+                turn.reasoningNanos(end), generationNanos);
         return new ChatTurn(turn.reasoning.toString(), turn.answer.toString(), stop, stats);
     }
 
@@ -191,7 +215,9 @@ public final class ChatSession implements AutoCloseable {
     /** The running state of one reply: parser, budget, timings. */
     private final class TurnState {
         final ChatListener listener;
-        final long start;
+        /** Stop at the end of reasoning, so the answer can be sampled with the grammar. */
+        boolean switchOnAnswer;
+        boolean forcedClose;
         final StringBuilder reasoning = new StringBuilder();
         final StringBuilder answer = new StringBuilder();
         final ReasoningParser parser;
@@ -202,9 +228,9 @@ public final class ChatSession implements AutoCloseable {
         long reasoningStart;
         long reasoningEnd;
 
-        TurnState(ChatListener listener, long start) {
+        TurnState(ChatListener listener, boolean switchOnAnswer) {
             this.listener = listener;
-            this.start = start;
+            this.switchOnAnswer = switchOnAnswer;
             this.stops = new StopStrings(options.stopStrings(), text -> {
                 answer.append(text);
                 listener.onAnswer(text);
@@ -244,6 +270,10 @@ public final class ChatSession implements AutoCloseable {
             } else if (reasoningStart != 0 && reasoningEnd == 0) {
                 reasoningEnd = now;
             }
+            if (switchOnAnswer && parser.phase() == ReasoningParser.Phase.ANSWER) {
+                switchOnAnswer = false;
+                generator.requestStop();
+            }
         }
 
         long reasoningNanos(long end) {
@@ -269,7 +299,10 @@ public final class ChatSession implements AutoCloseable {
     @Override
     public void close() {
         generator.close();
-        sampler.close();
+        if (answerSampler != freeSampler) {
+            answerSampler.close();
+        }
+        freeSampler.close();
         context.close();
     }
 }

@@ -14,11 +14,22 @@ import java.lang.foreign.MemorySegment;
 public final class Sampler implements AutoCloseable {
     private final NativeHandle handle;
     private final SamplerParams params;
+    private final boolean constrained;
 
     /** A chain for the given vocabulary (the penalties need its size). */
     public Sampler(Vocab vocab, SamplerParams params) {
+        this(vocab, params, null);
+    }
+
+    /**
+     * A chain whose output is constrained by a grammar (null for none).
+     *
+     * @throws IllegalArgumentException if llama.cpp cannot parse the grammar
+     */
+    public Sampler(Vocab vocab, SamplerParams params, Grammar grammar) {
         Backend.get();
         this.params = params;
+        this.constrained = grammar != null;
         MemorySegment chain;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment chainParams = llama_h.llama_sampler_chain_default_params(arena);
@@ -29,6 +40,9 @@ public final class Sampler implements AutoCloseable {
         if (params.penalizes()) {
             add(llama_h.llama_sampler_init_penalties(vocab.size(), params.repeatLastN(), params.repeatPenalty(),
                     params.frequencyPenalty(), params.presencePenalty()));
+        }
+        if (grammar != null) {
+            add(grammarSampler(vocab, grammar));
         }
         if (params.temperature() == 0) {
             add(llama_h.llama_sampler_init_greedy());
@@ -48,6 +62,22 @@ public final class Sampler implements AutoCloseable {
         add(llama_h.llama_sampler_init_dist((int) params.seed()));
     }
 
+    private MemorySegment grammarSampler(Vocab vocab, Grammar grammar) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment rules = arena.allocateFrom(grammar.gbnf());
+            MemorySegment root = arena.allocateFrom(grammar.root());
+            LlamaLog.clearErrors();
+            MemorySegment sampler = llama_h.llama_sampler_init_grammar(vocab.segment(), rules, root);
+            if (sampler.equals(MemorySegment.NULL)) {
+                close();
+                String reason = LlamaLog.recentErrors();
+                throw new IllegalArgumentException("The grammar does not parse" + (reason.isEmpty() ? "" : ": " + reason)
+                        + "; check it against llama.cpp's GBNF rules.");
+            }
+            return sampler;
+        }
+    }
+
     /** The chain takes ownership of each sampler added (llama_sampler_free frees them with it). */
     private void add(MemorySegment sampler) {
         llama_h.llama_sampler_chain_add(handle.get(), sampler);
@@ -65,8 +95,15 @@ public final class Sampler implements AutoCloseable {
         return llama_h.llama_sampler_sample(handle.get(), context.segment(), index);
     }
 
-    /** Records a token that was not sampled (e.g. a prompt token) in the penalty history. */
+    /**
+     * Records a token that was not sampled (e.g. a prompt token) in the penalty history. Refused for a sampler
+     * with a grammar: llama.cpp throws a C++ exception for a token its grammar forbids, and an exception
+     * crossing into Java ends the process.
+     */
     public void accept(int token) {
+        if (constrained) {
+            throw new IllegalStateException("a sampler with a grammar accepts only the tokens it sampled itself");
+        }
         llama_h.llama_sampler_accept(handle.get(), token);
     }
 

@@ -30,6 +30,11 @@ public final class Vocab {
         this.specialPieces = new AtomicReferenceArray<>(size);
     }
 
+    /** The native vocab, checked to be alive (for samplers that need it). */
+    MemorySegment segment() {
+        return ptr();
+    }
+
     private MemorySegment ptr() {
         model.segment(); // throws if the model was closed: the vocab's memory went with it
         return vocab;

@@ -1,0 +1,82 @@
+package dev.jseek;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Grammar-constrained output on the tiny model, whose unconstrained output is random text. */
+class GrammarTest {
+    private static Model model;
+    private static final Grammar YES_NO = Grammar.of("root ::= \"yes\" | \"no\"");
+
+    @BeforeAll
+    static void load() {
+        model = Model.load(TestModels.tiny(), ModelParams.defaults());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static Generator.Result generate(Grammar grammar, SamplerParams params, int max) {
+        try (Context ctx = model.newContext(ContextParams.defaults());
+             Sampler sampler = new Sampler(model.vocab(), params, grammar);
+             Generator g = new Generator(ctx, 0)) {
+            return g.generate(model.vocab().tokenize("Answer:", true, false), sampler, max, (t, s) -> { });
+        }
+    }
+
+    @Test
+    void aGrammarForcesItsLanguageEvenOnRandomWeights() {
+        for (long seed = 1; seed <= 5; seed++) {
+            Generator.Result r = generate(YES_NO, SamplerParams.deepSeekR1().withSeed(seed), 20);
+            assertTrue(Set.of("yes", "no").contains(r.text()), "seed " + seed + ": " + r.text());
+            assertEquals(Generator.StopReason.END_OF_GENERATION, r.stopReason(), "a finished grammar allows only the end");
+        }
+        Generator.Result free = generate(null, SamplerParams.greedy(), 20);
+        assertFalse(Set.of("yes", "no").contains(free.text()), "without the grammar the model rambles: " + free.text());
+    }
+
+    @Test
+    void theJsonGrammarParsesAndConstrainsTheFirstCharacter() {
+        Generator.Result r = generate(Grammar.json(), SamplerParams.greedy(), 32);
+        String out = r.text().strip();
+        assertFalse(out.isEmpty());
+        assertTrue("{[\"-0123456789tfn".indexOf(out.charAt(0)) >= 0, out);
+    }
+
+    @Test
+    void aBrokenGrammarIsAClearError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Sampler(model.vocab(), SamplerParams.greedy(), Grammar.of("root ::= (")));
+        assertTrue(e.getMessage().startsWith("The grammar does not parse"), e.getMessage());
+    }
+
+    @Test
+    void inAChatTheGrammarConstrainsTheAnswerNotTheReasoning() {
+        ChatOptions options = ChatOptions.defaults().withSampling(SamplerParams.greedy()).withMaxTokens(40)
+                .withReasoningBudget(6).withGrammar(YES_NO);
+        try (ChatSession chat = new ChatSession(model, options)) {
+            ChatTurn turn = chat.send("Is the sea salty?", ChatListener.silent());
+            assertTrue(turn.stats().reasoningTokens() > 0, "the reasoning was free text");
+            assertTrue(Set.of("yes", "no").contains(turn.answer()), turn.answer());
+        }
+    }
+
+    @Test
+    void aConstrainedSamplerRefusesTokensItDidNotChooseInsteadOfCrashingTheJvm() {
+        try (Sampler s = new Sampler(model.vocab(), SamplerParams.greedy(), YES_NO)) {
+            int notYesOrNo = model.vocab().tokenize("banana", false, false)[0];
+            // llama.cpp would throw a C++ exception here, which ends the process when it crosses into Java.
+            assertThrows(IllegalStateException.class, () -> s.accept(notYesOrNo));
+        }
+    }
+}
