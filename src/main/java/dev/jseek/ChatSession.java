@@ -1,5 +1,8 @@
 package dev.jseek;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +19,7 @@ public final class ChatSession implements AutoCloseable {
     private static final String NO_THINK_PREFILL = "<think>\n\n</think>\n\n";
     private static final String FORCED_CLOSE = "\n</think>\n\n";
 
+    private final Model model;
     private final Vocab vocab;
     private final ChatTemplate template;
     private final Context context;
@@ -30,6 +34,7 @@ public final class ChatSession implements AutoCloseable {
     private int[] cached = new int[0];
 
     public ChatSession(Model model, ChatOptions options) {
+        this.model = model;
         this.vocab = model.vocab();
         this.options = options;
         this.template = options.template() != null ? options.template() : ChatTemplate.of(model);
@@ -69,6 +74,38 @@ public final class ChatSession implements AutoCloseable {
     public void restoreHistory(List<ChatMessage> messages) {
         history.clear();
         history.addAll(messages);
+    }
+
+    /**
+     * Saves the conversation and its KV cache, so that {@link #load} in a later process continues exactly where
+     * this one stands (the next greedy reply is the same as if it had never been saved).
+     */
+    public void save(Path file) {
+        new SessionFile(model.path().getFileName().toString(), modelSize(), history(), cached, context.saveSequence(0)).write(file);
+    }
+
+    /** Loads a conversation saved by {@link #save} with the same model file; the current one is replaced. */
+    public void load(Path file) {
+        SessionFile saved = SessionFile.read(file);
+        if (!saved.modelName().equals(model.path().getFileName().toString()) || saved.modelSize() != modelSize()) {
+            throw new JseekException(file + " was saved with model " + saved.modelName() + " (" + saved.modelSize()
+                    + " bytes); load it in a session of that model.");
+        }
+        if (saved.tokens().length > context.contextSize()) {
+            throw new JseekException(file + " holds " + saved.tokens().length + " tokens but this context holds "
+                    + context.contextSize() + "; use a context of at least that size.");
+        }
+        context.loadSequence(0, saved.kvState());
+        cached = saved.tokens();
+        restoreHistory(saved.history());
+    }
+
+    private long modelSize() {
+        try {
+            return Files.size(model.path());
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** Forgets the turns (the system prompt stays). */

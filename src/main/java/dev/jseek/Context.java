@@ -129,6 +129,31 @@ public final class Context implements AutoCloseable {
         return llama_h.llama_memory_seq_pos_max(memory(), sequence);
     }
 
+    /** The KV-cache state of one sequence, copied out of native memory. */
+    public byte[] saveSequence(int sequence) {
+        MemorySegment ctx = segment();
+        long size = llama_h.llama_state_seq_get_size(ctx, sequence);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(1, size));
+            long written = llama_h.llama_state_seq_get_data(ctx, buf, size, sequence);
+            return buf.asSlice(0, written).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** Restores a sequence saved by {@link #saveSequence} (same model); its previous content is replaced. */
+    public void loadSequence(int sequence, byte[] state) {
+        removeTokens(sequence, 0, -1);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, state);
+            LlamaLog.clearErrors();
+            if (llama_h.llama_state_seq_set_data(segment(), buf, state.length, sequence) == 0) {
+                String reason = LlamaLog.recentErrors();
+                throw new JseekException("The saved KV-cache state does not fit this context"
+                        + (reason.isEmpty() ? "" : " (" + reason + ")") + "; load it with the same model and a context at least as large.");
+            }
+        }
+    }
+
     private MemorySegment memory() {
         return llama_h.llama_get_memory(segment());
     }

@@ -1,0 +1,47 @@
+package dev.jseek;
+
+import java.util.Locale;
+
+/**
+ * DeepSeek's recommended sampling per model family, by name. Sources: the model cards and
+ * generation_config.json files DeepSeek published with each release.
+ */
+public enum SamplingPreset {
+    /** DeepSeek-R1 and the R1-Distill models: temperature 0.5–0.7, 0.6 recommended, top-p 0.95. */
+    R1(0.6f, 0.95f, "DeepSeek-R1 and R1-Distill: temperature 0.6, top-p 0.95"),
+    /** DeepSeek-V3 chat: the API's default temperature 1.0 maps to 0.3 on the model. */
+    V3(0.3f, 0.95f, "DeepSeek-V3: temperature 0.3, top-p 0.95"),
+    /** DeepSeek-V2 / V2-Lite chat. */
+    V2(0.3f, 0.95f, "DeepSeek-V2(-Lite) chat: temperature 0.3, top-p 0.95"),
+    /** DeepSeek-Coder-V2: the model card's examples decode greedily. */
+    CODER(0f, 1f, "DeepSeek-Coder-V2: greedy"),
+    /** Always the most likely token: reproducible output. */
+    GREEDY(0f, 1f, "greedy (reproducible)");
+
+    private final float temperature;
+    private final float topP;
+    private final String description;
+
+    SamplingPreset(float temperature, float topP, String description) {
+        this.temperature = temperature;
+        this.topP = topP;
+        this.description = description;
+    }
+
+    public SamplerParams params() {
+        return SamplerParams.greedy().withTemperature(temperature).withTopP(topP);
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** A preset by name, case-insensitive ("r1", "v3", "v2", "coder", "greedy"). */
+    public static SamplingPreset named(String name) {
+        try {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown sampling preset '" + name + "'; choose one of r1, v3, v2, coder, greedy");
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.jseek;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SamplerParamsTest {
+
+    @Test
+    void deepSeekPresetsCarryTheirRecommendedValues() {
+        SamplerParams r1 = SamplingPreset.named("r1").params();
+        assertEquals(0.6f, r1.temperature());
+        assertEquals(0.95f, r1.topP());
+        assertEquals(0f, SamplingPreset.named("GREEDY").params().temperature());
+        assertEquals(SamplerParams.deepSeekR1().temperature(), r1.temperature());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SamplingPreset.named("hot")).getMessage().contains("r1"));
+    }
+
+    @Test
+    void absurdValuesAreRejectedWithTheValueInTheMessage() {
+        SamplerParams g = SamplerParams.greedy();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> g.withTopP(7)).getMessage().contains("7.0"));
+        assertThrows(IllegalArgumentException.class, () -> g.withTopP(0));
+        assertThrows(IllegalArgumentException.class, () -> g.withTemperature(-1));
+        assertThrows(IllegalArgumentException.class, () -> g.withTemperature(Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> g.withTopK(-3));
+        assertThrows(IllegalArgumentException.class, () -> g.withMinP(1.5f));
+        assertThrows(IllegalArgumentException.class, () -> g.withRepeatPenalty(0, 64));
+        assertThrows(IllegalArgumentException.class, () -> g.withSeed(1L << 33));
+        assertThrows(IllegalArgumentException.class, () -> ContextParams.defaults().withContextSize(-1));
+        assertThrows(IllegalArgumentException.class, () -> ContextParams.defaults().withThreads(0));
+    }
+}
