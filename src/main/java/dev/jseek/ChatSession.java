@@ -24,11 +24,11 @@ public final class ChatSession implements AutoCloseable {
     private final ChatTemplate template;
     private final Context context;
     /** Samples reasoning, and answers too when there is no grammar. */
-    private final Sampler freeSampler;
+    private Sampler freeSampler;
     /** Samples answers: the free sampler, or one with the grammar. */
-    private final Sampler answerSampler;
+    private Sampler answerSampler;
     private final Generator generator;
-    private final ChatOptions options;
+    private ChatOptions options;
     private final List<ChatMessage> history = new ArrayList<>();
     /** The tokens the KV cache holds for sequence 0, in order. */
     private int[] cached = new int[0];
@@ -40,11 +40,79 @@ public final class ChatSession implements AutoCloseable {
         this.template = options.template() != null ? options.template() : ChatTemplate.of(model);
         this.context = model.newContext(options.context());
         try {
-            this.freeSampler = new Sampler(vocab, options.sampling());
-            this.answerSampler = options.grammar() == null ? freeSampler : new Sampler(vocab, options.sampling(), options.grammar());
+            createSamplers(options);
             this.generator = new Generator(context, 0);
         } catch (RuntimeException e) {
             context.close();
+            throw e;
+        }
+    }
+
+    private void createSamplers(ChatOptions o) {
+        Sampler free = new Sampler(vocab, o.sampling());
+        try {
+            answerSampler = o.grammar() == null ? free : new Sampler(vocab, o.sampling(), o.grammar());
+        } catch (RuntimeException e) {
+            free.close();
+            throw e;
+        }
+        freeSampler = free;
+    }
+
+    private void closeSamplers() {
+        if (answerSampler != freeSampler) {
+            answerSampler.close();
+        }
+        freeSampler.close();
+    }
+
+    /**
+     * Changes the reply settings (sampling, max tokens, thinking, budget, stop strings, grammar) between turns.
+     * The context and the template belong to the session and cannot change.
+     */
+    public void reconfigure(ChatOptions newOptions) {
+        if (!newOptions.context().equals(options.context())) {
+            throw new IllegalArgumentException("the context settings of a session cannot change; start a new session");
+        }
+        if (newOptions.template() != null && newOptions.template() != template) {
+            throw new IllegalArgumentException("the chat template of a session cannot change; start a new session");
+        }
+        Sampler oldFree = freeSampler;
+        Sampler oldAnswer = answerSampler;
+        createSamplers(newOptions);
+        if (oldAnswer != oldFree) {
+            oldAnswer.close();
+        }
+        oldFree.close();
+        options = newOptions;
+    }
+
+    /** Drops the last reply and generates a new one for the same user message. */
+    public ChatTurn regenerate(ChatListener listener) {
+        int lastUser = -1;
+        for (int i = history.size() - 1; i >= 0 && lastUser < 0; i--) {
+            if (history.get(i).role() == ChatMessage.Role.USER) {
+                lastUser = i;
+            }
+        }
+        if (lastUser < 0) {
+            throw new IllegalStateException("there is no message to answer again yet");
+        }
+        String message = history.get(lastUser).content();
+        List<ChatMessage> before = new ArrayList<>(history.subList(0, lastUser));
+        List<ChatMessage> saved = new ArrayList<>(history);
+        history.clear();
+        history.addAll(before);
+        try {
+            ChatTurn turn = send(message, listener);
+            if (turn.stop() == Generator.StopReason.CANCELLED) {
+                history.clear();
+                history.addAll(saved);
+            }
+            return turn;
+        } catch (RuntimeException e) {
+            history.clear();
+            history.addAll(saved);
             throw e;
         }
     }
@@ -336,10 +404,7 @@ public final class ChatSession implements AutoCloseable {
     @Override
     public void close() {
         generator.close();
-        if (answerSampler != freeSampler) {
-            answerSampler.close();
-        }
-        freeSampler.close();
+        closeSamplers();
         context.close();
     }
 }

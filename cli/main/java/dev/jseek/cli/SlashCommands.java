@@ -1,0 +1,182 @@
+package dev.jseek.cli;
+
+import dev.jseek.ChatMessage;
+import dev.jseek.ChatOptions;
+import dev.jseek.ChatSession;
+import dev.jseek.ChatTurn;
+import dev.jseek.SamplerParams;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The REPL's slash commands. Each returns whether the REPL goes on. */
+final class SlashCommands {
+    private static final List<String> NAMES = List.of("/help", "/reset", "/system", "/set", "/show", "/stats", "/save",
+            "/load", "/regen", "/think", "/exit");
+    private static final List<String> SETTINGS = List.of("temperature", "top-p", "top-k", "min-p", "seed", "max-tokens",
+            "reasoning-budget");
+
+    private final Repl repl;
+    private final ChatSession session;
+    private final PrintWriter out;
+
+    SlashCommands(Repl repl, ChatSession session, PrintWriter out) {
+        this.repl = repl;
+        this.session = session;
+        this.out = out;
+    }
+
+    /** Everything Tab completes: the commands and their fixed arguments. */
+    static List<String> completions() {
+        List<String> all = new ArrayList<>(NAMES);
+        all.add("/quit");
+        SETTINGS.forEach(s -> all.add("/set " + s));
+        for (String mode : List.of("show", "hide", "collapse", "on", "off")) {
+            all.add("/think " + mode);
+        }
+        for (String what : List.of("settings", "reasoning", "history")) {
+            all.add("/show " + what);
+        }
+        return all;
+    }
+
+    boolean run(String line) {
+        String[] words = line.split("\\s+", 3);
+        String arg = words.length > 1 ? line.substring(words[0].length()).strip() : "";
+        switch (words[0]) {
+            case "/exit", "/quit", "/bye" -> {
+                return false;
+            }
+            case "/help" -> help();
+            case "/reset" -> {
+                session.reset();
+                say("Conversation cleared (the system prompt stays).");
+            }
+            case "/system" -> {
+                if (arg.isEmpty()) {
+                    say("System prompt: " + session.history().stream().filter(m -> m.role() == ChatMessage.Role.SYSTEM)
+                            .map(ChatMessage::content).findFirst().orElse("(none)"));
+                } else {
+                    session.setSystemPrompt(arg);
+                    say("System prompt set.");
+                }
+            }
+            case "/set" -> set(words);
+            case "/show" -> show(arg);
+            case "/stats" -> stats();
+            case "/save" -> {
+                session.save(path(arg));
+                say("Saved to " + path(arg) + ".");
+            }
+            case "/load" -> {
+                session.load(path(arg));
+                say("Loaded " + path(arg) + ": " + session.history().size() + " messages.");
+            }
+            case "/regen" -> repl.reply(() -> session.regenerate(repl.newPrinter()));
+            case "/think" -> think(arg);
+            default -> say("Unknown command " + words[0] + "; /help lists them.");
+        }
+        return true;
+    }
+
+    private void help() {
+        say("""
+                /help                     this list
+                /reset                    forget the conversation (keeps the system prompt)
+                /system [TEXT]            show or set the system prompt
+                /set PARAM VALUE          temperature, top-p, top-k, min-p, seed, max-tokens, reasoning-budget
+                /show settings|reasoning|history
+                /stats                    figures of the last reply
+                /save FILE, /load FILE    save or restore the conversation with its KV cache
+                /regen                    answer the last message again
+                /think [show|hide|collapse|on|off]
+                                          show/hide/collapse the reasoning, or ask the model (not) to think
+                /exit                     quit (also Ctrl-D, or Ctrl-C twice)
+                \"\"\"                       start or end a multi-line message
+                Ctrl-C while it answers stops the answer.""");
+    }
+
+    private void set(String[] words) {
+        if (words.length < 3) {
+            throw new IllegalArgumentException("usage: /set PARAM VALUE, PARAM one of " + String.join(", ", SETTINGS));
+        }
+        String value = words[2].strip();
+        ChatOptions o = session.options();
+        SamplerParams s = o.sampling();
+        try {
+            ChatOptions next = switch (words[1].toLowerCase(Locale.ROOT)) {
+                case "temperature", "temp" -> o.withSampling(s.withTemperature(Float.parseFloat(value)));
+                case "top-p" -> o.withSampling(s.withTopP(Float.parseFloat(value)));
+                case "top-k" -> o.withSampling(s.withTopK(Integer.parseInt(value)));
+                case "min-p" -> o.withSampling(s.withMinP(Float.parseFloat(value)));
+                case "seed" -> o.withSampling(s.withSeed(Long.parseLong(value)));
+                case "max-tokens" -> o.withMaxTokens(Integer.parseInt(value));
+                case "reasoning-budget" -> o.withReasoningBudget(Integer.parseInt(value));
+                default -> throw new IllegalArgumentException("unknown setting '" + words[1] + "'; one of " + String.join(", ", SETTINGS));
+            };
+            session.reconfigure(next);
+            say(words[1] + " = " + value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + value + "' is not a number");
+        }
+    }
+
+    private void show(String what) {
+        switch (what) {
+            case "", "settings" -> {
+                ChatOptions o = session.options();
+                SamplerParams s = o.sampling();
+                say(String.format(Locale.ROOT, "template: %s%ncontext: %d tokens%ntemperature %.2f, top-p %.2f, top-k %d, min-p %.2f, seed %d"
+                                + "%nmax tokens %d, thinking %s, reasoning budget %s, reasoning display %s",
+                        session.template(), session.contextSize(), s.temperature(), s.topP(), s.topK(), s.minP(), s.seed(),
+                        o.maxTokens(), o.thinking() ? "on" : "off", o.reasoningBudget() < 0 ? "none" : o.reasoningBudget(),
+                        repl.display.label()));
+            }
+            case "reasoning" -> say(repl.lastTurn == null || repl.lastTurn.reasoning().isEmpty()
+                    ? "(no reasoning in the last reply)" : repl.lastTurn.reasoning().strip());
+            case "history" -> session.history().forEach(m -> say(m.role().wireName() + ": " + m.content()));
+            default -> throw new IllegalArgumentException("/show settings, /show reasoning or /show history");
+        }
+    }
+
+    private void stats() {
+        ChatTurn t = repl.lastTurn;
+        if (t == null) {
+            say("No reply yet.");
+            return;
+        }
+        ChatTurn.Stats s = t.stats();
+        say(String.format(Locale.ROOT, """
+                        prompt:     %d tokens, %d decoded (the rest from the KV cache) at %.1f tok/s
+                        first token after %.2f s
+                        generated:  %d tokens (%d reasoning, %.1f s thinking) at %.1f tok/s
+                        stopped:    %s""",
+                s.promptTokens(), s.decodedPromptTokens(), s.promptTokensPerSecond(), s.firstTokenNanos() / 1e9,
+                s.generatedTokens(), s.reasoningTokens(), s.reasoningNanos() / 1e9, s.generationTokensPerSecond(),
+                t.stop().name().toLowerCase(Locale.ROOT).replace('_', ' ')));
+    }
+
+    private void think(String arg) {
+        switch (arg) {
+            case "" -> repl.display = repl.display == ReasoningDisplay.SHOW ? ReasoningDisplay.HIDE : ReasoningDisplay.SHOW;
+            case "on", "off" -> session.reconfigure(session.options().withThinking(arg.equals("on")));
+            default -> repl.display = ReasoningDisplay.parse(arg);
+        }
+        say("Reasoning: " + repl.display.label() + ", thinking " + (session.options().thinking() ? "on" : "off") + ".");
+    }
+
+    private static Path path(String arg) {
+        if (arg.isEmpty()) {
+            throw new IllegalArgumentException("give a file name, e.g. /save chat.jseek");
+        }
+        return Path.of(arg);
+    }
+
+    private void say(String text) {
+        out.println(text);
+        out.flush();
+    }
+}

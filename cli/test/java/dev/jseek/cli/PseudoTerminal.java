@@ -1,0 +1,92 @@
+package dev.jseek.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Runs `jseek` in a real pseudo-terminal (util-linux `script` allocates it) so the REPL meets what a user's
+ * terminal does: raw-mode line editing, echo, Ctrl-C as SIGINT. Keystrokes go in as bytes; everything the
+ * terminal shows comes back, escape codes included.
+ */
+final class PseudoTerminal implements AutoCloseable {
+    private final Process process;
+    private final StringBuffer screen = new StringBuffer();
+    private final OutputStream keys;
+
+    private PseudoTerminal(Process process) {
+        this.process = process;
+        this.keys = process.getOutputStream();
+        Thread.ofPlatform().daemon().start(() -> pump(process.getInputStream()));
+    }
+
+    /** Starts `jseek ARGS` in a 120×40 terminal of the given TERM type. */
+    static PseudoTerminal start(String term, List<String> args) throws IOException {
+        List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        java.addAll(args);
+        String command = "stty cols 120 rows 40; exec " + String.join(" ", java.stream().map(PseudoTerminal::quote).toList());
+        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", command, "/dev/null").redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("TERM", term);
+        return new PseudoTerminal(pb.start());
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private void pump(InputStream in) {
+        byte[] buf = new byte[4096];
+        try {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                screen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            // the process ended
+        }
+    }
+
+    void type(String text) throws IOException {
+        keys.write(text.getBytes(StandardCharsets.UTF_8));
+        keys.flush();
+    }
+
+    /** Waits until the output after {@code from} matches; returns the index after the match. */
+    int await(String regex, int from, Duration timeout) throws InterruptedException {
+        Pattern p = Pattern.compile(regex);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            var m = p.matcher(screen.substring(Math.min(from, screen.length())));
+            if (m.find()) {
+                return from + m.end();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no /" + regex + "/ within " + timeout + " in:\n" + screen.substring(Math.min(from, screen.length())));
+    }
+
+    String screen() {
+        return screen.toString();
+    }
+
+    int exitCode(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("jseek did not exit; screen:\n" + screen);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}
