@@ -1,5 +1,12 @@
 package dev.jseek.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jseek.ChatListener;
+import dev.jseek.ChatOptions;
+import dev.jseek.ChatSession;
+import dev.jseek.ChatTemplate;
+import dev.jseek.ChatTurn;
 import dev.jseek.Context;
 import dev.jseek.ContextParams;
 import dev.jseek.Generator;
@@ -8,10 +15,10 @@ import dev.jseek.Sampler;
 import dev.jseek.SamplerParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,10 +26,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** One prompt in, the model's continuation on stdout. Never waits for input from a terminal. */
-@Command(name = "run", description = "Complete one prompt (argument, --file or stdin) and print the result.")
+/**
+ * One prompt in, one answer out: the answer on stdout, reasoning on stderr (or dropped), or everything as one
+ * JSON record. Never waits for input from a terminal.
+ */
+@Command(name = "run", description = "Answer one prompt (argument, --file or stdin) and exit.")
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,23 +50,123 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "read the prompt from a file")
     Path file;
 
-    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "256",
-            description = "most tokens to generate (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "4096",
+            description = "most tokens to generate, reasoning included (default: ${DEFAULT-VALUE})")
     int maxTokens;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "system prompt")
+    String system;
+
+    @Option(names = "--template", paramLabel = "NAME", description = "a built-in chat template instead of the model's, e.g. deepseek3")
+    String template;
+
+    @Option(names = "--reasoning", paramLabel = "WHERE", defaultValue = "stderr",
+            description = "where the reasoning goes: stderr or drop (default: ${DEFAULT-VALUE})")
+    String reasoning;
+
+    @Option(names = "--no-think", description = "ask reasoning models not to think")
+    boolean noThink;
+
+    @Option(names = "--reasoning-budget", paramLabel = "N", defaultValue = "-1",
+            description = "most reasoning tokens before </think> is forced; -1 = no limit (default: ${DEFAULT-VALUE})")
+    int reasoningBudget;
+
+    @Option(names = "--json", description = "print one JSON record: reasoning, answer, stop reason and stats")
+    boolean json;
+
+    @Option(names = "--raw", description = "complete the prompt as raw text (no chat template, no reasoning split)")
+    boolean raw;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (maxTokens < 0) {
-            throw new IllegalArgumentException("--max-tokens must not be negative, not " + maxTokens);
-        }
         // Every value is checked before the model loads, so a typo costs no waiting.
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("--max-tokens must be at least 1, not " + maxTokens);
+        }
+        if (!reasoning.equals("stderr") && !reasoning.equals("drop")) {
+            throw new IllegalArgumentException("--reasoning must be stderr or drop, not '" + reasoning + "'");
+        }
         SamplerParams samplerParams = sampling.params();
         ContextParams contextParams = modelOptions.contextParams();
+        ChatOptions options = raw ? null : ChatOptions.defaults().withContext(contextParams).withSampling(samplerParams)
+                .withMaxTokens(maxTokens).withThinking(!noThink).withReasoningBudget(reasoningBudget)
+                .withTemplate(template == null ? null : ChatTemplate.named(template));
         String prompt = readPrompt();
-        try (Model model = modelOptions.load(err);
-             Context context = model.newContext(contextParams);
+        try (Model model = modelOptions.load(err)) {
+            if (raw) {
+                return complete(model, contextParams, samplerParams, prompt, out, err);
+            }
+            try (ChatSession session = new ChatSession(model, options)) {
+                session.setSystemPrompt(system);
+                ChatTurn turn = session.send(prompt, json ? ChatListener.silent() : streaming(out, err));
+                if (json) {
+                    out.println(toJson(turn));
+                } else {
+                    out.println();
+                    printStats(err, turn);
+                }
+                out.flush();
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private ChatListener streaming(PrintWriter out, PrintWriter err) {
+        boolean showReasoning = reasoning.equals("stderr");
+        return new ChatListener() {
+            @Override
+            public void onReasoning(String text) {
+                if (showReasoning) {
+                    err.print(text);
+                    err.flush();
+                }
+            }
+
+            @Override
+            public void onAnswer(String text) {
+                out.print(text);
+                out.flush();
+            }
+
+            @Override
+            public void onNotice(String message) {
+                err.println("jseek: " + message);
+            }
+        };
+    }
+
+    static String toJson(ChatTurn turn) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode record = mapper.createObjectNode();
+        record.put("reasoning", turn.reasoning());
+        record.put("answer", turn.answer());
+        record.put("stop", turn.stop().name().toLowerCase(Locale.ROOT));
+        ChatTurn.Stats s = turn.stats();
+        ObjectNode stats = record.putObject("stats");
+        stats.put("prompt_tokens", s.promptTokens());
+        stats.put("prompt_tokens_per_second", s.promptTokensPerSecond());
+        stats.put("generated_tokens", s.generatedTokens());
+        stats.put("reasoning_tokens", s.reasoningTokens());
+        stats.put("generation_tokens_per_second", s.generationTokensPerSecond());
+        stats.put("first_token_seconds", s.firstTokenNanos() / 1e9);
+        stats.put("reasoning_seconds", s.reasoningNanos() / 1e9);
+        return record.toString();
+    }
+
+    private static void printStats(PrintWriter err, ChatTurn turn) {
+        ChatTurn.Stats s = turn.stats();
+        err.printf(Locale.ROOT, "%njseek: %d tokens (%d reasoning) at %.1f tok/s, prompt %d tokens at %.1f tok/s, stopped: %s%n",
+                s.generatedTokens(), s.reasoningTokens(), s.generationTokensPerSecond(), s.promptTokens(),
+                s.promptTokensPerSecond(), turn.stop().name().toLowerCase(Locale.ROOT).replace('_', ' '));
+        err.flush();
+    }
+
+    /** --raw: the prompt's continuation, as llama.cpp's own completion tools produce it. */
+    private int complete(Model model, ContextParams contextParams, SamplerParams samplerParams, String prompt,
+                         PrintWriter out, PrintWriter err) {
+        try (Context context = model.newContext(contextParams);
              Sampler sampler = new Sampler(model.vocab(), samplerParams);
              Generator generator = new Generator(context, 0)) {
             int[] tokens = model.vocab().tokenize(prompt, true, false);
@@ -66,9 +177,9 @@ final class RunCommand implements Callable<Integer> {
             out.println();
             out.flush();
             Generator.Stats s = result.stats();
-            err.printf("jseek: %d tokens at %.1f tok/s (prompt: %d tokens at %.1f tok/s), stopped: %s%n",
+            err.printf(Locale.ROOT, "jseek: %d tokens at %.1f tok/s (prompt: %d tokens at %.1f tok/s), stopped: %s%n",
                     s.generatedTokens(), s.generationTokensPerSecond(), s.promptTokens(), s.promptTokensPerSecond(),
-                    result.stopReason().name().toLowerCase().replace('_', ' '));
+                    result.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '));
         }
         return ExitCodes.OK;
     }

@@ -1,5 +1,9 @@
 package dev.jseek.cli;
 
+import dev.jseek.ChatListener;
+import dev.jseek.ChatOptions;
+import dev.jseek.ChatSession;
+import dev.jseek.ChatTurn;
 import dev.jseek.Context;
 import dev.jseek.ContextParams;
 import dev.jseek.DemoModel;
@@ -45,7 +49,7 @@ class RunCommandTest {
 
     @Test
     void printsTheGreedyContinuationOnStdoutAndStatsOnStderr() {
-        Outcome r = jseek("run", "-m", model.toString(), "--temp", "0", "-n", "16", "The", "sea");
+        Outcome r = jseek("run", "--raw", "-m", model.toString(), "--temp", "0", "-n", "16", "The", "sea");
         assertEquals(0, r.code(), r.err());
         assertEquals(expectedGreedy("The sea", 16) + System.lineSeparator(), r.out());
         assertTrue(r.err().contains("tok/s"), r.err());
@@ -61,10 +65,45 @@ class RunCommandTest {
         }
     }
 
+    private static ChatTurn expectedChat(String prompt) {
+        ChatOptions options = ChatOptions.defaults().withSampling(SamplerParams.greedy()).withMaxTokens(16).withReasoningBudget(5);
+        try (Model m = Model.load(model, ModelParams.defaults()); ChatSession chat = new ChatSession(m, options)) {
+            return chat.send(prompt, ChatListener.silent());
+        }
+    }
+
+    @Test
+    void theAnswerGoesToStdoutAndTheReasoningToStderrOrNowhere() {
+        ChatTurn expected = expectedChat("Why is the sea salty?");
+        Outcome r = jseek("run", "-m", model.toString(), "--preset", "greedy", "-n", "16", "--reasoning-budget", "5",
+                "Why is the sea salty?");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(expected.answer() + System.lineSeparator(), r.out());
+        assertTrue(r.err().contains(expected.reasoning()), r.err());
+        Outcome dropped = jseek("run", "-m", model.toString(), "--preset", "greedy", "-n", "16", "--reasoning-budget", "5",
+                "--reasoning", "drop", "Why is the sea salty?");
+        assertEquals(r.out(), dropped.out());
+        assertFalse(dropped.err().contains(expected.reasoning()), dropped.err());
+    }
+
+    @Test
+    void jsonIsOneRecordWithReasoningAnswerAndStats() throws Exception {
+        ChatTurn expected = expectedChat("Why is the sea salty?");
+        Outcome r = jseek("run", "--json", "-m", model.toString(), "--preset", "greedy", "-n", "16", "--reasoning-budget", "5",
+                "Why is the sea salty?");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.out().strip().lines().count(), r.out());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertEquals(expected.answer(), json.get("answer").asText());
+        assertEquals(expected.reasoning(), json.get("reasoning").asText());
+        assertEquals(expected.stats().generatedTokens(), json.get("stats").get("generated_tokens").asInt());
+        assertTrue(json.get("stats").has("generation_tokens_per_second"));
+    }
+
     @Test
     void readsThePromptFromAFile(@TempDir Path dir) throws IOException {
         Path prompt = Files.writeString(dir.resolve("prompt.txt"), "The sea");
-        Outcome r = jseek("run", "-m", model.toString(), "--temp", "0", "-n", "16", "--file", prompt.toString());
+        Outcome r = jseek("run", "--raw", "-m", model.toString(), "--temp", "0", "-n", "16", "--file", prompt.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals(expectedGreedy("The sea", 16) + System.lineSeparator(), r.out());
     }
@@ -80,7 +119,7 @@ class RunCommandTest {
 
     @Test
     void absurdValuesAreRejectedBeforeTheModelLoads() {
-        for (String[] bad : new String[][] {{"--top-p", "7"}, {"--threads", "0"}, {"--ctx-size", "-5"}, {"-n", "-1"}}) {
+        for (String[] bad : new String[][] {{"--top-p", "7"}, {"--threads", "0"}, {"--ctx-size", "-5"}, {"-n", "0"}, {"--reasoning", "stdout"}, {"--preset", "hot"}}) {
             Outcome r = jseek("run", "-m", model.toString(), bad[0], bad[1], "hi");
             assertEquals(ExitCodes.USAGE, r.code(), String.join(" ", bad) + ": " + r.err());
             assertEquals("", r.out());
