@@ -15,13 +15,12 @@ import java.util.List;
  * One thread at a time; {@link #cancel()} from any thread.
  */
 public final class ChatSession implements AutoCloseable {
-    private static final String THINK_PREFILL = "<think>\n";
-    private static final String NO_THINK_PREFILL = "<think>\n\n</think>\n\n";
     private static final String FORCED_CLOSE = "\n</think>\n\n";
 
     private final Model model;
     private final Vocab vocab;
     private final ChatTemplate template;
+    private final ChatPrompt promptBuilder;
     private final Context context;
     /** Samples reasoning, and answers too when there is no grammar. */
     private Sampler freeSampler;
@@ -38,6 +37,7 @@ public final class ChatSession implements AutoCloseable {
         this.vocab = model.vocab();
         this.options = options;
         this.template = options.template() != null ? options.template() : ChatTemplate.of(model);
+        this.promptBuilder = new ChatPrompt(vocab, template);
         this.context = model.newContext(options.context());
         try {
             createSamplers(options);
@@ -298,23 +298,12 @@ public final class ChatSession implements AutoCloseable {
         return false;
     }
 
-    /** Template text may hold control tokens; message content is tokenized as plain text, always. */
     private int[] promptTokens(List<ChatMessage> messages) {
-        List<int[]> parts = new ArrayList<>();
-        if (vocab.addsBos()) {
-            parts.add(new int[] {vocab.bos()});
-        }
-        for (ChatTemplate.Segment s : template.apply(messages, true)) {
-            parts.add(vocab.tokenize(s.text(), false, !s.content()));
-        }
-        if (template.prefillsThinking()) {
-            parts.add(vocab.tokenize(options.thinking() ? THINK_PREFILL : NO_THINK_PREFILL, false, true));
-        }
-        return parts.stream().reduce(new int[0], ChatSession::concat);
+        return promptBuilder.tokens(messages, options.thinking());
     }
 
     private boolean prefillsOpenThink() {
-        return template.prefillsThinking() && options.thinking();
+        return promptBuilder.opensThinking(options.thinking());
     }
 
     /** The running state of one reply: parser, budget, timings. */

@@ -20,6 +20,7 @@ public final class Context implements AutoCloseable {
     private final AtomicBoolean cancelRequested = new AtomicBoolean();
     private final AtomicReference<Thread> decoding = new AtomicReference<>();
     private final int contextSize;
+    private final int sequenceContextSize;
     private final int batchSize;
     private final int sequences;
 
@@ -52,6 +53,7 @@ public final class Context implements AutoCloseable {
             arena.close();
         });
         this.contextSize = llama_h.llama_n_ctx(ctx);
+        this.sequenceContextSize = llama_h.llama_n_ctx_seq(ctx);
         this.batchSize = llama_h.llama_n_batch(ctx);
         this.sequences = llama_h.llama_n_seq_max(ctx);
     }
@@ -68,6 +70,11 @@ public final class Context implements AutoCloseable {
     /** Tokens the KV cache holds (llama.cpp may round the requested size up). */
     public int contextSize() {
         return contextSize;
+    }
+
+    /** Tokens one sequence can hold: the context size divided among the sequences (rounded up by llama.cpp). */
+    public int sequenceContextSize() {
+        return sequenceContextSize;
     }
 
     /** Most tokens one {@link #decode} call accepts. */

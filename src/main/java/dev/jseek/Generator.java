@@ -88,11 +88,12 @@ public final class Generator implements AutoCloseable {
         if (prompt.length == 0 && position == 0) {
             throw new IllegalArgumentException("nothing to continue: the prompt is empty and the sequence holds no tokens");
         }
-        if (position + prompt.length > context.contextSize()) {
-            throw new DecodeException.ContextFull(prompt.length, context.contextSize());
+        int room = context.sequenceContextSize();
+        if (position + prompt.length > room) {
+            throw new DecodeException.ContextFull(prompt.length, room);
         }
         long start = System.nanoTime();
-        int[] generated = new int[Math.min(maxTokens, context.contextSize())];
+        int[] generated = new int[Math.min(maxTokens, room + 1)];
         int count = 0;
         StringBuilder text = new StringBuilder();
         Utf8Stream utf8 = new Utf8Stream();
@@ -126,7 +127,7 @@ public final class Generator implements AutoCloseable {
                 stop = StopReason.MAX_TOKENS;
                 break;
             }
-            if (position >= context.contextSize()) {
+            if (position >= room) {
                 stop = StopReason.CONTEXT_FULL;
                 break;
             }
