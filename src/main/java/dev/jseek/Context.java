@@ -107,6 +107,16 @@ public final class Context implements AutoCloseable {
         }
     }
 
+    /** The logits of output {@code index} of the last decode (-1: the last output), copied out of native memory. */
+    public float[] logits(int index) {
+        MemorySegment row = llama_h.llama_get_logits_ith(segment(), index);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new IllegalArgumentException("the last decode has no logits for output " + index);
+        }
+        int n = model.vocab().size();
+        return row.reinterpret((long) n * Float.BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+    }
+
     /** Asks a running or the next {@link #decode} to stop soon; safe from any thread. */
     public void cancel() {
         cancelRequested.set(true);
