@@ -1,0 +1,249 @@
+package dev.jseek.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jseek.BatchChat;
+import dev.jseek.ChatMessage;
+import dev.jseek.ChatTemplate;
+import dev.jseek.ChatTurn;
+import dev.jseek.Model;
+import dev.jseek.SamplerParams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * JSONL in, JSONL out: many prompts answered as parallel sequences, one record written and flushed as each
+ * finishes. A bad line becomes an error record and the rest go on. With -o, a rerun skips the ids the output
+ * already holds, so an interrupted batch (even a killed one) resumes where it stopped.
+ */
+@Command(name = "batch", description = "Answer a JSONL file of prompts, several at once, as JSONL.")
+final class BatchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
+
+    @Parameters(paramLabel = "INPUT", arity = "0..1",
+            description = "JSONL, one request per line: {\"id\":…, \"prompt\":…} or {\"id\":…, \"messages\":[{\"role\":…,\"content\":…}]}, "
+                    + "optional max_tokens, temperature, top_p, top_k, min_p, seed; '-' or nothing reads stdin")
+    String input;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write records here (appending; ids already there are skipped)")
+    Path output;
+
+    @Option(names = {"-np", "--parallel"}, paramLabel = "N", defaultValue = "4", description = "sequences answered at once (default: ${DEFAULT-VALUE})")
+    int parallel;
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "1024",
+            description = "most tokens per reply, reasoning included (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--template", paramLabel = "NAME", description = "a built-in chat template instead of the model's")
+    String template;
+
+    @Option(names = "--no-think", description = "ask reasoning models not to think")
+    boolean noThink;
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Override
+    public Integer call() throws IOException {
+        if (parallel < 1) {
+            throw new IllegalArgumentException("--parallel must be at least 1, not " + parallel);
+        }
+        if (modelOptions.contextSize < 1) {
+            throw new IllegalArgumentException("--ctx-size is per sequence in a batch and must be at least 1, not " + modelOptions.contextSize);
+        }
+        SamplerParams defaults = sampling.params();
+        BatchChat.Options options = BatchChat.Options.defaults().withSampling(defaults).withMaxTokens(maxTokens)
+                .withThinking(!noThink).withTemplate(template == null ? null : ChatTemplate.named(template))
+                .withContext(modelOptions.contextParams().withContextSize(modelOptions.contextSize * parallel).withSequences(parallel));
+        Set<String> done = output == null ? Set.of() : BatchOutput.completedIds(output, json);
+        List<BatchChat.Request> requests = new ArrayList<>();
+        List<ObjectNode> rejected = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(openInput())) {
+            Set<String> seen = new HashSet<>();
+            int lineNumber = 0;
+            for (String line; (line = in.readLine()) != null; ) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    BatchChat.Request r = parse(line, lineNumber, defaults);
+                    if (!seen.add(r.id())) {
+                        // the id belongs to the first line with it: this record goes under the line number
+                        String lineId = "line " + lineNumber;
+                        if (!done.contains(lineId)) {
+                            rejected.add(errorRecord(lineId, "line " + lineNumber + ": id " + r.id() + " appears more than once"));
+                        }
+                        continue;
+                    }
+                    if (!done.contains(r.id())) {
+                        requests.add(r);
+                    }
+                } catch (IllegalArgumentException | IOException e) {
+                    String id = idOf(line).filter(seen::add).orElse("line " + lineNumber);
+                    if (!done.contains(id)) {
+                        rejected.add(errorRecord(id, "line " + lineNumber + ": " + e.getMessage()));
+                    }
+                }
+            }
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        if (!done.isEmpty()) {
+            err.println("jseek: " + done.size() + " ids are already in " + output + "; skipping them.");
+        }
+        try (Writer out = openOutput()) {
+            for (ObjectNode r : rejected) {
+                write(out, r);
+            }
+            if (requests.isEmpty()) {
+                return ExitCodes.OK;
+            }
+            int[] finished = {0};
+            try (Model model = modelOptions.load(err); BatchChat batch = new BatchChat(model, options)) {
+                batch.run(requests, result -> {
+                    if (result.stop() == dev.jseek.Generator.StopReason.CANCELLED) {
+                        return; // not answered: left for the next run
+                    }
+                    write(out, toRecord(result));
+                    finished[0]++;
+                    err.printf("\rjseek: %d/%d answered", finished[0], requests.size());
+                    err.flush();
+                });
+                err.println();
+            }
+        }
+        return rejected.isEmpty() ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    private Reader openInput() throws IOException {
+        if (input != null && !input.equals("-")) {
+            return Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+        }
+        if (System.console() != null && System.console().isTerminal()) {
+            throw new IllegalArgumentException("no input given: pass a JSONL file or pipe one into stdin");
+        }
+        return new InputStreamReader(System.in, StandardCharsets.UTF_8);
+    }
+
+    private Writer openOutput() throws IOException {
+        if (output == null) {
+            return spec.commandLine().getOut();
+        }
+        BatchOutput.dropPartialLastLine(output);
+        return Files.newBufferedWriter(output, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** One record per line, flushed at once: a killed run loses at most the line being written. */
+    private static void write(Writer out, ObjectNode record) {
+        try {
+            out.write(record.toString());
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot write a batch record: " + e.getMessage(), e);
+        }
+    }
+
+    private BatchChat.Request parse(String line, int lineNumber, SamplerParams defaults) throws IOException {
+        JsonNode node = json.readTree(line);
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        String id = node.hasNonNull("id") ? node.get("id").asText() : null;
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("no \"id\"");
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        if (node.has("prompt")) {
+            messages.add(ChatMessage.user(node.get("prompt").asText()));
+        } else if (node.has("messages") && node.get("messages").isArray()) {
+            for (JsonNode m : node.get("messages")) {
+                String role = m.path("role").asText("");
+                ChatMessage.Role r = switch (role) {
+                    case "system" -> ChatMessage.Role.SYSTEM;
+                    case "user" -> ChatMessage.Role.USER;
+                    case "assistant" -> ChatMessage.Role.ASSISTANT;
+                    default -> throw new IllegalArgumentException("unknown role '" + role + "' (system, user or assistant)");
+                };
+                messages.add(new ChatMessage(r, m.path("content").asText("")));
+            }
+        } else {
+            throw new IllegalArgumentException("no \"prompt\" or \"messages\"");
+        }
+        if (messages.isEmpty()) {
+            throw new IllegalArgumentException("\"messages\" is empty");
+        }
+        SamplerParams p = defaults;
+        if (node.has("temperature")) p = p.withTemperature((float) node.get("temperature").asDouble());
+        if (node.has("top_p")) p = p.withTopP((float) node.get("top_p").asDouble());
+        if (node.has("top_k")) p = p.withTopK(node.get("top_k").asInt());
+        if (node.has("min_p")) p = p.withMinP((float) node.get("min_p").asDouble());
+        if (node.has("seed")) p = p.withSeed(node.get("seed").asLong());
+        Integer max = node.has("max_tokens") ? node.get("max_tokens").asInt() : null;
+        return new BatchChat.Request(id, messages, p, max);
+    }
+
+    private java.util.Optional<String> idOf(String line) {
+        try {
+            JsonNode node = json.readTree(line);
+            return node != null && node.hasNonNull("id") ? java.util.Optional.of(node.get("id").asText()) : java.util.Optional.empty();
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private ObjectNode errorRecord(String id, String message) {
+        ObjectNode r = json.createObjectNode();
+        r.put("id", id);
+        r.put("error", message);
+        return r;
+    }
+
+    private ObjectNode toRecord(BatchChat.Result result) {
+        if (!result.ok()) {
+            return errorRecord(result.id(), result.error());
+        }
+        ObjectNode r = json.createObjectNode();
+        r.put("id", result.id());
+        r.put("reasoning", result.reasoning());
+        r.put("answer", result.answer());
+        r.put("stop", result.stop().name().toLowerCase(Locale.ROOT));
+        ChatTurn.Stats s = result.stats();
+        ObjectNode stats = r.putObject("stats");
+        stats.put("prompt_tokens", s.promptTokens());
+        stats.put("generated_tokens", s.generatedTokens());
+        stats.put("reasoning_tokens", s.reasoningTokens());
+        stats.put("generation_tokens_per_second", s.generationTokensPerSecond());
+        stats.put("first_token_seconds", s.firstTokenNanos() / 1e9);
+        return r;
+    }
+}

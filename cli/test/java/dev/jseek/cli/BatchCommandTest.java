@@ -1,0 +1,125 @@
+package dev.jseek.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jseek.DemoModel;
+import dev.jseek.models.TinyDeepSeek;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BatchCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Path model;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void model() {
+        model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
+    }
+
+    private static int jseek(StringWriter out, StringWriter err, String... args) {
+        return Main.execute(new PrintWriter(out), new PrintWriter(err), args);
+    }
+
+    /** The records of a JSONL output, by id; fails if an id appears twice or a line is not JSON. */
+    private static Map<String, JsonNode> records(String jsonl) throws IOException {
+        Map<String, JsonNode> byId = new TreeMap<>();
+        for (String line : jsonl.split("\n")) {
+            if (!line.isBlank()) {
+                JsonNode node = JSON.readTree(line);
+                assertTrue(byId.put(node.get("id").asText(), node) == null, "id twice: " + node.get("id"));
+            }
+        }
+        return byId;
+    }
+
+    @Test
+    void badLinesBecomeErrorRecordsAndTheRestAreAnswered() throws IOException {
+        Path input = Files.writeString(dir.resolve("in.jsonl"), String.join("\n",
+                "{\"id\": \"a\", \"prompt\": \"Why is the sea salty?\"}",
+                "{\"id\": \"b\", \"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Hi\"}], \"max_tokens\": 5}",
+                "this is not json",
+                "{\"id\": \"c\"}",
+                "{\"id\": \"a\", \"prompt\": \"again\"}",
+                "{\"id\": \"d\", \"prompt\": \"Hello\", \"temperature\": 0, \"top_p\": 7}",
+                "{\"id\": \"e\", \"prompt\": \"" + "word ".repeat(400) + "\"}",
+                "{\"id\": \"f\", \"prompt\": \"Tell me a joke\", \"temperature\": 0.2, \"seed\": 3}") + "\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = jseek(out, err, "batch", "-m", model.toString(), "-c", "256", "--parallel", "2", "-n", "12", input.toString());
+        assertEquals(ExitCodes.FAILURE, code, "some lines failed: " + err);
+        Map<String, JsonNode> r = records(out.toString());
+        assertEquals(List.of("a", "b", "c", "d", "e", "f", "line 3", "line 5"), new ArrayList<>(r.keySet()));
+        for (String ok : List.of("a", "b", "f")) {
+            assertTrue(r.get(ok).has("answer") && r.get(ok).get("stats").get("generated_tokens").asInt() > 0, r.get(ok).toString());
+        }
+        assertTrue(r.get("b").get("stats").get("generated_tokens").asInt() <= 5);
+        assertTrue(r.get("line 5").get("error").asText().contains("id a appears more than once"), r.get("line 5").toString());
+        assertTrue(r.get("c").get("error").asText().contains("no \"prompt\""));
+        assertTrue(r.get("d").get("error").asText().contains("top-p"));
+        assertTrue(r.get("e").get("error").asText().contains("a parallel slot holds"), r.get("e").toString());
+        assertTrue(r.get("line 3").get("error").asText().startsWith("line 3:"));
+    }
+
+    @Test
+    void aRerunSkipsWhatIsDoneAndRepairsACutOffLastLine() throws IOException {
+        Path input = dir.resolve("in.jsonl");
+        Path output = dir.resolve("out.jsonl");
+        Files.writeString(input, "{\"id\": \"1\", \"prompt\": \"one\"}\n{\"id\": \"2\", \"prompt\": \"two\"}\n");
+        assertEquals(0, jseek(new StringWriter(), new StringWriter(), "batch", "-m", model.toString(), "-n", "6", "-o", output.toString(), input.toString()));
+        // A kill while writing leaves half a line; more input arrives.
+        Files.writeString(output, "{\"id\": \"3\", \"answ", StandardOpenOption.APPEND);
+        Files.writeString(input, "{\"id\": \"3\", \"prompt\": \"three\"}\n{\"id\": \"4\", \"prompt\": \"four\"}\n", StandardOpenOption.APPEND);
+        StringWriter err = new StringWriter();
+        assertEquals(0, jseek(new StringWriter(), err, "batch", "-m", model.toString(), "-n", "6", "-o", output.toString(), input.toString()));
+        assertTrue(err.toString().contains("2 ids are already in"), err.toString());
+        assertEquals(List.of("1", "2", "3", "4"), new ArrayList<>(records(Files.readString(output)).keySet()));
+    }
+
+    @Test
+    void killedWithSigkillMidRunARerunYieldsEveryIdExactlyOnce() throws Exception {
+        Path input = dir.resolve("in.jsonl");
+        Path output = dir.resolve("out.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            lines.append("{\"id\": \"r").append(i).append("\", \"prompt\": \"Talk about ").append(i).append("\", \"max_tokens\": ")
+                    .append(i % 3 == 0 ? 300 : 20).append("}\n");
+        }
+        Files.writeString(input, lines);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "batch", "-m", model.toString(), "--parallel", "2", "-o", output.toString(), input.toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && (!Files.exists(output) || Files.readString(output).lines().count() < 2)) {
+            Thread.sleep(10);
+        }
+        p.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+        p.waitFor();
+        int before = (int) Files.readString(output).lines().count();
+        assertTrue(before < 12, "the kill came too late to test anything (" + before + " records)");
+        assertEquals(0, jseek(new StringWriter(), new StringWriter(), "batch", "-m", model.toString(), "--parallel", "2",
+                "-o", output.toString(), input.toString()));
+        Map<String, JsonNode> r = records(Files.readString(output, StandardCharsets.UTF_8));
+        assertEquals(12, r.size(), r.keySet().toString());
+    }
+}
