@@ -1,0 +1,135 @@
+package dev.jseek.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jseek.ModelLoadException;
+import dev.jseek.gguf.GgmlType;
+import dev.jseek.gguf.GgufFormatException;
+import dev.jseek.gguf.GgufReader;
+import dev.jseek.models.ModelFacts;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/** `jseek info`: what a GGUF file is, read from its header only (safe on any file: nothing native runs). */
+@Command(name = "info", description = "Show what a GGUF file is: architecture, parameters, experts, quantization, memory.")
+final class ModelInfoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", description = "a GGUF model file")
+    Path file;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "4096",
+            description = "context length for the memory estimate (default: ${DEFAULT-VALUE})")
+    int contextSize;
+
+    @Option(names = "--json", description = "one JSON object instead of the table")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (contextSize < 1) {
+            throw new IllegalArgumentException("--ctx-size must be at least 1, not " + contextSize);
+        }
+        ModelFacts facts = read();
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(json ? toJson(facts) : table(facts));
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private ModelFacts read() {
+        if (Files.isDirectory(file)) {
+            throw new ModelLoadException(file + " is a directory; give the path of a .gguf file inside it.");
+        }
+        try {
+            return ModelFacts.of(GgufReader.read(file));
+        } catch (NoSuchFileException e) {
+            throw new ModelLoadException("Model file " + file + " does not exist; check the path.");
+        } catch (GgufFormatException e) {
+            throw new ModelLoadException(e.getMessage());
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    private String table(ModelFacts f) {
+        StringBuilder b = new StringBuilder();
+        row(b, "file", file + " (" + ModelFacts.humanBytes(f.fileSize()) + ")");
+        row(b, "name", f.name());
+        row(b, "what it is", f.kind());
+        row(b, "architecture", f.architecture() + ", " + f.layers() + " layers, embedding " + f.embeddingLength()
+                + ", " + f.heads() + " heads, vocabulary " + f.vocabularySize());
+        row(b, "parameters", ModelFacts.humanCount(f.parameters()) + (f.isMoe()
+                ? ", " + ModelFacts.humanCount(f.activeParameters()) + " active per token" : ""));
+        if (f.isMoe()) {
+            row(b, "experts", f.experts() + " routed (" + f.expertsUsed() + " used per token), " + f.sharedExperts()
+                    + " shared, " + f.denseLayers() + " leading dense layers");
+        }
+        row(b, "quantization", f.quantization() + " (" + tensorTypes(f.tensorTypes()) + ")");
+        row(b, "context length", f.contextLength() + " tokens (trained)");
+        row(b, "chat template", f.templateFamily() + (f.templatePrefillsThinking() ? ", pre-fills <think>" : ""));
+        row(b, "memory", String.format(Locale.ROOT, "%s at %d tokens of context: weights %s + KV cache %s + compute ~%s",
+                ModelFacts.humanBytes(f.memoryBytes(contextSize)), contextSize, ModelFacts.humanBytes(f.weightBytes()),
+                ModelFacts.humanBytes(f.kvBytesPerToken() * contextSize), ModelFacts.humanBytes(ModelFacts.COMPUTE_ALLOWANCE_BYTES)));
+        f.note().ifPresent(n -> row(b, "note", n));
+        return b.toString().stripTrailing();
+    }
+
+    private static void row(StringBuilder b, String label, String value) {
+        b.append(String.format(Locale.ROOT, "%-15s %s%n", label, value));
+    }
+
+    private static String tensorTypes(Map<GgmlType, Long> types) {
+        return types.entrySet().stream().sorted(Map.Entry.<GgmlType, Long>comparingByValue(Comparator.reverseOrder()))
+                .map(e -> e.getKey().ggmlName() + " " + ModelFacts.humanBytes(e.getValue())).collect(Collectors.joining(", "));
+    }
+
+    private String toJson(ModelFacts f) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode o = mapper.createObjectNode();
+        o.put("file", file.toString());
+        o.put("file_size", f.fileSize());
+        o.put("name", f.name());
+        o.put("kind", f.kind());
+        o.put("architecture", f.architecture());
+        o.put("layers", f.layers());
+        o.put("embedding_length", f.embeddingLength());
+        o.put("heads", f.heads());
+        o.put("vocabulary_size", f.vocabularySize());
+        o.put("context_length", f.contextLength());
+        o.put("parameters", f.parameters());
+        o.put("active_parameters", f.activeParameters());
+        ObjectNode moe = o.putObject("experts");
+        moe.put("routed", f.experts());
+        moe.put("used", f.expertsUsed());
+        moe.put("shared", f.sharedExperts());
+        moe.put("leading_dense_layers", f.denseLayers());
+        o.put("quantization", f.quantization());
+        ObjectNode types = o.putObject("tensor_type_bytes");
+        f.tensorTypes().forEach((t, bytes) -> types.put(t.ggmlName(), bytes));
+        o.put("chat_template", f.templateFamily());
+        o.put("template_prefills_thinking", f.templatePrefillsThinking());
+        ObjectNode memory = o.putObject("memory");
+        memory.put("context_length", contextSize);
+        memory.put("weights_bytes", f.weightBytes());
+        memory.put("kv_cache_bytes", f.kvBytesPerToken() * contextSize);
+        memory.put("compute_bytes", ModelFacts.COMPUTE_ALLOWANCE_BYTES);
+        memory.put("total_bytes", f.memoryBytes(contextSize));
+        return o.toString();
+    }
+}
