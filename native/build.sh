@@ -90,7 +90,20 @@ fi
 
 key="llama.cpp-$src_id-$os-$arch-$backends-$(printf '%s %s' "$flags" "$targets" | sha256sum | cut -c1-8)"
 out="$cache/native/$key"
+# jseek's own few lines of C (native/shim): built beside the libraries, rebuilt when their source changes.
+build_shim() {
+  local dir=$1 lib
+  lib="$dir/$(case "$os" in darwin) echo libjseek-shim.dylib ;; *) echo libjseek-shim.so ;; esac)"
+  if [ ! -f "$lib" ] || [ "$here/shim/jseek_abort.c" -nt "$lib" ]; then
+    local cc=${CC:-cc}
+    command -v "$cc" >/dev/null 2>&1 || cc=gcc
+    "$cc" -O2 -shared -fPIC -o "$lib.tmp" "$here/shim/jseek_abort.c" || die "cannot compile native/shim/jseek_abort.c with $cc."
+    mv "$lib.tmp" "$lib"
+  fi
+}
+
 if [ -f "$out/.complete" ]; then
+  build_shim "$out"
   echo "$out"
   exit 0
 fi
@@ -138,6 +151,7 @@ cp "$src"/models/ggml-vocab-deepseek-*.gguf "$out.tmp/vocab/"
   echo "arch=$arch"
   echo "flags=$flags"
 } >"$out.tmp/build.properties"
+build_shim "$out.tmp"
 touch "$out.tmp/.complete"
 rm -rf "$out" && mv "$out.tmp" "$out"
 say "done: $out"

@@ -6,6 +6,7 @@ import dev.jseek.bindings.llama.llama_h;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -18,6 +19,8 @@ public final class Context implements AutoCloseable {
     private final Model model;
     private final NativeHandle handle;
     private final AtomicBoolean cancelRequested = new AtomicBoolean();
+    /** The same request as a byte in native memory, read by the native abort check (see native/shim). */
+    private final MemorySegment nativeCancelFlag;
     private final AtomicReference<Thread> decoding = new AtomicReference<>();
     private final int contextSize;
     private final int sequenceContextSize;
@@ -38,7 +41,15 @@ public final class Context implements AutoCloseable {
             llama_context_params.n_threads(p, params.threads());
             llama_context_params.n_threads_batch(p, params.batchThreads());
             llama_context_params.no_perf(p, false);
-            llama_context_params.abort_callback(p, ggml_abort_callback.allocate(this::shouldAbort, arena));
+            nativeCancelFlag = arena.allocate(1);
+            MemorySegment nativeCheck = SymbolLookup.loaderLookup().find("jseek_abort_requested").orElse(null);
+            if (nativeCheck != null) {
+                llama_context_params.abort_callback(p, nativeCheck);
+                llama_context_params.abort_callback_data(p, nativeCancelFlag);
+            } else {
+                // without the shim: a Java upcall, correct but slower (ggml asks before every graph node)
+                llama_context_params.abort_callback(p, ggml_abort_callback.allocate(this::shouldAbort, arena));
+            }
             LlamaLog.clearErrors();
             ctx = llama_h.llama_init_from_model(model.segment(), p);
         }
@@ -117,15 +128,30 @@ public final class Context implements AutoCloseable {
         return row.reinterpret((long) n * Float.BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
     }
 
+    /** Waits until all computation submitted to the backends has finished (GPU backends run asynchronously). */
+    public void synchronize() {
+        llama_h.llama_synchronize(segment());
+    }
+
     /** Asks a running or the next {@link #decode} to stop soon; safe from any thread. */
     public void cancel() {
         cancelRequested.set(true);
+        setNativeFlag((byte) 1);
     }
 
     /** Clears a cancel request so decoding can go on. */
     public void resetCancel() {
         cancelRequested.set(false);
+        setNativeFlag((byte) 0);
     }
+
+    private void setNativeFlag(byte value) {
+        if (!handle.isClosed()) {
+            CANCEL_FLAG.setVolatile(nativeCancelFlag, 0L, value);
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle CANCEL_FLAG = java.lang.foreign.ValueLayout.JAVA_BYTE.varHandle();
 
     public boolean isCancelRequested() {
         return cancelRequested.get();

@@ -25,6 +25,8 @@ final class NativeLibraries {
     /** Loaded in dependency order; libggml-rpc is a backend module but its API is bound directly. */
     private static final List<String> LIBRARIES = List.of("ggml-base", "ggml", "llama");
     private static final String OPTIONAL_RPC = "ggml-rpc";
+    /** jseek's own C (native/shim): a native abort check, so ggml's per-node check needs no upcall. */
+    private static final String OPTIONAL_SHIM = "jseek-shim";
 
     private NativeLibraries() {
     }
@@ -72,9 +74,11 @@ final class NativeLibraries {
                 for (String name : LIBRARIES) {
                     System.load(dir.resolve(System.mapLibraryName(name)).toAbsolutePath().toString());
                 }
-                Path rpc = dir.resolve(System.mapLibraryName(OPTIONAL_RPC));
-                if (Files.isRegularFile(rpc)) {
-                    System.load(rpc.toAbsolutePath().toString());
+                for (String optional : List.of(OPTIONAL_RPC, OPTIONAL_SHIM)) {
+                    Path lib = dir.resolve(System.mapLibraryName(optional));
+                    if (Files.isRegularFile(lib)) {
+                        System.load(lib.toAbsolutePath().toString());
+                    }
                 }
                 return dir;
             } catch (UnsatisfiedLinkError e) {

@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 /** The {@code jseek} command: subcommands, one class each; exit codes are mapped in {@link ExitCodes}. */
 @Command(name = "jseek", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run DeepSeek GGUF models through llama.cpp from Java.",
-        subcommands = {ChatCommand.class, RunCommand.class, BatchCommand.class, ModelInfoCommand.class,
+        subcommands = {ChatCommand.class, RunCommand.class, BatchCommand.class, ModelInfoCommand.class, BenchmarkCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -1,0 +1,71 @@
+package dev.jseek.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jseek.Backend;
+import dev.jseek.DemoModel;
+import dev.jseek.models.TinyDeepSeek;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `jseek bench` speaks llama-bench's language: same tests, same field names, same model figures. */
+class BenchmarkCommandTest {
+    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
+            TinyDeepSeek.Config.defaults());
+
+    private static JsonNode llamaBench(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Backend.get().libraryDir().resolve("llama-bench").toString(), "-m", MODEL.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        return new ObjectMapper().readTree(out);
+    }
+
+    @Test
+    void jsonHasLlamaBenchsTestsFieldsAndModelFigures() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "bench", "-m", MODEL.toString(), "-p", "16", "-n", "4",
+                "-r", "2", "-t", "1", "-o", "json");
+        assertEquals(0, code, err.toString());
+        JsonNode ours = new ObjectMapper().readTree(out.toString());
+        JsonNode theirs = llamaBench("-p", "16", "-n", "4", "-r", "1", "-t", "1", "-o", "json");
+        assertEquals(theirs.size(), ours.size());
+        Set<String> theirFields = new HashSet<>();
+        theirs.get(0).fieldNames().forEachRemaining(theirFields::add);
+        for (int i = 0; i < ours.size(); i++) {
+            JsonNode a = ours.get(i);
+            JsonNode b = theirs.get(i);
+            a.fieldNames().forEachRemaining(f -> assertTrue(theirFields.contains(f), "llama-bench has no field " + f));
+            for (String same : List.of("model_type", "model_size", "model_n_params", "n_prompt", "n_gen", "n_threads", "n_batch", "n_ubatch")) {
+                assertEquals(b.get(same).asText(), a.get(same).asText(), same);
+            }
+            assertEquals(2, a.get("samples_ns").size());
+            assertTrue(a.get("avg_ts").asDouble() > 0);
+        }
+    }
+
+    @Test
+    void markdownHasLlamaBenchsColumns() {
+        StringWriter out = new StringWriter();
+        int code = Main.execute(new PrintWriter(out), new PrintWriter(new StringWriter()), "bench", "-m", MODEL.toString(),
+                "-p", "8", "-n", "0", "-r", "1", "-t", "1");
+        assertEquals(0, code);
+        List<String> lines = out.toString().lines().toList();
+        assertEquals("| model                          |       size |     params | backend    | threads |            test |                  t/s |", lines.get(0));
+        assertTrue(lines.get(2).matches("\\| deepseek2 .*\\|\\s+pp8 \\|\\s+[0-9.]+ ± [0-9.]+ \\|"), lines.get(2));
+    }
+}
