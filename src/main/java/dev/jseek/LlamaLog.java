@@ -24,6 +24,8 @@ final class LlamaLog {
     private static final ThreadLocal<StringBuilder> PENDING = ThreadLocal.withInitial(StringBuilder::new);
     private static final ThreadLocal<Integer> PENDING_LEVEL = ThreadLocal.withInitial(() -> 0);
     private static final ThreadLocal<Deque<String>> ERRORS = ThreadLocal.withInitial(ArrayDeque::new);
+    /** A listener for this thread's log lines, for operations that report progress only through the log. */
+    private static final ThreadLocal<java.util.function.Consumer<String>> LINE_LISTENER = new ThreadLocal<>();
 
     private LlamaLog() {
     }
@@ -32,6 +34,16 @@ final class LlamaLog {
     static void install() {
         MemorySegment stub = ggml_log_callback.allocate(LlamaLog::onLog, Arena.global());
         llama_h.llama_log_set(stub, MemorySegment.NULL);
+    }
+
+    /** Runs an action with every llama.cpp log line this thread produces also given to the listener. */
+    static void withLineListener(java.util.function.Consumer<String> listener, Runnable action) {
+        LINE_LISTENER.set(listener);
+        try {
+            action.run();
+        } finally {
+            LINE_LISTENER.remove();
+        }
     }
 
     /** Forgets this thread's earlier errors (call before the native call whose failure you want explained). */
@@ -66,6 +78,10 @@ final class LlamaLog {
     private static void emit(int level, String line) {
         if (line.isBlank()) {
             return;
+        }
+        java.util.function.Consumer<String> listener = LINE_LISTENER.get();
+        if (listener != null) {
+            listener.accept(line);
         }
         if (level == llama_h.GGML_LOG_LEVEL_ERROR()) {
             Deque<String> errors = ERRORS.get();
