@@ -4,21 +4,14 @@ import dev.jseek.ModelParams;
 
 import java.io.PrintWriter;
 
-/**
- * A one-line progress bar on stderr while a model loads: drawn only when stderr is a terminal and the load takes
- * long enough to notice, so logs and pipes never see carriage returns.
- */
+/** Model-load progress: shown only on a terminal and only once loading has taken long enough to notice. */
 final class LoadProgressBar implements ModelParams.LoadProgress {
-    private static final int WIDTH = 30;
     private static final long SHOW_AFTER_NANOS = 300_000_000L;
-
-    private static final boolean TERMINAL = System.console() != null && System.console().isTerminal();
 
     private final PrintWriter err;
     private final String name;
     private final long start = System.nanoTime();
-    private boolean drawn;
-    private int lastPercent = -1;
+    private ProgressReporter reporter;
 
     LoadProgressBar(PrintWriter err, String name) {
         this.err = err;
@@ -27,22 +20,18 @@ final class LoadProgressBar implements ModelParams.LoadProgress {
 
     @Override
     public boolean onProgress(float fraction) {
-        int percent = Math.round(fraction * 100);
-        if (!TERMINAL || percent == lastPercent || System.nanoTime() - start < SHOW_AFTER_NANOS) {
-            return true;
+        if (reporter == null && ProgressReporter.TERMINAL && System.nanoTime() - start >= SHOW_AFTER_NANOS) {
+            reporter = ProgressReporter.start(err, "loading " + name, 100, "%", 1);
         }
-        lastPercent = percent;
-        int filled = percent * WIDTH / 100;
-        err.print("\rloading " + name + " [" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + percent + "%");
-        err.flush();
-        drawn = true;
+        if (reporter != null) {
+            reporter.stepTo(Math.round(fraction * 100));
+        }
         return true;
     }
 
     void finish() {
-        if (drawn) {
-            err.println();
-            err.flush();
+        if (reporter != null) {
+            reporter.close();
         }
     }
 }

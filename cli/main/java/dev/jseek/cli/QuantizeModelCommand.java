@@ -36,21 +36,11 @@ final class QuantizeModelCommand implements Callable<Integer> {
     public Integer call() {
         QuantType quantType = QuantType.named(type);
         PrintWriter err = spec.commandLine().getErr();
-        boolean terminal = System.console() != null && System.console().isTerminal();
-        int[] lastPercent = {-1};
         long start = System.nanoTime();
-        ModelQuantizer.quantize(input, output, quantType, threads, fraction -> {
-            int percent = (int) Math.round(fraction * 100);
-            if (percent == lastPercent[0] || (!terminal && percent % 10 != 0)) {
-                return;
-            }
-            lastPercent[0] = percent;
-            int filled = percent * 30 / 100;
-            err.print((terminal ? "\r" : "") + "quantizing to " + quantType + " [" + "#".repeat(filled) + " ".repeat(30 - filled)
-                    + "] " + percent + "%" + (terminal ? "" : "\n"));
-            err.flush();
-        });
-        err.printf(Locale.ROOT, "%sjseek: wrote %s (%s) in %.1f s%n", terminal ? "\n" : "", output, quantType, (System.nanoTime() - start) / 1e9);
+        try (ProgressReporter progress = ProgressReporter.start(err, "quantizing to " + quantType, 1000, "‰", 1)) {
+            ModelQuantizer.quantize(input, output, quantType, threads, fraction -> progress.stepTo(Math.round(fraction * 1000)));
+        }
+        err.printf(Locale.ROOT, "jseek: wrote %s (%s) in %.1f s%n", output, quantType, (System.nanoTime() - start) / 1e9);
         err.flush();
         return ExitCodes.OK;
     }
