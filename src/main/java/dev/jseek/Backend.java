@@ -58,10 +58,13 @@ public final class Backend {
 
     /** llama.cpp's description of the CPU features and backends in use. */
     public String systemInfo() {
-        return llama_h.llama_print_system_info().getString(0);
+        return llama_h.llama_print_system_info().reinterpret(Long.MAX_VALUE).getString(0);
     }
 
-    /** The compute devices the loaded backends offer (CPU always; GPUs and RPC servers when present). */
+    /**
+     * The compute devices the loaded backends offer (CPU always; GPUs and RPC workers when present), with their
+     * memory. Asks each RPC worker over the network: call it only while the workers run.
+     */
     public List<Device> devices() {
         long count = llama_h.ggml_backend_dev_count();
         List<Device> devices = new ArrayList<>();
@@ -72,13 +75,108 @@ public final class Backend {
                 MemorySegment dev = llama_h.ggml_backend_dev_get(i);
                 llama_h.ggml_backend_dev_memory(dev, free, total);
                 devices.add(new Device(
-                        llama_h.ggml_backend_dev_name(dev).getString(0),
-                        llama_h.ggml_backend_dev_description(dev).getString(0),
+                        llama_h.ggml_backend_dev_name(dev).reinterpret(Long.MAX_VALUE).getString(0),
+                        llama_h.ggml_backend_dev_description(dev).reinterpret(Long.MAX_VALUE).getString(0),
                         Device.Type.of(llama_h.ggml_backend_dev_type(dev)),
                         free.get(llama_h.C_LONG, 0), total.get(llama_h.C_LONG, 0)));
             }
         }
         return List.copyOf(devices);
+    }
+
+    /**
+     * Makes an RPC worker's devices available to models loaded from now on (llama.cpp's --rpc). Idempotent per
+     * address.
+     *
+     * @throws JseekException if nothing answers there
+     */
+    public synchronized void addRpcServer(String hostPort) {
+        if (registeredRpc.contains(hostPort)) {
+            return;
+        }
+        requireReachable(hostPort);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment reg = llama_h.ggml_backend_rpc_add_server(arena.allocateFrom(hostPort));
+            if (reg.equals(MemorySegment.NULL)) {
+                throw new JseekException("No RPC worker answers at " + hostPort + "; start one there with `jseek worker` "
+                        + "(or llama.cpp's ggml-rpc-server) and check the address.");
+            }
+            if (registeredRpc.add(hostPort)) {
+                llama_h.ggml_backend_register(reg);
+            }
+        }
+    }
+
+    private final java.util.Set<String> registeredRpc = new java.util.HashSet<>();
+
+    /**
+     * ggml's RPC client aborts the whole process when it cannot connect, so look first: an address where nothing
+     * listens becomes an exception here. (A worker that dies later still takes the process down: see README.)
+     */
+    private static void requireReachable(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        String host = hostPort.substring(0, colon);
+        int port = Integer.parseInt(hostPort.substring(colon + 1));
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(host, port), 3000);
+        } catch (java.io.IOException e) {
+            throw new JseekException("No RPC worker answers at " + hostPort + " (" + e.getMessage() + "); start one there with "
+                    + "`jseek worker` (or llama.cpp's ggml-rpc-server) and check the address.");
+        }
+    }
+
+    /**
+     * The offload devices for a model that may use the given RPC workers: those workers' devices, then the local
+     * GPUs. Null while no RPC worker was ever added (llama.cpp then picks, as it would). This keeps a worker added
+     * for one model (and perhaps gone since) out of every later model.
+     */
+    synchronized MemorySegment offloadDevices(java.util.List<String> rpcServers, Arena arena) {
+        if (registeredRpc.isEmpty()) {
+            return null;
+        }
+        java.util.List<MemorySegment> remote = new java.util.ArrayList<>();
+        java.util.List<MemorySegment> local = new java.util.ArrayList<>();
+        for (long i = 0; i < llama_h.ggml_backend_dev_count(); i++) {
+            MemorySegment dev = llama_h.ggml_backend_dev_get(i);
+            int type = llama_h.ggml_backend_dev_type(dev);
+            String name = llama_h.ggml_backend_dev_name(dev).reinterpret(Long.MAX_VALUE).getString(0);
+            String description = llama_h.ggml_backend_dev_description(dev).reinterpret(Long.MAX_VALUE).getString(0);
+            if (name.startsWith("RPC")) {
+                if (rpcServers.contains(description)) {
+                    remote.add(dev);
+                }
+            } else if (type == llama_h.GGML_BACKEND_DEVICE_TYPE_GPU() || type == llama_h.GGML_BACKEND_DEVICE_TYPE_IGPU()) {
+                local.add(dev);
+            }
+        }
+        remote.addAll(local);
+        MemorySegment list = arena.allocate(java.lang.foreign.ValueLayout.ADDRESS, remote.size() + 1L); // zeroed: NULL-terminated
+        for (int i = 0; i < remote.size(); i++) {
+            list.setAtIndex(java.lang.foreign.ValueLayout.ADDRESS, i, remote.get(i));
+        }
+        return list;
+    }
+
+    /** The buffer type that puts weights on the named device ("CPU", "CUDA0", "RPC0", …). */
+    MemorySegment bufferType(String device) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dev = device.equalsIgnoreCase("CPU")
+                    ? llama_h.ggml_backend_dev_by_type(llama_h.GGML_BACKEND_DEVICE_TYPE_CPU())
+                    : llama_h.ggml_backend_dev_by_name(arena.allocateFrom(device));
+            if (dev.equals(MemorySegment.NULL)) {
+                throw new IllegalArgumentException("no device named '" + device + "'; this machine has " + deviceNames());
+            }
+            return llama_h.ggml_backend_dev_buffer_type(dev);
+        }
+    }
+
+    /** Device names only: unlike {@link #devices()}, asks no RPC worker anything (a gone worker aborts ggml). */
+    public List<String> deviceNames() {
+        List<String> names = new ArrayList<>();
+        for (long i = 0; i < llama_h.ggml_backend_dev_count(); i++) {
+            names.add(llama_h.ggml_backend_dev_name(llama_h.ggml_backend_dev_get(i)).reinterpret(Long.MAX_VALUE).getString(0));
+        }
+        return List.copyOf(names);
     }
 
     /** Whether this build can offload layers to a GPU. */

@@ -2,6 +2,7 @@ package dev.jseek;
 
 import dev.jseek.bindings.llama.llama_h;
 import dev.jseek.bindings.llama.llama_model_params;
+import dev.jseek.bindings.llama.llama_model_tensor_buft_override;
 import dev.jseek.bindings.llama.llama_progress_callback;
 
 import java.lang.foreign.Arena;
@@ -28,11 +29,19 @@ public final class Model implements AutoCloseable {
     /** Loads a GGUF file (the first part, for split files); fails with a sentence naming the file and the reason. */
     public static Model load(Path path, ModelParams params) {
         ModelFiles.requireReadable(path);
-        Backend.get();
+        Backend backend = Backend.get();
+        params.rpcServers().forEach(backend::addRpcServer);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment p = llama_h.llama_model_default_params(arena);
             llama_model_params.n_gpu_layers(p, params.gpuLayers());
             llama_model_params.load_mode(p, loadMode(params));
+            MemorySegment devices = backend.offloadDevices(params.rpcServers(), arena);
+            if (devices != null) {
+                llama_model_params.devices(p, devices);
+            }
+            if (!params.placements().isEmpty()) {
+                llama_model_params.tensor_buft_overrides(p, placements(params.placements(), backend, arena));
+            }
             ProgressRelay relay = params.progress() == null ? null : new ProgressRelay(params.progress());
             if (relay != null) {
                 llama_model_params.progress_callback(p, llama_progress_callback.allocate(relay::onProgress, arena));
@@ -49,6 +58,17 @@ public final class Model implements AutoCloseable {
             }
             return new Model(model, path);
         }
+    }
+
+    /** llama.cpp's NULL-terminated override array; the strings live in the load's arena, as long as the load. */
+    private static MemorySegment placements(java.util.List<TensorPlacement> placements, Backend backend, Arena arena) {
+        MemorySegment array = llama_model_tensor_buft_override.allocateArray(placements.size() + 1, arena); // zeroed: the last is {NULL, NULL}
+        for (int i = 0; i < placements.size(); i++) {
+            MemorySegment entry = llama_model_tensor_buft_override.asSlice(array, i);
+            llama_model_tensor_buft_override.pattern(entry, arena.allocateFrom(placements.get(i).pattern()));
+            llama_model_tensor_buft_override.buft(entry, backend.bufferType(placements.get(i).device()));
+        }
+        return array;
     }
 
     private static int loadMode(ModelParams params) {

@@ -7,34 +7,56 @@ package dev.jseek;
  * @param useMmap   map the file instead of reading it (weights are shared with the page cache)
  * @param useMlock  lock the weights in RAM so the OS cannot swap them out
  * @param progress  called with 0..1 while the weights load; null for none
+ * @param placements tensor placements that override the GPU layer count (e.g. MoE experts on the CPU)
+ * @param rpcServers host:port of RPC workers whose devices the model may be spread over (multi-machine)
  */
-public record ModelParams(int gpuLayers, boolean useMmap, boolean useMlock, LoadProgress progress) {
+public record ModelParams(int gpuLayers, boolean useMmap, boolean useMlock, LoadProgress progress,
+                          java.util.List<TensorPlacement> placements, java.util.List<String> rpcServers) {
 
     public ModelParams {
         if (gpuLayers < -1) {
             throw new IllegalArgumentException("gpuLayers must be -1 (all), 0 (none) or a layer count, not " + gpuLayers);
         }
+        placements = java.util.List.copyOf(placements);
+        rpcServers = java.util.List.copyOf(rpcServers);
+        for (String server : rpcServers) {
+            if (!server.matches("[^\\s:]+:\\d{1,5}")) {
+                throw new IllegalArgumentException("an RPC server is host:port, not '" + server + "'");
+            }
+        }
     }
 
     /** CPU only, memory-mapped, no progress reports. */
     public static ModelParams defaults() {
-        return new ModelParams(0, true, false, null);
+        return new ModelParams(0, true, false, null, java.util.List.of(), java.util.List.of());
     }
 
     public ModelParams withGpuLayers(int layers) {
-        return new ModelParams(layers, useMmap, useMlock, progress);
+        return new ModelParams(layers, useMmap, useMlock, progress, placements, rpcServers);
     }
 
     public ModelParams withMmap(boolean mmap) {
-        return new ModelParams(gpuLayers, mmap, useMlock, progress);
+        return new ModelParams(gpuLayers, mmap, useMlock, progress, placements, rpcServers);
     }
 
     public ModelParams withMlock(boolean mlock) {
-        return new ModelParams(gpuLayers, useMmap, mlock, progress);
+        return new ModelParams(gpuLayers, useMmap, mlock, progress, placements, rpcServers);
     }
 
     public ModelParams withProgress(LoadProgress listener) {
-        return new ModelParams(gpuLayers, useMmap, useMlock, listener);
+        return new ModelParams(gpuLayers, useMmap, useMlock, listener, placements, rpcServers);
+    }
+
+    /** Adds tensor placements (later ones are consulted after earlier ones, as in llama.cpp). */
+    public ModelParams withPlacements(java.util.List<TensorPlacement> more) {
+        java.util.List<TensorPlacement> all = new java.util.ArrayList<>(placements);
+        all.addAll(more);
+        return new ModelParams(gpuLayers, useMmap, useMlock, progress, all, rpcServers);
+    }
+
+    /** Spreads the model over these RPC workers' devices too (with gpuLayers, like GPUs). */
+    public ModelParams withRpcServers(java.util.List<String> servers) {
+        return new ModelParams(gpuLayers, useMmap, useMlock, progress, placements, servers);
     }
 
     /** Receives load progress; return false to abandon the load (it then fails with a ModelLoadException). */

@@ -1215,6 +1215,65 @@ public class llama_h extends llama_h$shared {
         }
     }
 
+    private static class ggml_backend_register {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            llama_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ggml_backend_register");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_backend_register(ggml_backend_reg_t reg)
+     * }
+     */
+    public static FunctionDescriptor ggml_backend_register$descriptor() {
+        return ggml_backend_register.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_backend_register(ggml_backend_reg_t reg)
+     * }
+     */
+    public static MethodHandle ggml_backend_register$handle() {
+        return ggml_backend_register.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_backend_register(ggml_backend_reg_t reg)
+     * }
+     */
+    public static MemorySegment ggml_backend_register$address() {
+        return ggml_backend_register.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_backend_register(ggml_backend_reg_t reg)
+     * }
+     */
+    public static void ggml_backend_register(MemorySegment reg) {
+        var mh$ = ggml_backend_register.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_backend_register", reg);
+            }
+            mh$.invokeExact(reg);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ggml_backend_reg_count {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             llama_h.C_LONG    );

@@ -4,10 +4,13 @@ import dev.jseek.ContextParams;
 import dev.jseek.DemoModel;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
+import dev.jseek.TensorPlacement;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Flags shared by every command that loads a model. */
 final class ModelOptions {
@@ -26,6 +29,27 @@ final class ModelOptions {
             description = "layers to offload to the GPU; -1 = all (default: ${DEFAULT-VALUE})")
     int gpuLayers;
 
+    @Option(names = {"-cmoe", "--cpu-moe"}, description = "keep all MoE expert weights in system RAM (the rest goes to the GPU per -ngl)")
+    boolean cpuMoe;
+
+    @Option(names = {"-ncmoe", "--n-cpu-moe"}, paramLabel = "N", defaultValue = "0",
+            description = "keep the MoE expert weights of the first N layers in system RAM (default: ${DEFAULT-VALUE})")
+    int cpuMoeLayers;
+
+    @Option(names = {"-ot", "--override-tensor"}, paramLabel = "PATTERN=DEVICE",
+            description = "put tensors matching the regex on a device (CPU, CUDA0, RPC0 …); repeatable")
+    List<String> overrides = List.of();
+
+    @Option(names = "--rpc", paramLabel = "HOST:PORT[,…]", split = ",",
+            description = "spread the model over these RPC workers too (with -ngl); see 'jseek worker'")
+    List<String> rpcServers = List.of();
+
+    @Option(names = "--mlock", description = "lock the weights in RAM (no swapping)")
+    boolean mlock;
+
+    @Option(names = "--no-mmap", description = "read the weights into memory instead of mapping the file")
+    boolean noMmap;
+
     @Option(names = "--verbose", description = "show llama.cpp's log and stack traces on errors")
     void verbose(boolean on) {
         if (on) {
@@ -33,8 +57,26 @@ final class ModelOptions {
         }
     }
 
+    /** The load settings; checked before anything loads. */
+    ModelParams modelParams() {
+        if (cpuMoeLayers < 0) {
+            throw new IllegalArgumentException("--n-cpu-moe must not be negative, not " + cpuMoeLayers);
+        }
+        List<TensorPlacement> placements = new ArrayList<>();
+        overrides.forEach(o -> placements.add(TensorPlacement.parse(o)));
+        if (cpuMoe) {
+            placements.add(TensorPlacement.expertsOnCpu());
+        }
+        for (int layer = 0; layer < cpuMoeLayers; layer++) {
+            placements.add(TensorPlacement.layerExpertsOnCpu(layer));
+        }
+        return ModelParams.defaults().withGpuLayers(gpuLayers).withMlock(mlock).withMmap(!noMmap)
+                .withPlacements(placements).withRpcServers(rpcServers);
+    }
+
     /** Loads the chosen model, or the demo model, reporting progress on stderr. */
     Model load(PrintWriter err) {
+        ModelParams params = modelParams();
         Path path = model;
         if (path == null) {
             path = DemoModel.ensure();
@@ -42,7 +84,7 @@ final class ModelOptions {
         }
         LoadProgressBar bar = new LoadProgressBar(err, path.getFileName().toString());
         try {
-            return Model.load(path, ModelParams.defaults().withGpuLayers(gpuLayers).withProgress(bar));
+            return Model.load(path, params.withProgress(bar));
         } finally {
             bar.finish();
         }

@@ -134,4 +134,19 @@ class RunCommandTest {
         assertEquals(ExitCodes.USAGE, r.code());
         assertTrue(r.err().contains("--no-such-flag"), r.err());
     }
+
+    @Test
+    void moePlacementFlagsKeepTheOutputAndBadOnesAreUsageErrors() {
+        Outcome plain = jseek("run", "--raw", "-m", model.toString(), "--temp", "0", "-n", "8", "The", "sea");
+        Outcome placed = jseek("run", "--raw", "-m", model.toString(), "--temp", "0", "-n", "8", "--cpu-moe", "-ncmoe", "2",
+                "-ot", "blk\\.0\\.ffn_.*=CPU", "The", "sea");
+        assertEquals(0, placed.code(), placed.err());
+        assertEquals(plain.out(), placed.out());
+        assertEquals(ExitCodes.USAGE, jseek("run", "-m", model.toString(), "-ot", "no-device", "hi").code());
+        assertEquals(ExitCodes.USAGE, jseek("run", "-m", model.toString(), "-ot", "exps=NOSUCHGPU", "hi").code());
+        assertEquals(ExitCodes.USAGE, jseek("run", "-m", model.toString(), "--rpc", "nonsense", "hi").code());
+        Outcome unreachable = jseek("run", "-m", model.toString(), "--rpc", "127.0.0.1:1", "hi");
+        assertEquals(ExitCodes.FAILURE, unreachable.code());
+        assertTrue(unreachable.err().contains("No RPC worker answers at 127.0.0.1:1"), unreachable.err());
+    }
 }
