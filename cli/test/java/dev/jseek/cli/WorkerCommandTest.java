@@ -1,0 +1,78 @@
+package dev.jseek.cli;
+
+import dev.jseek.DemoModel;
+import dev.jseek.models.TinyDeepSeek;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Two `jseek worker` processes on loopback carry a model; its greedy output is the local one. */
+class WorkerCommandTest {
+    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
+            TinyDeepSeek.Config.defaults());
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Process worker(int port, Path log) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "worker", "--port", String.valueOf(port), "-t", "1"));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static void waitForPort(int port) throws InterruptedException {
+        for (int i = 0; i < 400; i++) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("no worker on port " + port);
+    }
+
+    private static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void twoWorkersCarryTheModelAndTheOutputIsTheLocalOne(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        int a = freePort();
+        int b = freePort();
+        Process first = worker(a, dir.resolve("a.log"));
+        Process second = worker(b, dir.resolve("b.log"));
+        try {
+            waitForPort(a);
+            waitForPort(b);
+            String[] local = run("run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "12", "The", "sea");
+            String[] spread = run("run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "12", "-ngl", "-1",
+                    "--rpc", "127.0.0.1:" + a + ",127.0.0.1:" + b, "The", "sea");
+            assertEquals("0", spread[0], spread[2]);
+            assertEquals(local[1], spread[1]);
+            String log = java.nio.file.Files.readString(dir.resolve("a.log"));
+            assertTrue(log.contains("no authentication"), log);
+        } finally {
+            first.destroyForcibly();
+            second.destroyForcibly();
+            first.waitFor();
+            second.waitFor();
+        }
+    }
+}
