@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 @Command(name = "jseek", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run DeepSeek GGUF models through llama.cpp from Java.",
         subcommands = {ChatCommand.class, RunCommand.class, BatchCommand.class, ModelInfoCommand.class, BenchmarkCommand.class,
-                QuantizeModelCommand.class, ModelsCommand.class, PullCommand.class, WorkerCommand.class,
+                QuantizeModelCommand.class, ModelsCommand.class, PullCommand.class, WorkerCommand.class, FitCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
