@@ -63,7 +63,7 @@ public final class Backend {
 
     /**
      * The compute devices the loaded backends offer (CPU always; GPUs and RPC workers when present), with their
-     * memory. Asks each RPC worker over the network: call it only while the workers run.
+     * memory in bytes (-1 for an RPC worker that no longer answers).
      */
     public List<Device> devices() {
         long count = llama_h.ggml_backend_dev_count();
@@ -73,12 +73,15 @@ public final class Backend {
             MemorySegment total = arena.allocate(llama_h.C_LONG);
             for (long i = 0; i < count; i++) {
                 MemorySegment dev = llama_h.ggml_backend_dev_get(i);
-                llama_h.ggml_backend_dev_memory(dev, free, total);
-                devices.add(new Device(
-                        llama_h.ggml_backend_dev_name(dev).reinterpret(Long.MAX_VALUE).getString(0),
-                        llama_h.ggml_backend_dev_description(dev).reinterpret(Long.MAX_VALUE).getString(0),
-                        Device.Type.of(llama_h.ggml_backend_dev_type(dev)),
-                        free.get(llama_h.C_LONG, 0), total.get(llama_h.C_LONG, 0)));
+                String name = llama_h.ggml_backend_dev_name(dev).reinterpret(Long.MAX_VALUE).getString(0);
+                String description = llama_h.ggml_backend_dev_description(dev).reinterpret(Long.MAX_VALUE).getString(0);
+                // Asking a gone RPC worker makes ggml abort the process: look first, and report unknown memory.
+                boolean ask = !name.startsWith("RPC") || isReachable(description);
+                if (ask) {
+                    llama_h.ggml_backend_dev_memory(dev, free, total);
+                }
+                devices.add(new Device(name, description, Device.Type.of(llama_h.ggml_backend_dev_type(dev)),
+                        ask ? free.get(llama_h.C_LONG, 0) : -1, ask ? total.get(llama_h.C_LONG, 0) : -1));
             }
         }
         return List.copyOf(devices);
@@ -113,6 +116,15 @@ public final class Backend {
      * ggml's RPC client aborts the whole process when it cannot connect, so look first: an address where nothing
      * listens becomes an exception here. (A worker that dies later still takes the process down: see README.)
      */
+    private static boolean isReachable(String hostPort) {
+        try {
+            requireReachable(hostPort);
+            return true;
+        } catch (JseekException e) {
+            return false;
+        }
+    }
+
     private static void requireReachable(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         String host = hostPort.substring(0, colon);
@@ -184,7 +196,7 @@ public final class Backend {
         return llama_h.llama_supports_gpu_offload();
     }
 
-    /** A compute device: memory figures are bytes as reported by its backend. */
+    /** A compute device: memory figures are bytes as reported by its backend, -1 if unknown. */
     public record Device(String name, String description, Type type, long freeBytes, long totalBytes) {
         public enum Type {
             CPU, GPU, IGPU, ACCEL, META, OTHER;

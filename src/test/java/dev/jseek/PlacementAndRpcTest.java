@@ -104,6 +104,10 @@ class PlacementAndRpcTest {
             worker.destroyForcibly();
             worker.waitFor();
         }
+        // The worker is gone: listing devices and loading models must not ask it anything (ggml would abort).
+        assertTrue(Backend.get().devices().stream().filter(d -> d.name().startsWith("RPC")).allMatch(d -> d.freeBytes() == -1),
+                Backend.get().devices().toString());
+        assertTrue(greedy(ModelParams.defaults()).length > 0);
     }
 
     private static int[] greedy(ModelParams params) {

@@ -2,7 +2,6 @@ package dev.jseek.cli;
 
 import dev.jseek.ChatOptions;
 import dev.jseek.ChatSession;
-import dev.jseek.ChatTemplate;
 import dev.jseek.ContextParams;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;
@@ -30,26 +29,12 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling = new SamplingOptions();
 
-    @Option(names = "--system", paramLabel = "TEXT", description = "system prompt")
-    String system;
-
-    @Option(names = "--template", paramLabel = "NAME", description = "a built-in chat template instead of the model's, e.g. deepseek3")
-    String template;
+    @Mixin
+    ChatFlags chat = new ChatFlags();
 
     @Option(names = "--reasoning", paramLabel = "MODE", defaultValue = "show",
             description = "show, hide or collapse the reasoning (default: ${DEFAULT-VALUE}); /think toggles it")
     String reasoning;
-
-    @Option(names = "--no-think", description = "ask reasoning models not to think (pre-fills an empty reasoning block)")
-    boolean noThink;
-
-    @Option(names = "--reasoning-budget", paramLabel = "N", defaultValue = "-1",
-            description = "most reasoning tokens before </think> is forced; -1 = no limit (default: ${DEFAULT-VALUE})")
-    int reasoningBudget;
-
-    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "4096",
-            description = "most tokens per reply, reasoning included (default: ${DEFAULT-VALUE})")
-    int maxTokens;
 
     @Option(names = "--history-file", paramLabel = "FILE", description = "input history (default: ~/.jseek/history)")
     Path historyFile;
@@ -62,14 +47,12 @@ final class ChatCommand implements Callable<Integer> {
         ReasoningDisplay display = ReasoningDisplay.parse(reasoning);
         SamplerParams samplerParams = sampling.params();
         ContextParams contextParams = modelOptions.contextParams();
-        ChatOptions options = ChatOptions.defaults().withContext(contextParams).withSampling(samplerParams)
-                .withMaxTokens(maxTokens).withThinking(!noThink).withReasoningBudget(reasoningBudget)
-                .withTemplate(template == null ? null : ChatTemplate.named(template));
+        ChatOptions options = chat.options(contextParams, samplerParams);
         Path history = historyFile != null ? historyFile : Path.of(System.getProperty("user.home"), ".jseek", "history");
         try (Terminal terminal = TerminalBuilder.builder().system(true).build();
              Model model = modelOptions.load(spec.commandLine().getErr());
              ChatSession session = new ChatSession(model, options)) {
-            session.setSystemPrompt(system);
+            session.setSystemPrompt(chat.system);
             boolean styled = !noColor && !terminal.getType().startsWith("dumb");
             return new Repl(terminal, session, display, styled, history).run();
         }

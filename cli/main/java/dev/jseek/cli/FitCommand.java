@@ -49,7 +49,8 @@ final class FitCommand implements Callable<Integer> {
             throw new ModelLoadException(e.getMessage());
         }
         long freeRam = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getFreeMemorySize();
-        long freeVram = Backend.get().devices().stream().filter(d -> d.type() == Backend.Device.Type.GPU)
+        long freeVram = Backend.get().devices().stream()
+                .filter(d -> d.type() == Backend.Device.Type.GPU && !d.name().startsWith("RPC"))
                 .mapToLong(Backend.Device::freeBytes).max().orElse(0);
         FitAdvisor.Advice advice = FitAdvisor.advise(gguf, facts, context, freeRam, freeVram);
         PrintWriter out = spec.commandLine().getOut();

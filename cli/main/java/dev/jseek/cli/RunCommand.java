@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jseek.ChatListener;
 import dev.jseek.ChatOptions;
 import dev.jseek.ChatSession;
-import dev.jseek.ChatTemplate;
 import dev.jseek.ChatTurn;
 import dev.jseek.Context;
 import dev.jseek.ContextParams;
@@ -50,26 +49,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "read the prompt from a file")
     Path file;
 
-    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "4096",
-            description = "most tokens to generate, reasoning included (default: ${DEFAULT-VALUE})")
-    int maxTokens;
-
-    @Option(names = "--system", paramLabel = "TEXT", description = "system prompt")
-    String system;
-
-    @Option(names = "--template", paramLabel = "NAME", description = "a built-in chat template instead of the model's, e.g. deepseek3")
-    String template;
+    @Mixin
+    ChatFlags chat = new ChatFlags();
 
     @Option(names = "--reasoning", paramLabel = "WHERE", defaultValue = "stderr",
             description = "where the reasoning goes: stderr or drop (default: ${DEFAULT-VALUE})")
     String reasoning;
-
-    @Option(names = "--no-think", description = "ask reasoning models not to think")
-    boolean noThink;
-
-    @Option(names = "--reasoning-budget", paramLabel = "N", defaultValue = "-1",
-            description = "most reasoning tokens before </think> is forced; -1 = no limit (default: ${DEFAULT-VALUE})")
-    int reasoningBudget;
 
     @Option(names = "--json", description = "print one JSON record: reasoning, answer, stop reason and stats")
     boolean json;
@@ -82,24 +67,22 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // Every value is checked before the model loads, so a typo costs no waiting.
-        if (maxTokens < 1) {
-            throw new IllegalArgumentException("--max-tokens must be at least 1, not " + maxTokens);
+        if (chat.maxTokens < 1) {
+            throw new IllegalArgumentException("--max-tokens must be at least 1, not " + chat.maxTokens);
         }
         if (!reasoning.equals("stderr") && !reasoning.equals("drop")) {
             throw new IllegalArgumentException("--reasoning must be stderr or drop, not '" + reasoning + "'");
         }
         SamplerParams samplerParams = sampling.params();
         ContextParams contextParams = modelOptions.contextParams();
-        ChatOptions options = raw ? null : ChatOptions.defaults().withContext(contextParams).withSampling(samplerParams)
-                .withMaxTokens(maxTokens).withThinking(!noThink).withReasoningBudget(reasoningBudget)
-                .withTemplate(template == null ? null : ChatTemplate.named(template));
+        ChatOptions options = raw ? null : chat.options(contextParams, samplerParams);
         String prompt = readPrompt();
         try (Model model = modelOptions.load(err)) {
             if (raw) {
                 return complete(model, contextParams, samplerParams, prompt, out, err);
             }
             try (ChatSession session = new ChatSession(model, options)) {
-                session.setSystemPrompt(system);
+                session.setSystemPrompt(chat.system);
                 ChatTurn turn = session.send(prompt, json ? ChatListener.silent() : streaming(out, err));
                 if (json) {
                     out.println(toJson(turn));
@@ -170,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
              Sampler sampler = new Sampler(model.vocab(), samplerParams);
              Generator generator = new Generator(context, 0)) {
             int[] tokens = model.vocab().tokenize(prompt, true, false);
-            Generator.Result result = generator.generate(tokens, sampler, maxTokens, (token, text) -> {
+            Generator.Result result = generator.generate(tokens, sampler, chat.maxTokens, (token, text) -> {
                 out.print(text);
                 out.flush();
             });
