@@ -67,8 +67,7 @@ public final class ChatTemplate {
      * does not add that prefill itself, so the session does.
      */
     public boolean prefillsThinking() {
-        return template.contains("<｜Assistant｜><think>") || template.contains("<｜Assistant｜>' + '<think>")
-                || template.contains("<think>\\n");
+        return dev.jseek.models.ModelFacts.prefillsThinking(template);
     }
 
     /** One piece of a formatted prompt: template text (may hold control tokens) or message content (never does). */

@@ -1,6 +1,7 @@
 package dev.jseek.models;
 
 import dev.jseek.gguf.GgmlType;
+import dev.jseek.gguf.GgufArray;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufMetadata;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * What a GGUF file is, read from its header alone (no weights are loaded, no native code runs): architecture,
@@ -41,7 +43,13 @@ public record ModelFacts(String name, String architecture, String kind, long fil
             "IQ2_XXS", "IQ2_XS", "Q2_K_S", "IQ3_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S", "IQ3_M", "IQ2_S", "IQ2_M",
             "IQ4_XS", "IQ1_M", "BF16", "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8", "TQ1_0", "TQ2_0", "MXFP4_MOE", "NVFP4", "Q1_0", "Q2_0");
 
-    /** Bytes for compute buffers beside weights and KV cache, per llama.cpp's usual batch of 512: a stated guess. */
+    /**
+     * Bytes for llama.cpp's compute buffers beside weights and KV cache: an allowance, not a computation. It holds
+     * with flash attention, llama.cpp's default ("auto", which jseek keeps), and a micro-batch of 512: llama.cpp
+     * (v0.5.0, CPU) reserved 240 MiB for V2-Lite at 4K and 32K context, 412 to 440 MiB for R1 (671B) at 4K to 32K,
+     * 267 to 303 MiB for R1-Distill-Llama-8B and -Qwen-1.5B at 4K. Without flash attention the buffer grows with
+     * heads × context × micro-batch × 4 bytes (R1: 1.4 GiB at 4K, 8.4 GiB at 32K), which this does not cover.
+     */
     public static final long COMPUTE_ALLOWANCE_BYTES = 512L << 20;
 
     public static ModelFacts of(GgufFile file) throws GgufFormatException {
@@ -52,7 +60,7 @@ public record ModelFacts(String name, String architecture, String kind, long fil
         int embedding = m.getInt(p + "embedding_length", 0);
         int heads = headCount(m, p);
         int experts = m.getInt(p + "expert_count", 0);
-        int used = m.getInt(p + "expert_used_count", 0);
+        int used = intOrFirst(m, p + "expert_used_count", 0);
         int shared = m.getInt(p + "expert_shared_count", 0);
         int dense = experts > 0 ? m.getInt(p + "leading_dense_block_count", 0) : 0;
 
@@ -70,10 +78,12 @@ public record ModelFacts(String name, String architecture, String kind, long fil
         }
         String template = m.findString("tokenizer.chat_template").orElse(null);
         String name = m.findString("general.name").orElse(file.path().getFileName().toString());
+        // MTP ("nextn") layers counted in block_count get no KV cache in the main context
+        int cachedLayers = Math.max(0, layers - m.getInt(p + "nextn_predict_layers", 0));
         return new ModelFacts(name, arch, kind(arch, name, layers, experts, template), file.fileSize(), layers, embedding,
                 heads, m.getInt(p + "context_length", 0), vocabularySize(m), parameters, parameters - unusedExpertWeights,
                 experts, used, shared, dense, quantization(m, types), Map.copyOf(types), weightBytes,
-                templateFamily(template), template != null && prefillsThinking(template), kvBytesPerToken(m, p, layers, heads, embedding));
+                templateFamily(template), template != null && prefillsThinking(template), kvBytesPerToken(m, p, cachedLayers, heads, embedding));
     }
 
     /** Memory to run at a context length: weights + F16 KV cache + {@link #COMPUTE_ALLOWANCE_BYTES}. */
@@ -86,17 +96,16 @@ public record ModelFacts(String name, String architecture, String kind, long fil
     }
 
     private static int headCount(GgufMetadata m, String p) throws GgufFormatException {
-        // head_count may be an array (one per layer) in some architectures
-        var value = m.find(p + "attention.head_count");
-        if (value.isEmpty()) {
-            return 0;
+        return intOrFirst(m, p + "attention.head_count", 0);
+    }
+
+    /** A key llama.cpp reads with get_key_or_arr: one value, or one per layer (then the first layer's). */
+    private static int intOrFirst(GgufMetadata m, String key, int defaultValue) throws GgufFormatException {
+        if (m.find(key).orElse(null) instanceof GgufArray) {
+            int[] perLayer = m.getIntArray(key);
+            return perLayer.length == 0 ? defaultValue : perLayer[0];
         }
-        try {
-            return m.getInt(p + "attention.head_count");
-        } catch (GgufFormatException e) {
-            int[] perLayer = m.getIntArray(p + "attention.head_count");
-            return perLayer.length == 0 ? 0 : perLayer[0];
-        }
+        return m.getInt(key, defaultValue);
     }
 
     private static int vocabularySize(GgufMetadata m) throws GgufFormatException {
@@ -104,19 +113,30 @@ public record ModelFacts(String name, String architecture, String kind, long fil
     }
 
     /**
-     * KV-cache bytes per token at F16. DeepSeek's MLA (deepseek2 with key_length_mla) caches the compressed
-     * latent: one K row of kv_lora_rank + rope dims per layer, V is read from it. Standard attention caches K
-     * and V for every KV head.
+     * KV-cache bytes per token at F16, as llama.cpp v0.5.0 allocates it (llama_kv_cache: one row per cached layer).
+     * DeepSeek's MLA (deepseek2 with key_length_mla) caches the compressed latent: one K row of kv_lora_rank + rope
+     * dims per layer and no V, which is read from it. Standard attention caches K and V for every KV head; a
+     * per-layer head_count_kv array is summed layer by layer. Sliding-window and sparse-attention caches
+     * (Gemma, DeepSeek-V3.2's indexer) are not modelled.
      */
     private static long kvBytesPerToken(GgufMetadata m, String p, int layers, int heads, int embedding) throws GgufFormatException {
-        int headsKv = m.getInt(p + "attention.head_count_kv", heads);
         int headDim = heads == 0 ? 0 : embedding / heads;
         int keyLength = m.getInt(p + "attention.key_length", headDim);
         int valueLength = m.getInt(p + "attention.value_length", headDim);
         if (m.contains(p + "attention.key_length_mla")) {
             return 2L * layers * keyLength; // K only: kv_lora_rank + rope dims, MQA-style (head_count_kv 1)
         }
-        return 2L * layers * headsKv * (keyLength + valueLength);
+        String key = p + "attention.head_count_kv";
+        long headsKvOverLayers = 0;
+        if (m.find(key).orElse(null) instanceof GgufArray) {
+            int[] perLayer = m.getIntArray(key);
+            for (int i = 0; i < Math.min(layers, perLayer.length); i++) {
+                headsKvOverLayers += perLayer[i];
+            }
+        } else {
+            headsKvOverLayers = (long) layers * m.getInt(key, heads);
+        }
+        return 2L * headsKvOverLayers * (keyLength + valueLength);
     }
 
     private static String quantization(GgufMetadata m, Map<GgmlType, Long> types) throws GgufFormatException {
@@ -128,16 +148,20 @@ public record ModelFacts(String name, String architecture, String kind, long fil
                 .orElse("none");
     }
 
-    /** The markers llama.cpp's llm_chat_detect_template looks for, for the families jseek's users meet. */
+    /**
+     * The family llama.cpp's llm_chat_detect_template picks, for the families jseek's users meet, tested in
+     * llama.cpp's order (chatml and llama3 are checked before DeepSeek's markers). A template that is just a
+     * built-in name ("deepseek3") is that name, as llama.cpp takes it.
+     */
     static String templateFamily(String t) {
         if (t == null) {
             return "none";
         }
-        if (t.contains("<｜Assistant｜>") && t.contains("<｜User｜>") && t.contains("<｜end▁of▁sentence｜>")) {
-            return "deepseek3";
+        if (BUILTIN_NAMES.contains(t.strip())) {
+            return t.strip();
         }
-        if (t.contains("'Assistant: ' + message['content'] + eos_token")) {
-            return "deepseek2";
+        if (t.contains("<|im_start|>")) {
+            return t.contains("<|im_sep|>") || t.contains("<end_of_utterance>") ? "other" : "chatml";
         }
         if (t.contains("### Instruction:") && t.contains("<|EOT|>")) {
             return "deepseek";
@@ -145,35 +169,73 @@ public record ModelFacts(String name, String architecture, String kind, long fil
         if (t.contains("<|start_header_id|>") && t.contains("<|end_header_id|>")) {
             return "llama3";
         }
-        if (t.contains("<|im_start|>")) {
-            return "chatml";
+        if (t.contains("'Assistant: ' + message['content'] + eos_token")) {
+            return "deepseek2";
+        }
+        if (t.contains("<｜Assistant｜>") && t.contains("<｜User｜>") && t.contains("<｜end▁of▁sentence｜>")) {
+            return "deepseek3";
         }
         return "other";
     }
 
-    static boolean prefillsThinking(String t) {
-        return t.contains("<｜Assistant｜><think>") || t.contains("<think>\\n");
+    private static final List<String> BUILTIN_NAMES = List.of("chatml", "llama3", "deepseek", "deepseek2", "deepseek3");
+
+    /**
+     * R1's templates open the assistant turn with {@code <｜Assistant｜><think>\n} (QwQ's with
+     * {@code <|im_start|>assistant\n<think>\n}); V3.1's {@code <｜Assistant｜><think></think>} turns thinking off, and
+     * Qwen3's {@code <think>\n} in past turns is no prefill.
+     */
+    private static final Pattern THINK_PREFILL =
+            Pattern.compile("(<｜Assistant｜>|<\\|im_start\\|>assistant(\\\\n|\n))('\\s*\\+\\s*')?<think>(?!</think>)");
+
+    /** Whether a chat template opens every assistant turn inside a reasoning block (one rule for info and chat). */
+    public static boolean prefillsThinking(String t) {
+        return THINK_PREFILL.matcher(t).find();
     }
 
-    /** Says plainly what the file is: R1 (671B MoE) and an R1-Distill (a small dense model) are not the same thing. */
+    /**
+     * Says plainly what the file is: R1 (671B MoE) and an R1-Distill (a small dense model) are not the same thing.
+     * The deepseek2 architecture alone does not make a file DeepSeek's: Kimi-K2, GLM-4.7-Flash, Mistral Large 3,
+     * GigaChat3 and Kanana-2 ship in it too. So a DeepSeek release is told by its shape (layers and routed experts,
+     * the figures llama.cpp's own model-type table uses), and any other shape is called what it is.
+     */
     static String kind(String arch, String name, int layers, int experts, String template) {
         String lower = name.toLowerCase(Locale.ROOT);
-        boolean r1Template = template != null && templateFamily(template).equals("deepseek3");
-        if (arch.equals("deepseek2")) {
-            if (layers == 26 || layers == 27) {
-                return "DeepSeek-V2-Lite architecture (" + (lower.contains("coder") ? "Coder-V2-Lite, " : "")
-                        + "MoE, MLA); 16B total, 2.4B active at full size";
+        String family = templateFamily(template);
+        boolean coder = lower.contains("coder");
+        switch (arch) {
+            case "deepseek2" -> {
+                if (layers == 61 && experts == 256) {
+                    boolean r1 = lower.contains("r1") || (template != null && prefillsThinking(template));
+                    return "DeepSeek-V3/R1 architecture (MoE, MLA): the full 671B model" + (r1 ? ", R1 (the reasoning model)" : "");
+                }
+                if (layers == 60 && experts == 160) {
+                    return "DeepSeek-" + (coder ? "Coder-V2" : "V2/V2.5") + " architecture (MoE, MLA): the full 236B model";
+                }
+                if ((layers == 27 || layers == 26) && experts == 64) {
+                    return "DeepSeek-" + (coder ? "Coder-V2-Lite" : "V2-Lite") + " architecture (MoE, MLA): the 16B model";
+                }
+                return "deepseek2 architecture (MoE, MLA) in no DeepSeek release's shape: " + layers + " layers, " + experts
+                        + " routed experts" + (layers < 10 ? " (a small test model)" : "");
             }
-            if (layers >= 60) {
-                return "DeepSeek-V3/R1 architecture (MoE, MLA): the full 671B-class model" + (lower.contains("r1") ? " (R1)" : "");
+            case "deepseek32" -> {
+                return "DeepSeek-V3.2 architecture (MoE, MLA with DeepSeek sparse attention)";
             }
-            return "DeepSeek-V2/V3 architecture (MoE, MLA), " + layers + " layers" + (layers < 10 ? " (a small test model)" : "");
+            case "deepseek4" -> {
+                return "DeepSeek-V4 architecture";
+            }
+            case "deepseek" -> {
+                return "DeepSeek-MoE v1 architecture (deepseek-moe-16b: MoE, standard attention)";
+            }
+            default -> {
+            }
         }
-        if (lower.contains("distill") || (r1Template && (arch.equals("qwen2") || arch.equals("llama")))) {
+        boolean dense = experts == 0 && (arch.equals("qwen2") || arch.equals("qwen3") || arch.equals("llama"));
+        if (dense && ((lower.contains("r1") && lower.contains("distill")) || family.equals("deepseek3"))) {
             return "R1-Distill: a dense " + arch + " model fine-tuned on DeepSeek-R1's reasoning, not R1 itself";
         }
-        if (arch.equals("deepseek")) {
-            return "DeepSeek LLM / Coder (v1, dense)";
+        if (arch.equals("llama") && (family.equals("deepseek") || lower.contains("deepseek"))) {
+            return "DeepSeek LLM / Coder v1: a dense llama-architecture model";
         }
         return (experts > 0 ? "MoE " : "dense ") + arch + " model";
     }
