@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -27,7 +28,12 @@ public final class TestVocab {
             return Optional.empty();
         }
         try {
-            Path source = Path.of(Files.readString(Path.of(sourceFile)).strip());
+            // The file holds build.sh's progress lines too (exec-maven-plugin captures both streams); the path is last.
+            List<String> lines = Files.readAllLines(Path.of(sourceFile)).stream().filter(l -> !l.isBlank()).toList();
+            if (lines.isEmpty()) {
+                fail("native/build.sh --source wrote nothing to " + sourceFile);
+            }
+            Path source = Path.of(lines.getLast().strip());
             Path vocab = source.resolve("models").resolve("ggml-vocab-deepseek-llm.gguf");
             if (!Files.isRegularFile(vocab)) {
                 fail("the pinned llama.cpp source " + source + " has no " + vocab.getFileName());
