@@ -1,6 +1,8 @@
 package dev.jseek.gguf;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -16,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SequencedMap;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Collects metadata and tensors, then writes a GGUF version 3 file. Output is a pure function of what
@@ -32,7 +35,20 @@ public final class GgufWriter {
     private final List<PendingTensor> tensors = new ArrayList<>();
     private final Set<String> tensorNames = new HashSet<>();
 
-    private record PendingTensor(String name, GgmlType type, long[] shape, byte[] data) {
+    /** A tensor's bytes: held in memory, or made chunk by chunk while the file is written. */
+    private record PendingTensor(String name, GgmlType type, long[] shape, long size, byte[] data, ChunkFiller filler,
+                                 int chunkBytes) {
+    }
+
+    /**
+     * Makes the bytes of one chunk of a generated tensor. It is called from several threads at once, for
+     * different chunks, so it must depend only on {@code index}: that keeps the file identical however many
+     * threads made it.
+     */
+    @FunctionalInterface
+    public interface ChunkFiller {
+        /** Fills {@code chunk} from its position to its limit with the bytes of chunk number {@code index}. */
+        void fill(long index, ByteBuffer chunk);
     }
 
     /** Adds or replaces a key; a replaced key keeps its first position. */
@@ -116,11 +132,28 @@ public final class GgufWriter {
             throw new IllegalArgumentException("tensor '" + name + "' needs " + size + " bytes of "
                     + type.ggmlName() + " but " + data.length + " were given");
         }
-        if (!tensorNames.add(name)) {
-            throw new IllegalArgumentException("tensor '" + name + "' was already added");
-        }
-        tensors.add(new PendingTensor(name, type, shape.clone(), data));
+        addPending(new PendingTensor(name, type, shape.clone(), size, data, null, 0));
         return this;
+    }
+
+    /**
+     * Adds a tensor too large to hold in memory: {@code filler} makes it {@code chunkBytes} at a time (the last
+     * chunk may be shorter) while {@link #write} runs, on all cores.
+     */
+    public GgufWriter addGeneratedTensor(String name, GgmlType type, long[] shape, int chunkBytes, ChunkFiller filler) {
+        long size = new GgufTensorInfo(name, shape, type, 0).byteSize();
+        if (chunkBytes <= 0) {
+            throw new IllegalArgumentException("chunkBytes must be positive, not " + chunkBytes);
+        }
+        addPending(new PendingTensor(name, type, shape.clone(), size, null, filler, chunkBytes));
+        return this;
+    }
+
+    private void addPending(PendingTensor tensor) {
+        if (!tensorNames.add(tensor.name())) {
+            throw new IllegalArgumentException("tensor '" + tensor.name() + "' was already added");
+        }
+        tensors.add(tensor);
     }
 
     public int alignment() {
@@ -171,16 +204,48 @@ public final class GgufWriter {
             }
             out.u32(tensor.type().id());
             out.u64(offset);
-            offset = GgufReader.alignUp(offset + tensor.data().length, alignment);
+            offset = GgufReader.alignUp(offset + tensor.size(), alignment);
         }
         if (!tensors.isEmpty()) {
             out.pad(alignment);
         }
         for (PendingTensor tensor : tensors) {
-            out.bytes(tensor.data());
+            if (tensor.data() != null) {
+                out.bytes(tensor.data());
+            } else {
+                writeGenerated(out, tensor);
+            }
             out.pad(alignment);
         }
         out.flush();
+    }
+
+    // one chunk per core is made in parallel, then the group is written in order
+    private static void writeGenerated(LittleEndianOutput out, PendingTensor tensor) throws IOException {
+        int parallel = Runtime.getRuntime().availableProcessors();
+        long chunks = (tensor.size() + tensor.chunkBytes() - 1) / tensor.chunkBytes();
+        ByteBuffer[] buffers = new ByteBuffer[(int) Math.min(parallel, chunks)];
+        for (long first = 0; first < chunks; first += buffers.length) {
+            long group = first;
+            int count = (int) Math.min(buffers.length, chunks - first);
+            IntStream.range(0, count).parallel().forEach(i -> {
+                long index = group + i;
+                int length = (int) Math.min(tensor.chunkBytes(), tensor.size() - index * tensor.chunkBytes());
+                if (buffers[i] == null) {
+                    buffers[i] = ByteBuffer.allocateDirect(tensor.chunkBytes()).order(ByteOrder.LITTLE_ENDIAN);
+                }
+                buffers[i].clear().limit(length);
+                tensor.filler().fill(index, buffers[i]);
+                if (buffers[i].position() != length) {
+                    throw new IllegalStateException("the filler of tensor '" + tensor.name() + "' wrote "
+                            + buffers[i].position() + " of the " + length + " bytes of chunk " + index);
+                }
+                buffers[i].flip();
+            });
+            for (int i = 0; i < count; i++) {
+                out.bytes(buffers[i]);
+            }
+        }
     }
 
     private static void writeValue(LittleEndianOutput out, GgufValue value) throws IOException {

@@ -66,6 +66,14 @@ final class LittleEndianOutput {
         }
     }
 
+    /** Writes {@code data}'s remaining bytes straight to the channel, after what is buffered. */
+    void bytes(ByteBuffer data) throws IOException {
+        flush();
+        while (data.hasRemaining()) {
+            written += channel.write(data);
+        }
+    }
+
     /** Zero bytes up to the next multiple of {@code alignment}. */
     void pad(int alignment) throws IOException {
         while (position() % alignment != 0) {

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The tensor table llama.cpp's {@code deepseek2} loader expects (src/models/deepseek2.cpp,
- * load_arch_tensors) for a non-lite model with MLA stored split, as convert_hf_to_gguf writes it with
+ * load_arch_tensors) for a V3-style or V2-Lite-style model with MLA stored split, as convert_hf_to_gguf writes it with
  * {@code --outtype f16}: matrices F16, and F32 for 1-D tensors, norms and the router ({@code ffn_gate_inp}),
  * which ggml's ops and llama-quantize keep in F32. Shapes are in ggml order (row length first).
  */
@@ -46,10 +46,16 @@ final class DeepSeek2Tensors {
         for (int i = 0; i < c.blockCount(); i++) {
             String blk = "blk." + i + ".";
             t.add(norm(blk + "attn_norm.weight", embd));
-            t.add(norm(blk + "attn_q_a_norm.weight", c.qLoraRank()));
+            if (!c.lite()) {
+                t.add(norm(blk + "attn_q_a_norm.weight", c.qLoraRank()));
+            }
             t.add(norm(blk + "attn_kv_a_norm.weight", c.kvLoraRank()));
-            t.add(matrix(blk + "attn_q_a.weight", embd, c.qLoraRank()));
-            t.add(matrix(blk + "attn_q_b.weight", c.qLoraRank(), heads * headK));
+            if (c.lite()) {
+                t.add(matrix(blk + "attn_q.weight", embd, heads * headK));
+            } else {
+                t.add(matrix(blk + "attn_q_a.weight", embd, c.qLoraRank()));
+                t.add(matrix(blk + "attn_q_b.weight", c.qLoraRank(), heads * headK));
+            }
             t.add(matrix(blk + "attn_kv_a_mqa.weight", embd, c.kvLoraRank() + c.qkRopeHeadDim()));
             // kv_b split per head as the converter does: k_b transposed for the absorbed q_nope product
             t.add(matrix(blk + "attn_k_b.weight", c.qkNopeHeadDim(), c.kvLoraRank(), heads));
@@ -64,7 +70,9 @@ final class DeepSeek2Tensors {
                 long experts = c.expertCount();
                 long ff = c.expertFeedForwardLength();
                 t.add(new TensorSpec(blk + "ffn_gate_inp.weight", GgmlType.F32, new long[] {embd, experts}, Init.WEIGHT));
-                t.add(new TensorSpec(blk + "exp_probs_b.bias", GgmlType.F32, new long[] {experts}, Init.BIAS));
+                if (c.sigmoidGating()) {
+                    t.add(new TensorSpec(blk + "exp_probs_b.bias", GgmlType.F32, new long[] {experts}, Init.BIAS));
+                }
                 t.add(matrix(blk + "ffn_gate_exps.weight", embd, ff, experts));
                 t.add(matrix(blk + "ffn_down_exps.weight", ff, embd, experts));
                 t.add(matrix(blk + "ffn_up_exps.weight", embd, ff, experts));

@@ -25,6 +25,7 @@ import java.util.function.Consumer;
 public final class TinyDeepSeek {
     public static final String ARCHITECTURE = "deepseek2";
     public static final String MODEL_NAME = "jseek tiny DeepSeek-R1 (random weights)";
+    public static final String V2_LITE_SHAPE_NAME = "jseek DeepSeek-V2-Lite shape (random weights)";
 
     /** The R1 chat markers, appended to the vocab as control tokens in this order (unless already there). */
     public static final List<String> CHAT_MARKERS = R1Tokenizer.CHAT_MARKERS;
@@ -34,6 +35,11 @@ public final class TinyDeepSeek {
     private static final int QUANTIZATION_VERSION = 2;
     // llama_expert_gating_func_type LLAMA_EXPERT_GATING_FUNC_TYPE_SIGMOID: DeepSeek-V3's scoring_func
     private static final int GATING_SIGMOID = 2;
+    // LLAMA_EXPERT_GATING_FUNC_TYPE_SOFTMAX: DeepSeek-V2's
+    private static final int GATING_SOFTMAX = 1;
+    // Larger tensors are drawn uniform (same spread) in parallel chunks, straight into the file: V2-Lite's
+    // expert tensors alone are 0.4 GB each in F16. The tiny model's largest has 6.6 M elements.
+    private static final long LARGE_TENSOR_ELEMENTS = 16L << 20;
     // llama.cpp treats a deepseek2 model with 26 or 27 blocks as "lite" (V2-Lite: no q_lora)
     private static final List<Integer> LITE_BLOCK_COUNTS = List.of(26, 27);
 
@@ -44,10 +50,11 @@ public final class TinyDeepSeek {
      * Dimensions and seed. Names follow DeepSeek-V3's config.json where there is one.
      *
      * @param embeddingLength           hidden_size (n_embd)
-     * @param blockCount                num_hidden_layers; not 26 or 27, which llama.cpp loads as V2-Lite
+     * @param blockCount                num_hidden_layers; llama.cpp loads 26 or 27 as V2-Lite (no q_lora), so
+     *                                  those counts need {@code qLoraRank} 0 and other counts a positive one
      * @param leadingDenseBlockCount    first_k_dense_replace: blocks with a dense FFN before the MoE ones
      * @param headCount                 num_attention_heads
-     * @param qLoraRank                 q_lora_rank
+     * @param qLoraRank                 q_lora_rank; 0 for V2-Lite's direct query projection ({@code attn_q})
      * @param kvLoraRank                kv_lora_rank (the MLA latent, what the KV cache stores)
      * @param qkNopeHeadDim             qk_nope_head_dim
      * @param qkRopeHeadDim             qk_rope_head_dim (even)
@@ -60,6 +67,8 @@ public final class TinyDeepSeek {
      * @param expertGroupCount          n_group; 0 for no group-limited routing
      * @param expertGroupUsedCount      topk_group; 0 when there are no groups
      * @param expertWeightsScale        routed_scaling_factor
+     * @param sigmoidGating             V3's router (sigmoid scores, a bias per expert, top-k weights normalised);
+     *                                  false for V2's softmax router
      * @param contextLength             max_position_embeddings (context_length in GGUF)
      * @param ropeFreqBase              rope_theta
      * @param yarnFactor                rope_scaling.factor of YaRN; 0 for no RoPE scaling
@@ -85,6 +94,7 @@ public final class TinyDeepSeek {
             int expertGroupCount,
             int expertGroupUsedCount,
             float expertWeightsScale,
+            boolean sigmoidGating,
             int contextLength,
             float ropeFreqBase,
             float yarnFactor,
@@ -93,13 +103,13 @@ public final class TinyDeepSeek {
             long seed) {
 
         public Config {
-            require(embeddingLength > 0 && headCount > 0 && qLoraRank > 0 && kvLoraRank > 0 && qkNopeHeadDim > 0
+            require(embeddingLength > 0 && headCount > 0 && qLoraRank >= 0 && kvLoraRank > 0 && qkNopeHeadDim > 0
                     && vHeadDim > 0 && feedForwardLength > 0 && expertFeedForwardLength > 0,
                     "dimensions must be positive");
             require(qkRopeHeadDim > 0 && qkRopeHeadDim % 2 == 0, "qkRopeHeadDim must be positive and even (RoPE rotates pairs)");
             require(blockCount > 0 && blockCount <= 512, "blockCount must be in 1..512 (LLAMA_MAX_LAYERS)");
-            require(!LITE_BLOCK_COUNTS.contains(blockCount),
-                    "blockCount must not be 26 or 27: llama.cpp would load the model as DeepSeek-V2-Lite, without q_lora");
+            require(LITE_BLOCK_COUNTS.contains(blockCount) == (qLoraRank == 0),
+                    "qLoraRank must be 0 exactly when blockCount is 26 or 27: llama.cpp loads those as DeepSeek-V2-Lite, without q_lora");
             require(leadingDenseBlockCount >= 0 && leadingDenseBlockCount < blockCount,
                     "leadingDenseBlockCount must leave at least one MoE block");
             require(expertCount > 0 && expertCount <= 512, "expertCount must be in 1..512 (LLAMA_MAX_EXPERTS)");
@@ -129,15 +139,30 @@ public final class TinyDeepSeek {
          * which 2 used, V3's routed scale 2.5, context 4096 with YaRN x4 over 1024, seed 42.
          */
         public static Config defaults() {
-            return new Config(64, 3, 1, 4, 48, 32, 16, 8, 16, 128, 32, 8, 2, 1, 4, 2, 2.5f, 4096, 10000f, 4f, 1024,
+            return new Config(64, 3, 1, 4, 48, 32, 16, 8, 16, 128, 32, 8, 2, 1, 4, 2, 2.5f, true, 4096, 10000f, 4f, 1024,
                     1e-6f, 42);
+        }
+
+        /**
+         * DeepSeek-V2-Lite's shapes (its config.json): hidden 2048, 27 blocks (1 dense), 16 heads, no q_lora,
+         * kv_lora 512, qk_nope 128, qk_rope 64, v_head 128, dense FFN 10944, 64 routed experts of FFN 1408 with
+         * 6 used and 2 shared, softmax router, YaRN x40 over 4096: 15.7 B parameters, 31 GB in F16.
+         */
+        public static Config v2LiteShape() {
+            return new Config(2048, 27, 1, 16, 0, 512, 128, 64, 128, 10944, 1408, 64, 6, 2, 0, 0, 1f, false, 163840,
+                    10000f, 40f, 4096, 1e-6f, 42);
+        }
+
+        /** True for V2-Lite's layout, which llama.cpp recognises by the block count. */
+        public boolean lite() {
+            return qLoraRank == 0;
         }
 
         public Config withSeed(long newSeed) {
             return new Config(embeddingLength, blockCount, leadingDenseBlockCount, headCount, qLoraRank, kvLoraRank,
                     qkNopeHeadDim, qkRopeHeadDim, vHeadDim, feedForwardLength, expertFeedForwardLength, expertCount,
                     expertUsedCount, expertSharedCount, expertGroupCount, expertGroupUsedCount, expertWeightsScale,
-                    contextLength, ropeFreqBase, yarnFactor, yarnOriginalContextLength, rmsNormEps, newSeed);
+                    sigmoidGating, contextLength, ropeFreqBase, yarnFactor, yarnOriginalContextLength, rmsNormEps, newSeed);
         }
 
         private static void require(boolean condition, String message) {
@@ -159,23 +184,28 @@ public final class TinyDeepSeek {
         R1Tokenizer.Extended tokenizer = R1Tokenizer.extend(vocab.metadata());
 
         var writer = new GgufWriter();
-        putGeneral(writer);
+        putGeneral(writer, cfg);
         putHyperparameters(writer, cfg, tokenizer.tokenCount());
         writer.putAll(tokenizer.metadata());
 
         List<DeepSeek2Tensors.TensorSpec> tensors = DeepSeek2Tensors.plan(cfg, tokenizer.tokenCount());
         progress.accept("generating " + tensors.size() + " tensors for " + tokenizer.tokenCount() + " tokens, seed " + cfg.seed());
         for (var spec : tensors) {
-            writer.addTensor(spec.name(), spec.type(), spec.shape(), values(spec, cfg.seed()));
+            if (spec.elementCount() > LARGE_TENSOR_ELEMENTS) {
+                writer.addGeneratedTensor(spec.name(), spec.type(), spec.shape(), UniformF16.CHUNK_BYTES,
+                        new UniformF16(cfg.seed(), spec.name(), 1 / Math.sqrt(spec.shape()[0])));
+            } else {
+                writer.addTensor(spec.name(), spec.type(), spec.shape(), values(spec, cfg.seed()));
+            }
         }
         progress.accept("writing " + out);
         writer.write(out);
     }
 
-    private static void putGeneral(GgufWriter w) {
+    private static void putGeneral(GgufWriter w, Config cfg) {
         w.putString("general.architecture", ARCHITECTURE);
         w.putString("general.type", "model");
-        w.putString("general.name", MODEL_NAME);
+        w.putString("general.name", cfg.lite() ? V2_LITE_SHAPE_NAME : MODEL_NAME);
         w.putString("general.basename", "jseek-tiny-deepseek-r1");
         w.putString("general.description",
                 "Random weights in the DeepSeek-V3/R1 architecture, for testing runtimes; it does not speak.");
@@ -200,10 +230,12 @@ public final class TinyDeepSeek {
             w.putUInt32(a + "expert_group_count", c.expertGroupCount());
             w.putUInt32(a + "expert_group_used_count", c.expertGroupUsedCount());
         }
-        w.putUInt32(a + "expert_gating_func", GATING_SIGMOID);
+        w.putUInt32(a + "expert_gating_func", c.sigmoidGating() ? GATING_SIGMOID : GATING_SOFTMAX);
         w.putUInt32(a + "leading_dense_block_count", c.leadingDenseBlockCount());
         w.putUInt32(a + "vocab_size", vocabSize);
-        w.putUInt32(a + "attention.q_lora_rank", c.qLoraRank());
+        if (!c.lite()) {
+            w.putUInt32(a + "attention.q_lora_rank", c.qLoraRank());
+        }
         w.putUInt32(a + "attention.kv_lora_rank", c.kvLoraRank());
         w.putUInt32(a + "attention.key_length", c.kvLoraRank() + c.qkRopeHeadDim());
         w.putUInt32(a + "attention.value_length", c.kvLoraRank());
@@ -213,7 +245,7 @@ public final class TinyDeepSeek {
         w.putUInt32(a + "expert_count", c.expertCount());
         w.putUInt32(a + "expert_shared_count", c.expertSharedCount());
         w.putFloat32(a + "expert_weights_scale", c.expertWeightsScale());
-        w.putBool(a + "expert_weights_norm", true);
+        w.putBool(a + "expert_weights_norm", c.sigmoidGating());
         w.putUInt32(a + "rope.dimension_count", c.qkRopeHeadDim());
         if (c.yarnFactor() > 0) {
             w.putString(a + "rope.scaling.type", "yarn");
@@ -247,12 +279,18 @@ public final class TinyDeepSeek {
         Path vocab = null;
         Path out = null;
         Config cfg = Config.defaults();
+        Long seed = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--vocab" -> vocab = Path.of(value(args, ++i, "--vocab"));
                     case "--out" -> out = Path.of(value(args, ++i, "--out"));
-                    case "--seed" -> cfg = cfg.withSeed(Long.parseLong(value(args, ++i, "--seed")));
+                    case "--seed" -> seed = Long.parseLong(value(args, ++i, "--seed"));
+                    case "--shape" -> cfg = switch (value(args, ++i, "--shape")) {
+                        case "tiny" -> Config.defaults();
+                        case "v2-lite" -> Config.v2LiteShape();
+                        default -> throw new IllegalArgumentException("--shape must be tiny or v2-lite, not '" + args[i] + "'");
+                    };
                     case "-h", "--help" -> {
                         System.out.println(USAGE);
                         return;
@@ -262,6 +300,9 @@ public final class TinyDeepSeek {
             }
             if (vocab == null || out == null) {
                 throw new IllegalArgumentException("--vocab and --out are required");
+            }
+            if (seed != null) {
+                cfg = cfg.withSeed(seed);
             }
         } catch (IllegalArgumentException e) {
             System.err.println("tiny-deepseek: " + e.getMessage() + "\n" + USAGE);
@@ -284,9 +325,10 @@ public final class TinyDeepSeek {
     }
 
     private static final String USAGE = """
-            usage: TinyDeepSeek --vocab PATH --out PATH [--seed N]
+            usage: TinyDeepSeek --vocab PATH --out PATH [--shape tiny|v2-lite] [--seed N]
               --vocab  a DeepSeek vocab GGUF, e.g. llama.cpp's models/ggml-vocab-deepseek-llm.gguf
               --out    where to write the model
+              --shape  tiny (30 MB, the default) or v2-lite (DeepSeek-V2-Lite's shapes, 15.7 B parameters, 31 GB)
               --seed   seed of the random weights (default 42)""";
 
     private static String value(String[] args, int i, String option) {

@@ -161,19 +161,61 @@ class TinyDeepSeekTest {
         assertThrows(IllegalArgumentException.class, () -> withBlocks(d, 2, 2), "no MoE block left");
         assertEquals(28, withBlocks(d, 28, 3).blockCount());
         assertThrows(IllegalArgumentException.class, () -> new TinyDeepSeek.Config(64, 3, 1, 4, 48, 32, 16, 7, 16, 128,
-                32, 8, 2, 1, 4, 2, 2.5f, 4096, 1e4f, 4f, 1024, 1e-6f, 1), "odd rope dim");
+                32, 8, 2, 1, 4, 2, 2.5f, true, 4096, 1e4f, 4f, 1024, 1e-6f, 1), "odd rope dim");
         assertThrows(IllegalArgumentException.class, () -> new TinyDeepSeek.Config(64, 3, 1, 4, 48, 32, 16, 8, 16, 128,
-                32, 8, 2, 1, 3, 2, 2.5f, 4096, 1e4f, 4f, 1024, 1e-6f, 1), "groups do not divide experts");
+                32, 8, 2, 1, 3, 2, 2.5f, true, 4096, 1e4f, 4f, 1024, 1e-6f, 1), "groups do not divide experts");
         assertThrows(IllegalArgumentException.class, () -> new TinyDeepSeek.Config(64, 3, 1, 4, 48, 32, 16, 8, 16, 128,
-                32, 8, 6, 1, 4, 2, 2.5f, 4096, 1e4f, 4f, 1024, 1e-6f, 1), "more experts used than the groups hold");
+                32, 8, 6, 1, 4, 2, 2.5f, true, 4096, 1e4f, 4f, 1024, 1e-6f, 1), "more experts used than the groups hold");
         assertEquals(43, d.withSeed(43).seed());
+        assertThrows(IllegalArgumentException.class, () -> withBlocks(TinyDeepSeek.Config.v2LiteShape(), 28, 1),
+                "no q_lora outside 26/27 blocks");
+    }
+
+    @Test
+    void theV2LiteShapeHasV2LitesTensorsAndParameterCount() {
+        var cfg = TinyDeepSeek.Config.v2LiteShape();
+        var plan = DeepSeek2Tensors.plan(cfg, 102400);
+        long parameters = plan.stream().mapToLong(DeepSeek2Tensors.TensorSpec::elementCount).sum();
+        // DeepSeek-V2-Lite's model card: 15.7 B total parameters
+        assertEquals(15.7e9, parameters, 0.05e9, "parameters: " + parameters);
+        var byName = new java.util.HashMap<String, DeepSeek2Tensors.TensorSpec>();
+        plan.forEach(t -> byName.put(t.name(), t));
+        assertArrayEquals(new long[] {2048, 16 * 192}, byName.get("blk.0.attn_q.weight").shape());
+        assertArrayEquals(new long[] {2048, 512 + 64}, byName.get("blk.5.attn_kv_a_mqa.weight").shape());
+        assertArrayEquals(new long[] {2048, 1408, 64}, byName.get("blk.26.ffn_gate_exps.weight").shape());
+        assertArrayEquals(new long[] {2048, 2 * 1408}, byName.get("blk.26.ffn_up_shexp.weight").shape());
+        assertArrayEquals(new long[] {2048, 10944}, byName.get("blk.0.ffn_up.weight").shape());
+        assertFalse(byName.containsKey("blk.1.attn_q_a.weight"));
+        assertFalse(byName.containsKey("blk.1.exp_probs_b.bias"), "V2's softmax router has no expert bias");
+    }
+
+    @Test
+    void generatedChunksAreTheSameWhateverTheOrder() {
+        var filler = new UniformF16(42, "blk.1.ffn_up_exps.weight", 0.02);
+        var first = java.nio.ByteBuffer.allocate(1 << 12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        var again = java.nio.ByteBuffer.allocate(1 << 12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        filler.fill(7, first);
+        filler.fill(3, java.nio.ByteBuffer.allocate(64));
+        filler.fill(7, again);
+        assertEquals(first.flip(), again.flip());
+        double sum = 0;
+        double sumSquares = 0;
+        var halves = first.asShortBuffer();
+        int n = halves.remaining();
+        for (int i = 0; i < n; i++) {
+            float x = Float.float16ToFloat(halves.get(i));
+            sum += x;
+            sumSquares += x * x;
+        }
+        assertEquals(0, sum / n, 0.002);
+        assertEquals(0.02, Math.sqrt(sumSquares / n), 0.001, "same spread as the Gaussian it replaces");
     }
 
     private static TinyDeepSeek.Config withBlocks(TinyDeepSeek.Config d, int blocks, int dense) {
         return new TinyDeepSeek.Config(d.embeddingLength(), blocks, dense, d.headCount(),
                 d.qLoraRank(), d.kvLoraRank(), d.qkNopeHeadDim(), d.qkRopeHeadDim(), d.vHeadDim(), d.feedForwardLength(),
                 d.expertFeedForwardLength(), d.expertCount(), d.expertUsedCount(), d.expertSharedCount(),
-                d.expertGroupCount(), d.expertGroupUsedCount(), d.expertWeightsScale(), d.contextLength(),
+                d.expertGroupCount(), d.expertGroupUsedCount(), d.expertWeightsScale(), d.sigmoidGating(), d.contextLength(),
                 d.ropeFreqBase(), d.yarnFactor(), d.yarnOriginalContextLength(), d.rmsNormEps(), d.seed());
     }
 }

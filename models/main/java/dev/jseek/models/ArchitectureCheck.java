@@ -1,0 +1,207 @@
+package dev.jseek.models;
+
+import dev.jseek.gguf.GgufArray;
+import dev.jseek.gguf.GgufFile;
+import dev.jseek.gguf.GgufFormatException;
+import dev.jseek.gguf.GgufTensorInfo;
+import dev.jseek.gguf.GgufValue;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Checks that a GGUF's hyperparameters agree with each other and with its tensor shapes, for the families
+ * jseek runs: {@code deepseek2} (V2, V2-Lite, Coder-V2, V3, R1) and the R1-Distill ones ({@code qwen2},
+ * {@code qwen3}, {@code llama}). llama.cpp checks tensor shapes against the metadata as it loads, but trusts the
+ * metadata itself: an MLA model with {@code head_count_kv} 4, a query without q_lora on a non-lite layer count,
+ * or a zero head count load and then abort the process (GGML_ASSERT, division by zero) when the first graph is
+ * built. Every rule here names the key or tensor and what the value should be.
+ */
+public final class ArchitectureCheck {
+    // llama.cpp loads deepseek2 models with this many blocks as V2-Lite: query without q_lora (llama-model.cpp)
+    private static final List<Integer> LITE_BLOCK_COUNTS = List.of(26, 27);
+    private static final int MAX_LAYERS = 512; // LLAMA_MAX_LAYERS
+    private static final int MAX_EXPERTS = 512; // LLAMA_MAX_EXPERTS
+    private static final List<String> SPECIAL_TOKEN_KEYS = List.of("bos", "eos", "eot", "eom", "unknown", "seperator",
+            "padding", "mask", "cls");
+
+    private final GgufFile file;
+    private final String arch;
+    private final String prefix;
+
+    private ArchitectureCheck(GgufFile file, String arch) {
+        this.file = file;
+        this.arch = arch;
+        this.prefix = arch + ".";
+    }
+
+    /** Throws a {@link GgufFormatException} naming the first disagreement; architectures jseek does not know pass. */
+    public static void verify(GgufFile file) throws GgufFormatException {
+        Optional<String> arch = file.metadata().findString("general.architecture");
+        if (arch.isEmpty()) {
+            throw new GgufFormatException(file.path() + " has no general.architecture key, so it is not a model llama.cpp can load.");
+        }
+        var check = new ArchitectureCheck(file, arch.get());
+        check.vocabulary();
+        switch (arch.get()) {
+            case "deepseek2" -> check.deepSeek2();
+            case "llama", "qwen2", "qwen3" -> check.groupedQueryAttention();
+            default -> {
+            }
+        }
+    }
+
+    private void vocabulary() throws GgufFormatException {
+        Optional<GgufValue> tokens = file.metadata().find("tokenizer.ggml.tokens");
+        if (tokens.isEmpty() || !(tokens.get() instanceof GgufArray array)) {
+            return; // llama.cpp reports a missing vocabulary itself
+        }
+        long count = array.size();
+        for (String name : SPECIAL_TOKEN_KEYS) {
+            String key = "tokenizer.ggml." + name + "_token_id";
+            if (file.metadata().contains(key)) {
+                long id = file.metadata().getLong(key);
+                if (id < 0 || id >= count) {
+                    throw fail(key + " is " + id + ", outside the vocabulary of " + count + " tokens");
+                }
+            }
+        }
+        Optional<GgufTensorInfo> embedding = file.findTensor("token_embd.weight");
+        if (embedding.isPresent() && embedding.get().dimensions() >= 2 && embedding.get().dimension(1) != count) {
+            throw fail("token_embd.weight has " + embedding.get().dimension(1) + " rows but the vocabulary has " + count + " tokens");
+        }
+    }
+
+    private void deepSeek2() throws GgufFormatException {
+        int layers = positive("block_count", MAX_LAYERS);
+        long embd = positive("embedding_length", Integer.MAX_VALUE);
+        long heads = positive("attention.head_count", Integer.MAX_VALUE);
+        boolean mla = file.metadata().contains(prefix + "attention.key_length_mla");
+        if (mla) {
+            long kvLora = positive("attention.kv_lora_rank", Integer.MAX_VALUE);
+            long rope = positive("rope.dimension_count", Integer.MAX_VALUE);
+            long keyMla = positive("attention.key_length_mla", Integer.MAX_VALUE);
+            long valueMla = positive("attention.value_length_mla", Integer.MAX_VALUE);
+            equal("attention.head_count_kv", 1, "MLA is stored as one shared key/value head");
+            equal("attention.key_length", kvLora + rope, "kv_lora_rank + rope.dimension_count with MLA");
+            equal("attention.value_length", kvLora, "kv_lora_rank with MLA");
+            if (keyMla <= rope) {
+                throw fail(prefix + "attention.key_length_mla is " + keyMla + " but must exceed rope.dimension_count ("
+                        + rope + ")");
+            }
+            long nope = keyMla - rope;
+            for (int i = 0; i < layers; i++) {
+                String b = "blk." + i + ".";
+                shape(b + "attn_kv_a_mqa.weight", embd, kvLora + rope);
+                shape(b + "attn_k_b.weight", nope, kvLora, heads);
+                shape(b + "attn_v_b.weight", kvLora, valueMla, heads);
+                lastDimension(LITE_BLOCK_COUNTS.contains(layers) ? b + "attn_q.weight" : b + "attn_q_b.weight", heads * keyMla);
+            }
+        }
+        if (LITE_BLOCK_COUNTS.contains(layers)) {
+            for (int i = 0; i < layers; i++) {
+                if (file.findTensor("blk." + i + ".attn_q.weight").isEmpty() && file.findTensor("blk." + i + ".attn_q_a.weight").isPresent()) {
+                    throw fail("it has " + layers + " blocks, which llama.cpp runs as DeepSeek-V2-Lite (attn_q, no q_lora), "
+                            + "but blk." + i + " has attn_q_a instead of attn_q");
+                }
+            }
+        } else {
+            positive("attention.q_lora_rank", Integer.MAX_VALUE);
+        }
+        int dense = file.metadata().getInt(prefix + "leading_dense_block_count", 0);
+        if (dense < 0 || dense > layers) {
+            throw fail(prefix + "leading_dense_block_count is " + dense + " but the model has " + layers + " blocks");
+        }
+        if (dense < layers) {
+            moe(layers, dense, embd);
+        }
+    }
+
+    private void moe(int layers, int dense, long embd) throws GgufFormatException {
+        long experts = positive("expert_count", MAX_EXPERTS);
+        long used = positive("expert_used_count", experts);
+        long groups = file.metadata().getLong(prefix + "expert_group_count", 0);
+        long groupsUsed = file.metadata().getLong(prefix + "expert_group_used_count", 0);
+        if (groups > 1 && (experts % groups != 0 || groupsUsed < 1 || groupsUsed > groups
+                || used > experts / groups * groupsUsed)) {
+            throw fail(prefix + "expert_group_count " + groups + " / expert_group_used_count " + groupsUsed
+                    + " cannot route " + used + " of " + experts + " experts");
+        }
+        for (int i = dense; i < layers; i++) {
+            String b = "blk." + i + ".";
+            shape(b + "ffn_gate_inp.weight", embd, experts);
+            for (String part : List.of("gate", "up", "down")) {
+                lastDimension(b + "ffn_" + part + "_exps.weight", experts);
+            }
+        }
+    }
+
+    // R1-Distill models: Qwen2.5 (qwen2), Llama 3 (llama), Qwen3 (qwen3)
+    private void groupedQueryAttention() throws GgufFormatException {
+        int layers = positive("block_count", MAX_LAYERS);
+        long embd = positive("embedding_length", Integer.MAX_VALUE);
+        long heads = positive("attention.head_count", Integer.MAX_VALUE);
+        long kvHeads = file.metadata().contains(prefix + "attention.head_count_kv")
+                ? positive("attention.head_count_kv", heads) : heads;
+        if (heads % kvHeads != 0) {
+            throw fail(prefix + "attention.head_count " + heads + " is not a multiple of attention.head_count_kv " + kvHeads);
+        }
+        long headDim = file.metadata().getLong(prefix + "attention.key_length", embd / heads);
+        if (headDim <= 0) {
+            throw fail(prefix + "embedding_length " + embd + " gives no whole head for " + heads + " heads");
+        }
+        long rope = file.metadata().getLong(prefix + "rope.dimension_count", headDim);
+        if (rope <= 0 || rope > headDim || rope % 2 != 0) {
+            throw fail(prefix + "rope.dimension_count is " + rope + " but must be even and at most the head size " + headDim);
+        }
+        for (int i = 0; i < layers; i++) {
+            String b = "blk." + i + ".";
+            shape(b + "attn_q.weight", embd, heads * headDim);
+            shape(b + "attn_k.weight", embd, kvHeads * headDim);
+        }
+    }
+
+    private int positive(String key, long max) throws GgufFormatException {
+        String full = prefix + key;
+        if (!file.metadata().contains(full)) {
+            throw fail(full + " is missing");
+        }
+        GgufValue value = file.metadata().get(full);
+        if (value instanceof GgufArray) {
+            throw fail(full + " is an array, but " + arch + " needs one value for every layer");
+        }
+        long n = file.metadata().getLong(full);
+        if (n <= 0 || n > max) {
+            throw fail(full + " is " + n + " but must be in 1.." + max);
+        }
+        return (int) n;
+    }
+
+    private void equal(String key, long expected, String why) throws GgufFormatException {
+        long actual = file.metadata().getLong(prefix + key, -1);
+        if (actual != expected) {
+            throw fail(prefix + key + " is " + (actual == -1 ? "missing" : actual) + " but must be " + expected + " (" + why + ")");
+        }
+    }
+
+    private void shape(String tensor, long... expected) throws GgufFormatException {
+        Optional<GgufTensorInfo> info = file.findTensor(tensor);
+        if (info.isPresent() && !Arrays.equals(info.get().shape(), expected)) {
+            throw fail("tensor " + tensor + " has shape " + Arrays.toString(info.get().shape()) + " but the metadata says "
+                    + Arrays.toString(expected));
+        }
+    }
+
+    private void lastDimension(String tensor, long expected) throws GgufFormatException {
+        Optional<GgufTensorInfo> info = file.findTensor(tensor);
+        if (info.isPresent() && info.get().dimension(info.get().dimensions() - 1) != expected) {
+            throw fail("tensor " + tensor + " has shape " + Arrays.toString(info.get().shape()) + " but its last dimension "
+                    + "should be " + expected + " by the metadata");
+        }
+    }
+
+    private GgufFormatException fail(String what) {
+        return new GgufFormatException(file.path() + " is inconsistent: " + what
+                + "; llama.cpp could crash on it, so jseek will not load it (re-download or re-convert the file).");
+    }
+}

@@ -1,0 +1,118 @@
+package dev.jseek.models;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jseek.gguf.GgufFile;
+import dev.jseek.gguf.GgufFormatException;
+import dev.jseek.gguf.GgufMetadata;
+import dev.jseek.gguf.GgufReader;
+import dev.jseek.gguf.GgufValue;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each rule on the real tiny model with one value changed, as a damaged or wrongly converted file would have it. */
+class ArchitectureCheckTest {
+    @TempDir
+    static Path dir;
+    static GgufFile tiny;
+
+    @BeforeAll
+    static void writeModel() throws IOException {
+        Path vocab = TestVocab.path().orElse(null);
+        if (vocab != null) {
+            Path model = dir.resolve("tiny.gguf");
+            TinyDeepSeek.write(vocab, model, TinyDeepSeek.Config.defaults());
+            tiny = GgufReader.read(model);
+        }
+    }
+
+    @Test
+    void theTinyModelPasses() {
+        assumeTrue(tiny != null);
+        assertDoesNotThrow(() -> ArchitectureCheck.verify(tiny));
+    }
+
+    @Test
+    void anMlaModelWithSeveralKvHeadsIsRefused() {
+        // the file that aborted llama.cpp while it built the first graph (../shared/design/LLAMA_CPP.md)
+        rejects(m -> m.put("deepseek2.attention.head_count_kv", GgufValue.Int.uint32(4)), "deepseek2.attention.head_count_kv is 4");
+    }
+
+    @Test
+    void aNonLiteModelWithoutQLoraIsRefused() {
+        rejects(m -> m.remove("deepseek2.attention.q_lora_rank"), "deepseek2.attention.q_lora_rank is missing");
+    }
+
+    @Test
+    void keyLengthsThatDisagreeWithTheLatentAreRefused() {
+        rejects(m -> m.put("deepseek2.attention.key_length", GgufValue.Int.uint32(33)), "deepseek2.attention.key_length is 33");
+        rejects(m -> m.put("deepseek2.attention.key_length_mla", GgufValue.Int.uint32(8)), "must exceed rope.dimension_count");
+    }
+
+    @Test
+    void tensorShapesThatDisagreeWithTheMetadataAreRefused() {
+        // kv_lora_rank and key_length together, so only the tensors disagree
+        rejects(m -> {
+            m.put("deepseek2.attention.kv_lora_rank", GgufValue.Int.uint32(16));
+            m.put("deepseek2.attention.key_length", GgufValue.Int.uint32(24));
+            m.put("deepseek2.attention.value_length", GgufValue.Int.uint32(16));
+        }, "tensor blk.0.attn_kv_a_mqa.weight has shape [64, 40]");
+        rejects(m -> m.put("deepseek2.expert_count", GgufValue.Int.uint32(16)), "ffn_gate_inp.weight");
+    }
+
+    @Test
+    void impossibleCountsAreRefused() {
+        rejects(m -> m.put("deepseek2.attention.head_count", GgufValue.Int.uint32(0)), "head_count is 0");
+        rejects(m -> m.put("deepseek2.expert_used_count", GgufValue.Int.uint32(9)), "expert_used_count is 9");
+        rejects(m -> m.put("deepseek2.leading_dense_block_count", GgufValue.Int.uint32(7)), "leading_dense_block_count is 7");
+        rejects(m -> m.put("deepseek2.expert_group_count", GgufValue.Int.uint32(3)), "cannot route");
+        rejects(m -> m.put("tokenizer.ggml.eos_token_id", GgufValue.Int.uint32(999_999)), "eos_token_id is 999999");
+    }
+
+    @Test
+    void distillFamiliesNeedWholeHeadsAndKvGroups() {
+        assumeTrue(tiny != null);
+        Map<String, GgufValue> qwen = new LinkedHashMap<>();
+        qwen.put("general.architecture", new GgufValue.Str("qwen2"));
+        qwen.put("qwen2.block_count", GgufValue.Int.uint32(2));
+        qwen.put("qwen2.embedding_length", GgufValue.Int.uint32(64));
+        qwen.put("qwen2.attention.head_count", GgufValue.Int.uint32(4));
+        qwen.put("qwen2.attention.head_count_kv", GgufValue.Int.uint32(2));
+        assertDoesNotThrow(() -> ArchitectureCheck.verify(file(qwen)));
+        qwen.put("qwen2.attention.head_count_kv", GgufValue.Int.uint32(3));
+        assertMessage(file(qwen), "not a multiple of attention.head_count_kv 3");
+        qwen.put("qwen2.attention.head_count_kv", GgufValue.Int.uint32(0));
+        assertMessage(file(qwen), "head_count_kv is 0");
+        qwen.put("qwen2.attention.head_count_kv", GgufValue.Int.uint32(2));
+        qwen.put("qwen2.rope.dimension_count", GgufValue.Int.uint32(17));
+        assertMessage(file(qwen), "rope.dimension_count is 17");
+    }
+
+    private static void rejects(Consumer<Map<String, GgufValue>> change, String expected) {
+        assumeTrue(tiny != null);
+        Map<String, GgufValue> values = new LinkedHashMap<>(tiny.metadata().asMap());
+        change.accept(values);
+        assertMessage(file(values), expected);
+    }
+
+    private static GgufFile file(Map<String, GgufValue> values) {
+        return new GgufFile(tiny.path(), tiny.version(), tiny.alignment(), tiny.dataOffset(), tiny.fileSize(),
+                new GgufMetadata(tiny.path().toString(), values), values.containsKey("qwen2.block_count") ? List.of() : tiny.tensors());
+    }
+
+    private static void assertMessage(GgufFile file, String expected) {
+        var e = assertThrows(GgufFormatException.class, () -> ArchitectureCheck.verify(file));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertTrue(e.getMessage().startsWith(file.path().toString()), "names the file: " + e.getMessage());
+    }
+}
