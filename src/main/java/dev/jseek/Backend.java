@@ -43,7 +43,29 @@ public final class Backend {
             llama_h.ggml_backend_load_all_from_path(arena.allocateFrom(dir.toAbsolutePath().toString()));
         }
         llama_h.llama_backend_init();
+        installAbortHandler();
         return new Backend(dir);
+    }
+
+    /**
+     * Gives ggml the shim's abort handler (native/shim/jseek_abort.c): a lost RPC worker then ends the process with
+     * one clear line and exit code 5 instead of SIGABRT and a backtrace. The shim is jseek's own C, so it has no
+     * jextract bindings; this one downcall is written out here. Without the shim, ggml's default stays.
+     */
+    private static void installAbortHandler() {
+        var lookup = java.lang.foreign.SymbolLookup.loaderLookup();
+        var install = lookup.find("jseek_install_abort_handler");
+        var setter = lookup.find("ggml_set_abort_callback");
+        if (install.isEmpty() || setter.isEmpty()) {
+            return;
+        }
+        try {
+            java.lang.foreign.Linker.nativeLinker()
+                    .downcallHandle(install.get(), java.lang.foreign.FunctionDescriptor.ofVoid(java.lang.foreign.ValueLayout.ADDRESS))
+                    .invokeExact(setter.get());
+        } catch (Throwable e) {
+            throw new NativeLibraryException("Cannot install jseek's abort handler from libjseek-shim: " + e, e);
+        }
     }
 
     /** Directory the llama.cpp libraries were loaded from (a native/build.sh cache entry, usually). */

@@ -1,6 +1,7 @@
 package dev.jseek;
 
 import dev.jseek.bindings.llama.llama_h;
+import dev.jseek.gguf.GgufFile;
 import dev.jseek.bindings.llama.llama_model_params;
 import dev.jseek.bindings.llama.llama_model_tensor_buft_override;
 import dev.jseek.bindings.llama.llama_progress_callback;
@@ -26,10 +27,25 @@ public final class Model implements AutoCloseable {
         this.vocab = new Vocab(this, llama_h.llama_model_get_vocab(model));
     }
 
-    /** Loads a GGUF file (the first part, for split files); fails with a sentence naming the file and the reason. */
+    /**
+     * Loads a GGUF file (the first part, for split files); fails with a sentence naming the file and the reason.
+     * Before llama.cpp sees the file, jseek validates its header, tensor table and architecture in Java, refuses a
+     * CPU-only model larger than the available memory, and test-loads a file not seen before in a child process
+     * ({@link ModelParams#preflight()}), so a file that would crash llama.cpp cannot take this process down.
+     */
     public static Model load(Path path, ModelParams params) {
         ModelFiles.requireReadable(path);
+        GgufFile file = ModelFiles.readChecked(path);
+        MemoryCheck.require(file, params, MemoryCheck.availableBytes());
         Backend backend = Backend.get();
+        if (params.preflight()) {
+            Preflight.check(path, backend);
+        }
+        return loadChecked(path, params, backend);
+    }
+
+    /** The native load alone: for callers that made the checks above, or the pre-flight child that tests them. */
+    static Model loadChecked(Path path, ModelParams params, Backend backend) {
         params.rpcServers().forEach(backend::addRpcServer);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment p = llama_h.llama_model_default_params(arena);

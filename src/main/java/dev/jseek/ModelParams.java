@@ -9,9 +9,13 @@ package dev.jseek;
  * @param progress  called with 0..1 while the weights load; null for none
  * @param placements tensor placements that override the GPU layer count (e.g. MoE experts on the CPU)
  * @param rpcServers host:port of RPC workers whose devices the model may be spread over (multi-machine)
+ * @param preflight  load a file not seen before in a child process first, so a file that makes llama.cpp abort
+ *                   ends that child instead of this one ({@link Preflight})
+ * @param checkMemory refuse, before loading, a CPU-only model larger than this machine's available memory
  */
 public record ModelParams(int gpuLayers, boolean useMmap, boolean useMlock, LoadProgress progress,
-                          java.util.List<TensorPlacement> placements, java.util.List<String> rpcServers) {
+                          java.util.List<TensorPlacement> placements, java.util.List<String> rpcServers,
+                          boolean preflight, boolean checkMemory) {
 
     public ModelParams {
         if (gpuLayers < -1) {
@@ -26,37 +30,46 @@ public record ModelParams(int gpuLayers, boolean useMmap, boolean useMlock, Load
         }
     }
 
-    /** CPU only, memory-mapped, no progress reports. */
+    /** CPU only, memory-mapped, no progress reports, pre-flight and memory check on. */
     public static ModelParams defaults() {
-        return new ModelParams(0, true, false, null, java.util.List.of(), java.util.List.of());
+        return new ModelParams(0, true, false, null, java.util.List.of(), java.util.List.of(), true, true);
+    }
+
+    /** Off only for files this process has reason to trust: the pre-flight child itself, or generated models. */
+    public ModelParams withPreflight(boolean on) {
+        return new ModelParams(gpuLayers, useMmap, useMlock, progress, placements, rpcServers, on, checkMemory);
+    }
+
+    public ModelParams withMemoryCheck(boolean on) {
+        return new ModelParams(gpuLayers, useMmap, useMlock, progress, placements, rpcServers, preflight, on);
     }
 
     public ModelParams withGpuLayers(int layers) {
-        return new ModelParams(layers, useMmap, useMlock, progress, placements, rpcServers);
+        return new ModelParams(layers, useMmap, useMlock, progress, placements, rpcServers, preflight, checkMemory);
     }
 
     public ModelParams withMmap(boolean mmap) {
-        return new ModelParams(gpuLayers, mmap, useMlock, progress, placements, rpcServers);
+        return new ModelParams(gpuLayers, mmap, useMlock, progress, placements, rpcServers, preflight, checkMemory);
     }
 
     public ModelParams withMlock(boolean mlock) {
-        return new ModelParams(gpuLayers, useMmap, mlock, progress, placements, rpcServers);
+        return new ModelParams(gpuLayers, useMmap, mlock, progress, placements, rpcServers, preflight, checkMemory);
     }
 
     public ModelParams withProgress(LoadProgress listener) {
-        return new ModelParams(gpuLayers, useMmap, useMlock, listener, placements, rpcServers);
+        return new ModelParams(gpuLayers, useMmap, useMlock, listener, placements, rpcServers, preflight, checkMemory);
     }
 
     /** Adds tensor placements (later ones are consulted after earlier ones, as in llama.cpp). */
     public ModelParams withPlacements(java.util.List<TensorPlacement> more) {
         java.util.List<TensorPlacement> all = new java.util.ArrayList<>(placements);
         all.addAll(more);
-        return new ModelParams(gpuLayers, useMmap, useMlock, progress, all, rpcServers);
+        return new ModelParams(gpuLayers, useMmap, useMlock, progress, all, rpcServers, preflight, checkMemory);
     }
 
     /** Spreads the model over these RPC workers' devices too (with gpuLayers, like GPUs). */
     public ModelParams withRpcServers(java.util.List<String> servers) {
-        return new ModelParams(gpuLayers, useMmap, useMlock, progress, placements, servers);
+        return new ModelParams(gpuLayers, useMmap, useMlock, progress, placements, servers, preflight, checkMemory);
     }
 
     /** Receives load progress; return false to abandon the load (it then fails with a ModelLoadException). */

@@ -74,12 +74,11 @@ class ModelTest {
     }
 
     @Test
-    void aTruncatedModelFailsWithLlamaCppsReason(@TempDir Path dir) throws IOException {
+    void aTruncatedModelIsRefusedBeforeLlamaCppSeesIt(@TempDir Path dir) throws IOException {
         byte[] bytes = Files.readAllBytes(TestModels.tiny());
         Path truncated = Files.write(dir.resolve("truncated.gguf"), Arrays.copyOf(bytes, bytes.length / 2));
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> Model.load(truncated, ModelParams.defaults()));
-        assertTrue(e.getMessage().startsWith("Cannot load model " + truncated + ": "), e.getMessage());
-        assertTrue(e.getMessage().length() > ("Cannot load model " + truncated + ": ").length() + 10,
-                "llama.cpp's reason is included: " + e.getMessage());
+        assertTrue(e.getMessage().startsWith(truncated.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("running past its end"), e.getMessage());
     }
 }

@@ -34,7 +34,10 @@ final class PseudoTerminal implements AutoCloseable {
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         java.addAll(args);
         String command = "stty cols 120 rows 40; exec " + String.join(" ", java.stream().map(PseudoTerminal::quote).toList());
-        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", command, "/dev/null").redirectErrorStream(true);
+        // A test run started in the background (a shell's `cmd &`) inherits SIGINT ignored, and a JVM started so
+        // never sees Ctrl-C: env resets it to the default, as a terminal user's shell would have it.
+        ProcessBuilder pb = new ProcessBuilder("env", "--default-signal=INT", "script", "-qfec", command, "/dev/null")
+                .redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         env.put("TERM", term);
         return new PseudoTerminal(pb.start());

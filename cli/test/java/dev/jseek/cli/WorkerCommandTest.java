@@ -75,4 +75,37 @@ class WorkerCommandTest {
             second.waitFor();
         }
     }
+
+    @Test
+    void aWorkerKilledMidGenerationEndsTheClientWithOneClearLineNotAHang(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        int port = freePort();
+        Process worker = worker(port, dir.resolve("worker.log"));
+        Process client = null;
+        try {
+            waitForPort(port);
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "100000", "-ngl", "-1",
+                    "--rpc", "127.0.0.1:" + port, "Once", "upon", "a", "time"));
+            Path out = dir.resolve("client.out");
+            Path err = dir.resolve("client.err");
+            client = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (java.nio.file.Files.size(out) < 40 && client.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(client.isAlive(), "still generating when the worker is killed: " + java.nio.file.Files.readString(err));
+            worker.destroyForcibly().waitFor();
+            assertTrue(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the client must not hang on a dead worker");
+            String stderr = java.nio.file.Files.readString(err);
+            assertEquals(5, client.exitValue(), stderr);
+            assertTrue(stderr.contains("jseek: an RPC worker stopped answering"), stderr);
+            assertTrue(stderr.lines().filter(l -> l.startsWith("jseek:")).count() <= 2, "one clear line, no backtrace: " + stderr);
+        } finally {
+            worker.destroyForcibly().waitFor();
+            if (client != null) {
+                client.destroyForcibly().waitFor();
+            }
+        }
+    }
 }

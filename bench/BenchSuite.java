@@ -1,0 +1,560 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jseek.BatchChat;
+import dev.jseek.ChatListener;
+import dev.jseek.ChatOptions;
+import dev.jseek.ChatSession;
+import dev.jseek.ChatTurn;
+import dev.jseek.ContextParams;
+import dev.jseek.Model;
+import dev.jseek.ModelParams;
+import dev.jseek.SamplerParams;
+import dev.jseek.gguf.GgufFile;
+import dev.jseek.gguf.GgufReader;
+import dev.jseek.gguf.GgufTensorInfo;
+import dev.jseek.models.TinyDeepSeek;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+
+/**
+ * jseek's benchmark suite: every comparison runs both sides in this one invocation, interleaved, with the same
+ * model file, thread count and library build, and writes a Markdown report with the raw numbers.
+ *
+ * <p>Run by {@code bench/run} (full: the tiny model and the V2-Lite-shaped model, 5 repetitions) or with
+ * {@code --quick} (the tiny model, 2 repetitions, small sizes: the smoke test in the default test run). It needs
+ * {@code -Djseek.native.dir} (a native/build.sh cache entry, which also holds llama-bench and llama-simple) and
+ * jseek's classes on the class path; it starts jseek's CLI as {@code java … dev.jseek.cli.Main}.
+ */
+public final class BenchSuite {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final boolean quick;
+    private final int reps;
+    private final int threads;
+    private final Path nativeDir;
+    private final Path workDir;
+    private final StringBuilder report = new StringBuilder();
+
+    BenchSuite(boolean quick, int threads, Path nativeDir, Path workDir) {
+        this.quick = quick;
+        this.reps = quick ? 2 : 5;
+        this.threads = threads;
+        this.nativeDir = nativeDir;
+        this.workDir = workDir;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        Path out = Path.of("bench/RESULTS.md");
+        Path work = Path.of(System.getProperty("user.home"), ".cache", "jseek", "bench");
+        int threads = Runtime.getRuntime().availableProcessors();
+        List<String> models = new ArrayList<>(List.of("tiny", "v2-lite"));
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> {
+                    quick = true;
+                    models = List.of("tiny");
+                }
+                case "--out" -> out = Path.of(args[++i]);
+                case "--work" -> work = Path.of(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--models" -> models = List.of(args[++i].split(","));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (use --quick, --out FILE, --work DIR, --threads N, --models tiny,v2-lite)");
+            }
+        }
+        String nativeDir = System.getProperty("jseek.native.dir");
+        if (nativeDir == null) {
+            throw new IllegalStateException("set -Djseek.native.dir to a native/build.sh cache entry (bench/run does)");
+        }
+        Files.createDirectories(work);
+        var suite = new BenchSuite(quick, threads, Path.of(nativeDir), work);
+        suite.run(models);
+        Files.writeString(out, suite.report.toString());
+        System.err.println("bench: wrote " + out);
+    }
+
+    void run(List<String> models) throws Exception {
+        header(models);
+        Path tiny = tinyModel();
+        for (String name : models) {
+            Path model = name.equals("tiny") ? tiny : v2LiteModel();
+            section("Model: " + name + " (" + model.getFileName() + ", " + gib(Files.size(model)) + ")");
+            againstLlamaBench(model);
+            if (name.equals("v2-lite")) {
+                againstBandwidth(model);
+            }
+            manyPrompts(model);
+            chatTurns(model);
+            if (name.equals("v2-lite") || quick) {
+                peakMemory(model);
+            }
+        }
+        startUp(tiny);
+    }
+
+    // ---- models ----
+
+    private Path tinyModel() throws IOException {
+        Path model = workDir.resolve("tiny-deepseek.gguf");
+        if (!Files.exists(model)) {
+            TinyDeepSeek.write(vocab(), model, TinyDeepSeek.Config.defaults());
+        }
+        return model;
+    }
+
+    private Path v2LiteModel() throws Exception {
+        Path quantized = workDir.resolve("v2-lite-shape-q4_k_m.gguf");
+        if (Files.exists(quantized)) {
+            return quantized;
+        }
+        Path f16 = workDir.resolve("v2-lite-shape-f16.gguf");
+        if (!Files.exists(f16)) {
+            progress("generating the V2-Lite-shaped model (31 GB of F16) into " + f16);
+            TinyDeepSeek.write(vocab(), f16, TinyDeepSeek.Config.v2LiteShape(), BenchSuite::progress);
+        }
+        progress("quantizing it to Q4_K_M with jseek quantize (several minutes)");
+        Proc q = Proc.run(jseek("quantize", f16.toString(), quantized.toString(), "--type", "Q4_K_M"));
+        q.requireOk("jseek quantize");
+        Files.delete(f16); // the F16 intermediate is 31 GB
+        return quantized;
+    }
+
+    private Path vocab() {
+        return nativeDir.resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf");
+    }
+
+    // ---- 1. jseek bench vs llama-bench ----
+
+    private void againstLlamaBench(Path model) throws Exception {
+        int pp = quick ? 64 : 512;
+        int tg = quick ? 16 : 128;
+        subsection("jseek bench vs llama-bench (pp" + pp + ", tg" + tg + ", " + threads + " threads, " + reps
+                + " interleaved repetitions; t/s)");
+        table("test", "jseek median", "jseek min–max", "llama-bench median", "llama-bench min–max", "ratio", "raw jseek",
+                "raw llama-bench");
+        for (String test : List.of("pp" + pp, "tg" + tg)) {
+            boolean prompt = test.startsWith("pp");
+            String p = prompt ? String.valueOf(pp) : "0";
+            String n = prompt ? "0" : String.valueOf(tg);
+            double[][] samples = interleaved(
+                    () -> benchTs(jseek("bench", "-m", model.toString(), "-p", p, "-n", n, "-r", "1", "-t", str(threads), "-o", "json")),
+                    () -> benchTs(List.of(tool("llama-bench"), "-m", model.toString(), "-p", p, "-n", n, "-r", "1", "-t", str(threads), "-o", "json")));
+            row(test, fmt(median(samples[0])), range(samples[0]), fmt(median(samples[1])), range(samples[1]),
+                    String.format(Locale.ROOT, "%.3f", median(samples[0]) / median(samples[1])), raw(samples[0]), raw(samples[1]));
+        }
+        command("jseek bench -m " + model.getFileName() + " -p " + pp + " -n 0 -r 1 -t " + threads + " -o json   (and -p 0 -n " + tg + ")",
+                "llama-bench -m " + model.getFileName() + " -p " + pp + " -n 0 -r 1 -t " + threads + " -o json   (and -p 0 -n " + tg + ")");
+    }
+
+    private double benchTs(List<String> command) {
+        Proc p = Proc.run(command);
+        p.requireOk(command.getFirst());
+        try {
+            JsonNode rows = JSON.readTree(p.stdout());
+            return rows.get(0).get("avg_ts").asDouble();
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable JSON from " + command + ": " + p.stdout(), e);
+        }
+    }
+
+    /** Runs a and b alternately, {@code reps} times each, swapping which goes first every repetition. */
+    private double[][] interleaved(Supplier<Double> a, Supplier<Double> b) {
+        double[][] samples = new double[2][reps];
+        for (int i = 0; i < reps; i++) {
+            if (i % 2 == 0) {
+                samples[0][i] = a.get();
+                samples[1][i] = b.get();
+            } else {
+                samples[1][i] = b.get();
+                samples[0][i] = a.get();
+            }
+            progress("  repetition " + (i + 1) + "/" + reps + ": " + fmt(samples[0][i]) + " vs " + fmt(samples[1][i]));
+        }
+        return samples;
+    }
+
+    // ---- 2. tg against memory bandwidth ----
+
+    private void againstBandwidth(Path model) throws Exception {
+        GgufFile file = GgufReader.read(model);
+        long experts = file.metadata().getLong("deepseek2.expert_count");
+        long used = file.metadata().getLong("deepseek2.expert_used_count");
+        double activeBytes = 0;
+        for (GgufTensorInfo t : file.tensors()) {
+            if (t.name().contains("_exps.")) {
+                activeBytes += t.byteSize() * (double) used / experts;
+            } else if (t.name().equals("token_embd.weight")) {
+                activeBytes += t.byteSize() / (double) t.dimension(1); // one row per token
+            } else {
+                activeBytes += t.byteSize();
+            }
+        }
+        double[] bandwidth = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            bandwidth[i] = readBandwidth(threads);
+        }
+        double bw = median(bandwidth);
+        double[] tg = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            tg[i] = benchTs(jseek("bench", "-m", model.toString(), "-p", "0", "-n", "128", "-r", "1", "-t", str(threads), "-o", "json"));
+        }
+        subsection("tg128 against the memory-bandwidth bound");
+        table("active weights per token", "measured read bandwidth (median, " + threads + " threads)", "bound (t/s)",
+                "jseek tg128 median (t/s)", "of the bound");
+        row(gib((long) activeBytes), String.format(Locale.ROOT, "%.1f GB/s (min–max %s)", bw / 1e9, rangeScaled(bandwidth, 1e-9)),
+                fmt(bw / activeBytes), fmt(median(tg)), String.format(Locale.ROOT, "%.0f %%", 100 * median(tg) / (bw / activeBytes)));
+        text("Active weights: every tensor except the routed experts, plus " + used + "/" + experts
+                + " of each expert tensor and one row of token_embd. Bandwidth: " + threads
+                + " threads summing a 1 GiB off-heap buffer (Java, FFM), best of 3 passes per repetition.");
+    }
+
+    private static double readBandwidth(int threads) {
+        long bytes = 1L << 30;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment buffer = arena.allocate(bytes, 64);
+            buffer.fill((byte) 1);
+            long slice = bytes / threads;
+            double best = 0;
+            for (int pass = 0; pass < 3; pass++) {
+                long start = System.nanoTime();
+                long sum = IntStream.range(0, threads).parallel().mapToLong(t -> {
+                    long s = 0;
+                    MemorySegment part = buffer.asSlice(t * slice, slice);
+                    for (long i = 0; i < slice; i += 8) {
+                        s += part.get(ValueLayout.JAVA_LONG, i);
+                    }
+                    return s;
+                }).sum();
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (sum == 42) {
+                    System.err.print(""); // keeps the sum alive
+                }
+                best = Math.max(best, bytes / seconds);
+            }
+            return best;
+        }
+    }
+
+    // ---- 3. many prompts ----
+
+    private void manyPrompts(Path model) throws Exception {
+        int prompts = 8;
+        int tokens = quick ? 16 : 32;
+        int[] parallels = quick ? new int[] {1, 2} : new int[] {1, 2, 4, 8};
+        subsection("Many prompts: " + prompts + " prompts, " + tokens + " tokens each, aggregate generated t/s ("
+                + reps + " repetitions)");
+        table("--parallel", "median t/s", "min–max", "vs one after another", "raw");
+        List<BatchChat.Request> requests = IntStream.range(0, prompts)
+                .mapToObj(i -> BatchChat.Request.of("p" + i, "Write a short story about the number " + (i * 37 + 11) + "."))
+                .toList();
+        try (Model m = Model.load(model, ModelParams.defaults())) {
+            double sequential = 0;
+            for (int parallel : parallels) {
+                double[] rates = new double[reps];
+                for (int r = 0; r < reps; r++) {
+                    var options = BatchChat.Options.defaults()
+                            .withContext(ContextParams.defaults().withContextSize(parallel * 512).withThreads(threads))
+                            .withParallel(parallel).withMaxTokens(tokens).withSampling(SamplerParams.deepSeekR1().withSeed(r));
+                    try (BatchChat batch = new BatchChat(m, options)) {
+                        long start = System.nanoTime();
+                        List<BatchChat.Result> results = batch.run(requests, result -> { });
+                        long elapsed = System.nanoTime() - start;
+                        int generated = results.stream().mapToInt(x -> x.stats().generatedTokens()).sum();
+                        rates[r] = generated * 1e9 / elapsed;
+                    }
+                }
+                if (parallel == 1) {
+                    sequential = median(rates);
+                }
+                row(str(parallel), fmt(median(rates)), range(rates),
+                        String.format(Locale.ROOT, "%.2f×", median(rates) / sequential), raw(rates));
+                progress("  parallel " + parallel + ": " + fmt(median(rates)) + " t/s");
+            }
+        }
+        text("\"One after another\" is --parallel 1: the same BatchChat that `jseek batch` uses, one sequence at a time, "
+                + "model loaded once. Time is wall time of the whole batch (prompt processing included).");
+        command("jseek batch -m MODEL --parallel N -n " + tokens + " prompts.jsonl   (here through the same BatchChat API in-process)");
+    }
+
+    // ---- 4. chat turns ----
+
+    private void chatTurns(Path model) throws Exception {
+        int turns = quick ? 4 : 10;
+        int tokens = quick ? 8 : 24;
+        subsection("Chat: time to first token on turn " + turns + " (ms, " + reps + " repetitions)");
+        table("turn", "history tokens", "new tokens decoded (reuse)", "TTFT with KV reuse", "TTFT re-processing all", "raw reuse",
+                "raw re-process");
+        try (Model m = Model.load(model, ModelParams.defaults())) {
+            ChatOptions options = ChatOptions.defaults().withMaxTokens(tokens)
+                    .withContext(ContextParams.defaults().withContextSize(4096).withThreads(threads))
+                    .withSampling(SamplerParams.deepSeekR1().withSeed(7));
+            double[][] ttft = new double[2][reps];
+            int[] firstAndLast = new int[2];
+            int[] decoded = new int[1];
+            List<String> rowsForTurns = new ArrayList<>();
+            for (int r = 0; r < reps; r++) {
+                try (ChatSession session = new ChatSession(m, options)) {
+                    for (int t = 1; t <= turns; t++) {
+                        ChatTurn turn = session.send(userText(t), ChatListener.silent());
+                        if (t == 1 || t == turns) {
+                            rowsForTurns.add(t + ":" + turn.stats().firstTokenNanos() / 1e6);
+                        }
+                        if (t == turns) {
+                            ttft[0][r] = turn.stats().firstTokenNanos() / 1e6;
+                            firstAndLast[1] = turn.stats().promptTokens();
+                            decoded[0] = turn.stats().decodedPromptTokens();
+                            var history = new ArrayList<>(session.history());
+                            history.subList(history.size() - 2, history.size()).clear(); // the last exchange is re-sent
+                            try (ChatSession fresh = new ChatSession(m, options)) {
+                                fresh.restoreHistory(history);
+                                ChatTurn again = fresh.send(userText(t), ChatListener.silent());
+                                ttft[1][r] = again.stats().firstTokenNanos() / 1e6;
+                            }
+                        }
+                    }
+                }
+            }
+            row(str(turns), str(firstAndLast[1]), str(decoded[0]), fmt(median(ttft[0])) + " (" + range(ttft[0]) + ")",
+                    fmt(median(ttft[1])) + " (" + range(ttft[1]) + ")", raw(ttft[0]), raw(ttft[1]));
+            text("With reuse only the new turn is decoded; without it the whole conversation is. Turn 1 / turn "
+                    + turns + " TTFT with reuse: " + String.join(", ", rowsForTurns.subList(0, Math.min(4, rowsForTurns.size()))) + " ms.");
+        }
+    }
+
+    private static String userText(int turn) {
+        return "Turn " + turn + ": tell me something about the number " + (turn * 13) + " and why it matters to you.";
+    }
+
+    // ---- 5. memory and start-up ----
+
+    private void peakMemory(Path model) {
+        String gen = quick ? "8" : "16";
+        subsection("Peak memory (same workload: -p 64 -n " + gen + " -r 1)");
+        table("tool", "peak RSS (VmHWM)", "peak anonymous RSS", "raw VmHWM (MiB)");
+        List<Proc> jseekRuns = new ArrayList<>();
+        List<Proc> llamaRuns = new ArrayList<>();
+        for (int i = 0; i < Math.min(reps, 3); i++) {
+            jseekRuns.add(Proc.run(jseek("bench", "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-o", "json")));
+            llamaRuns.add(Proc.run(List.of(tool("llama-bench"), "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-o", "json")));
+        }
+        double[] jseekHwm = jseekRuns.stream().peek(p -> p.requireOk("jseek bench")).mapToDouble(Proc::peakRssBytes).toArray();
+        double[] llamaHwm = llamaRuns.stream().peek(p -> p.requireOk("llama-bench")).mapToDouble(Proc::peakRssBytes).toArray();
+        double[] jseekAnon = jseekRuns.stream().mapToDouble(Proc::peakAnonBytes).toArray();
+        double[] llamaAnon = llamaRuns.stream().mapToDouble(Proc::peakAnonBytes).toArray();
+        row("jseek bench", mib(median(jseekHwm)), mib(median(jseekAnon)), rawScaled(jseekHwm, 1.0 / (1 << 20)));
+        row("llama-bench", mib(median(llamaHwm)), mib(median(llamaAnon)), rawScaled(llamaHwm, 1.0 / (1 << 20)));
+        text(String.format(Locale.ROOT, "jseek's overhead: %s peak RSS, %s anonymous. Weights are memory-mapped, so they count"
+                        + " once, as file pages, in both.", mib(median(jseekHwm) - median(llamaHwm)),
+                mib(median(jseekAnon) - median(llamaAnon))));
+    }
+
+    private void startUp(Path tiny) {
+        subsection("Start-up: process start to first token on the tiny model (ms, " + reps + " repetitions)");
+        table("command", "median", "min–max", "raw");
+        double[][] samples = interleaved(
+                () -> Proc.run(jseek("run", "-m", tiny.toString(), "-n", "1", "--raw", "Hello")).requireOk("jseek run").wallMs(),
+                () -> Proc.run(List.of(tool("llama-simple"), "-m", tiny.toString(), "-n", "1", "Hello")).requireOk("llama-simple").wallMs());
+        row("jseek run -n 1 --raw Hello", fmt(median(samples[0])), range(samples[0]), raw(samples[0]));
+        row("llama-simple -n 1 Hello", fmt(median(samples[1])), range(samples[1]), raw(samples[1]));
+        text("Wall time of the whole process: JVM start, library and model load, prompt, one token, exit. The "
+                + "model was seen before, so jseek's pre-flight check is not repeated.");
+    }
+
+    // ---- processes ----
+
+    private List<String> jseek(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Djseek.native.dir=" + nativeDir,
+                "-cp", System.getProperty("java.class.path"), "dev.jseek.cli.Main"));
+        command.addAll(Arrays.asList(args));
+        return command;
+    }
+
+    private String tool(String name) {
+        return nativeDir.resolve(name).toString();
+    }
+
+    /** A finished child process: its output, wall time and peak memory, polled from /proc while it ran. */
+    record Proc(List<String> command, int exit, String stdout, String stderr, long wallNanos, long peakRss, long peakAnon) {
+        static Proc run(List<String> command) {
+            try {
+                Path out = Files.createTempFile("bench", ".out");
+                Path err = Files.createTempFile("bench", ".err");
+                long start = System.nanoTime();
+                Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                long hwm = 0;
+                long anon = 0;
+                Path status = Path.of("/proc", String.valueOf(p.pid()), "status");
+                while (!p.waitFor(20, TimeUnit.MILLISECONDS)) {
+                    try {
+                        for (String line : Files.readAllLines(status)) {
+                            if (line.startsWith("VmHWM:")) {
+                                hwm = Math.max(hwm, kib(line));
+                            } else if (line.startsWith("RssAnon:")) {
+                                anon = Math.max(anon, kib(line));
+                            }
+                        }
+                    } catch (IOException gone) {
+                        // the process ended between waitFor and the read
+                    }
+                }
+                long wall = System.nanoTime() - start;
+                Proc proc = new Proc(command, p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                        Files.readString(err, StandardCharsets.UTF_8), wall, hwm, anon);
+                Files.delete(out);
+                Files.delete(err);
+                return proc;
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot run " + command + ": " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+
+        private static long kib(String line) {
+            return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+        }
+
+        Proc requireOk(String what) {
+            if (exit != 0) {
+                throw new IllegalStateException(what + " failed (exit " + exit + "): " + command + "\n" + stderr);
+            }
+            return this;
+        }
+
+        double wallMs() {
+            return wallNanos / 1e6;
+        }
+
+        double peakRssBytes() {
+            return peakRss;
+        }
+
+        double peakAnonBytes() {
+            return peakAnon;
+        }
+    }
+
+    // ---- report ----
+
+    private void header(List<String> models) throws IOException {
+        report.append("# jseek benchmark results\n\n");
+        report.append("Written by `bench/run").append(quick ? " --quick" : "").append("` on ").append(Instant.now()).append(".\n\n");
+        report.append("- Machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" cores, ").append(gib(totalMemory())).append(" RAM, ").append(System.getProperty("os.name")).append(' ')
+                .append(System.getProperty("os.arch")).append(", Java ").append(Runtime.version()).append('\n');
+        report.append("- llama.cpp build: `").append(nativeDir.getFileName()).append("` (the same libraries for both sides)\n");
+        report.append("- Threads: ").append(threads).append("; repetitions: ").append(reps)
+                .append(", interleaved (the side that goes first alternates)\n");
+        report.append("- Models: ").append(String.join(", ", models)).append("; random weights from jseek's generator\n");
+    }
+
+    private static String cpuModel() throws IOException {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (Files.isReadable(cpuinfo)) {
+            for (String line : Files.readAllLines(cpuinfo)) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).strip();
+                }
+            }
+        }
+        return System.getProperty("os.arch");
+    }
+
+    private static long totalMemory() throws IOException {
+        Path meminfo = Path.of("/proc/meminfo");
+        if (Files.isReadable(meminfo)) {
+            for (String line : Files.readAllLines(meminfo)) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private void section(String title) {
+        progress(title);
+        report.append("\n## ").append(title).append("\n");
+    }
+
+    private void subsection(String title) {
+        progress(title);
+        report.append("\n### ").append(title).append("\n\n");
+    }
+
+    private void table(String... headers) {
+        report.append("| ").append(String.join(" | ", headers)).append(" |\n|");
+        report.append("---|".repeat(headers.length)).append('\n');
+    }
+
+    private void row(String... cells) {
+        report.append("| ").append(String.join(" | ", cells)).append(" |\n");
+    }
+
+    private void text(String line) {
+        report.append('\n').append(line).append('\n');
+    }
+
+    private void command(String... lines) {
+        report.append("\n```\n").append(String.join("\n", lines)).append("\n```\n");
+    }
+
+    private static void progress(String message) {
+        System.err.println("bench: " + message);
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static String range(double[] v) {
+        return fmt(Arrays.stream(v).min().orElse(0)) + "–" + fmt(Arrays.stream(v).max().orElse(0));
+    }
+
+    private static String rangeScaled(double[] v, double scale) {
+        return String.format(Locale.ROOT, "%.1f–%.1f", Arrays.stream(v).min().orElse(0) * scale, Arrays.stream(v).max().orElse(0) * scale);
+    }
+
+    private static String raw(double[] v) {
+        return String.join(" ", Arrays.stream(v).mapToObj(BenchSuite::fmt).toList());
+    }
+
+    private static String rawScaled(double[] v, double scale) {
+        return String.join(" ", Arrays.stream(v).mapToObj(x -> fmt(x * scale)).toList());
+    }
+
+    private static String fmt(double v) {
+        return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%,.0f", v) : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String mib(double bytes) {
+        return String.format(Locale.ROOT, "%,.0f MiB", bytes / (1 << 20));
+    }
+
+    private static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    private static String str(int v) {
+        return String.valueOf(v);
+    }
+}

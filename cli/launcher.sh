@@ -1,0 +1,28 @@
+# Sourced by cli/jseek and bench/run: finds a Java 25, rebuilds the jars when sources changed, builds the
+# native libraries (cached), and leaves $java, $jar and $native set. Expects $root and die().
+java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
+find_java25() {
+  local candidates=() c
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
+  command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
+  for c in /usr/lib/jvm/*/bin/java /Library/Java/JavaVirtualMachines/*/Contents/Home/bin/java \
+           "$HOME"/.sdkman/candidates/java/*/bin/java; do
+    [ -x "$c" ] && candidates+=("$c")
+  done
+  for c in "${candidates[@]}"; do
+    local v; v=$(java_major "$c" || true)
+    if [ -n "$v" ] && [ "${v%%.*}" -ge 25 ] 2>/dev/null; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+java=$(find_java25) || die "jseek needs Java 25 or newer and found none (JAVA_HOME, PATH, /usr/lib/jvm); install a JDK 25 (e.g. Temurin 25) and set JAVA_HOME to it."
+
+jar="$root/cli/target/jseek.jar"
+stale=$(find "$root"/bindings "$root"/models "$root"/src "$root"/cli "$root"/pom.xml -newer "$jar" \
+  \( -name '*.java' -o -name pom.xml -o -name '*.properties' \) -not -path '*/target/*' 2>/dev/null | head -n 1 || true)
+if [ ! -f "$jar" ] || [ -n "$stale" ]; then
+  echo "jseek: building the Java code (first run after a change; about a minute)..." >&2
+  (cd "$root" && JAVA_HOME="${java%/bin/java}" ./mvnw -q -B -DskipTests package >&2) ||
+    die "the Java build failed; run ./mvnw -DskipTests package to see why."
+fi
+native=$(bash "$root/native/build.sh") || die "the native build failed (see above)."
