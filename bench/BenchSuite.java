@@ -286,7 +286,8 @@ public final class BenchSuite {
             }
         }
         text("\"One after another\" is --parallel 1: the same BatchChat that `jseek batch` uses, one sequence at a time, "
-                + "model loaded once. Time is wall time of the whole batch (prompt processing included).");
+                + "model loaded once. Time is wall time of the whole batch (prompt processing included). Sampling is "
+                + "DeepSeek-R1's (temperature 0.6, top-p 0.95 over the whole vocabulary), done per sequence on the CPU.");
         command("jseek batch -m MODEL --parallel N -n " + tokens + " prompts.jsonl   (here through the same BatchChat API in-process)");
     }
 
@@ -303,15 +304,16 @@ public final class BenchSuite {
                     .withContext(ContextParams.defaults().withContextSize(4096).withThreads(threads))
                     .withSampling(SamplerParams.deepSeekR1().withSeed(7));
             double[][] ttft = new double[2][reps];
+            double[] firstTurn = new double[reps];
             int[] firstAndLast = new int[2];
             int[] decoded = new int[1];
-            List<String> rowsForTurns = new ArrayList<>();
             for (int r = 0; r < reps; r++) {
                 try (ChatSession session = new ChatSession(m, options)) {
                     for (int t = 1; t <= turns; t++) {
                         ChatTurn turn = session.send(userText(t), ChatListener.silent());
-                        if (t == 1 || t == turns) {
-                            rowsForTurns.add(t + ":" + turn.stats().firstTokenNanos() / 1e6);
+                        if (t == 1) {
+                            firstTurn[r] = turn.stats().firstTokenNanos() / 1e6;
+                            firstAndLast[0] = turn.stats().promptTokens();
                         }
                         if (t == turns) {
                             ttft[0][r] = turn.stats().firstTokenNanos() / 1e6;
@@ -330,8 +332,8 @@ public final class BenchSuite {
             }
             row(str(turns), str(firstAndLast[1]), str(decoded[0]), fmt(median(ttft[0])) + " (" + range(ttft[0]) + ")",
                     fmt(median(ttft[1])) + " (" + range(ttft[1]) + ")", raw(ttft[0]), raw(ttft[1]));
-            text("With reuse only the new turn is decoded; without it the whole conversation is. Turn 1 / turn "
-                    + turns + " TTFT with reuse: " + String.join(", ", rowsForTurns.subList(0, Math.min(4, rowsForTurns.size()))) + " ms.");
+            text("With reuse only the new turn is decoded; without it the whole conversation is. For scale: turn 1 ("
+                    + firstAndLast[0] + " prompt tokens) has a TTFT of " + fmt(median(firstTurn)) + " ms (median).");
         }
     }
 
@@ -377,9 +379,11 @@ public final class BenchSuite {
     // ---- processes ----
 
     private List<String> jseek(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Djseek.native.dir=" + nativeDir,
-                "-cp", System.getProperty("java.class.path"), "dev.jseek.cli.Main"));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // the JVM options cli/jseek uses (bench/run passes them), so jseek is measured as users run it
+        String jvmOpts = System.getProperty("jseek.bench.jvmOpts", "--enable-native-access=ALL-UNNAMED").strip();
+        command.addAll(Arrays.asList(jvmOpts.split("\\s+")));
+        command.addAll(List.of("-Djseek.native.dir=" + nativeDir, "-cp", System.getProperty("java.class.path"), "dev.jseek.cli.Main"));
         command.addAll(Arrays.asList(args));
         return command;
     }

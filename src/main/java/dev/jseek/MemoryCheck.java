@@ -3,9 +3,6 @@ package dev.jseek;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufTensorInfo;
 import dev.jseek.models.ModelFacts;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.OptionalLong;
 
 /**
@@ -29,21 +26,6 @@ final class MemoryCheck {
             throw new ModelLoadException(file.path() + " needs " + ModelFacts.humanBytes(weights) + " of RAM for its weights but "
                     + "this machine has " + ModelFacts.humanBytes(availableBytes.getAsLong()) + " available; free memory, use a "
                     + "smaller quantization, or put layers on a GPU (-ngl) or on workers (--rpc).");
-        }
-    }
-
-    /** MemAvailable from /proc/meminfo (Linux): free memory plus what the kernel can reclaim, e.g. page cache. */
-    static OptionalLong availableBytes() {
-        Path meminfo = Path.of("/proc/meminfo");
-        if (!Files.isReadable(meminfo)) {
-            return OptionalLong.empty();
-        }
-        try (var lines = Files.lines(meminfo)) {
-            return lines.filter(l -> l.startsWith("MemAvailable:"))
-                    .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")) * 1024)
-                    .findFirst();
-        } catch (IOException | NumberFormatException e) {
-            return OptionalLong.empty();
         }
     }
 }

@@ -36,7 +36,7 @@ public final class Model implements AutoCloseable {
     public static Model load(Path path, ModelParams params) {
         ModelFiles.requireReadable(path);
         GgufFile file = ModelFiles.readChecked(path);
-        MemoryCheck.require(file, params, MemoryCheck.availableBytes());
+        MemoryCheck.require(file, params, SystemMemory.availableBytes());
         Backend backend = Backend.get();
         if (params.preflight()) {
             Preflight.check(path, backend);

@@ -27,7 +27,8 @@ final class Preflight {
     // child exit codes: clean refusal (the in-process load will say why) and success
     static final int EXIT_OK = 0;
     static final int EXIT_LOAD_FAILED = 3;
-    private static final long TIMEOUT_MINUTES = 30;
+    // a load that takes longer is treated as a hang; -Djseek.preflight.timeoutSeconds changes it (the fuzz test does)
+    private static final long TIMEOUT_SECONDS = Long.getLong("jseek.preflight.timeoutSeconds", 1800);
     // ggml_abort and GGML_ASSERT print "path/file.c:123: message" before abort()
     // what native/shim's abort handler puts before ggml's message
     private static final String ABORT_PREFIX = "jseek: llama.cpp stopped the process: ";
@@ -101,9 +102,9 @@ final class Preflight {
         try {
             log = Files.createTempFile("jseek-preflight", ".log");
             Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            if (!child.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            if (!child.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 child.destroyForcibly().waitFor();
-                return Optional.of(new Outcome.Crashed("no answer in " + TIMEOUT_MINUTES + " minutes", ""));
+                return Optional.of(new Outcome.Crashed("it hung: no answer in " + TIMEOUT_SECONDS + " s", ""));
             }
             int code = child.exitValue();
             if (code == EXIT_OK) {

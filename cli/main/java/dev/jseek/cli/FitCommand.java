@@ -2,6 +2,7 @@ package dev.jseek.cli;
 
 import dev.jseek.Backend;
 import dev.jseek.ModelLoadException;
+import dev.jseek.SystemMemory;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.models.FitAdvisor;
@@ -14,7 +15,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -48,14 +48,14 @@ final class FitCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new ModelLoadException(e.getMessage());
         }
-        long freeRam = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getFreeMemorySize();
+        long freeRam = SystemMemory.availableBytes().orElse(0);
         long freeVram = Backend.get().devices().stream()
                 .filter(d -> d.type() == Backend.Device.Type.GPU && !d.name().startsWith("RPC"))
                 .mapToLong(Backend.Device::freeBytes).max().orElse(0);
         FitAdvisor.Advice advice = FitAdvisor.advise(gguf, facts, context, freeRam, freeVram);
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "model      %s (%s at %d tokens of context)%n", facts.name(), ModelFacts.humanBytes(facts.memoryBytes(context)), context);
-        out.printf(Locale.ROOT, "machine    %s RAM free, %s%n", ModelFacts.humanBytes(freeRam),
+        out.printf(Locale.ROOT, "machine    %s RAM available, %s%n", ModelFacts.humanBytes(freeRam),
                 freeVram > 0 ? ModelFacts.humanBytes(freeVram) + " VRAM free on the largest GPU" : "no GPU");
         out.printf(Locale.ROOT, "advice     %s%n", advice.fits() ? advice.flags() : "does not fit");
         out.printf(Locale.ROOT, "           %s%n", advice.explanation());

@@ -6,6 +6,7 @@ import dev.jseek.ModelLoadException;
 import dev.jseek.gguf.GgmlType;
 import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufReader;
+import dev.jseek.models.ArchitectureCheck;
 import dev.jseek.models.ModelFacts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,6 +50,14 @@ final class ModelInfoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println(json ? toJson(facts) : table(facts));
         out.flush();
+        try {
+            ArchitectureCheck.verify(GgufReader.read(file));
+        } catch (IOException e) {
+            // the facts are shown; this says why jseek will not load the file
+            spec.commandLine().getErr().println("jseek: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return ExitCodes.MODEL;
+        }
         return ExitCodes.OK;
     }
 

@@ -20,7 +20,7 @@ class FitCommandTest {
         int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "fit", model.toString(), "-c", "2048");
         assertEquals(0, code, err.toString());
         assertTrue(out.toString().contains("advice     -ngl "), out.toString());
-        assertTrue(out.toString().contains("RAM free"), out.toString());
+        assertTrue(out.toString().contains("RAM available"), out.toString());
         assertEquals(ExitCodes.MODEL, Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
                 "fit", "/no/such.gguf"));
     }

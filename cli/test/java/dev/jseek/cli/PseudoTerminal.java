@@ -90,6 +90,8 @@ final class PseudoTerminal implements AutoCloseable {
 
     @Override
     public void close() {
+        // script's child (the jseek JVM) would outlive script itself and keep generating
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
     }
 }
