@@ -106,6 +106,36 @@ class GeneratorTest {
     }
 
     @Test
+    void cancelDuringPromptProcessingReturnsWithinASecondAndTheContextStaysUsable() throws Exception {
+        // ~4000 prompt tokens in batches of 32: about a hundred decode calls, so the cancel lands among them
+        try (Context ctx = model.newContext(ContextParams.defaults().withContextSize(4096).withBatchSize(32));
+             Sampler sampler = new Sampler(model.vocab(), SamplerParams.greedy());
+             Generator g = new Generator(ctx, 0)) {
+            int[] longPrompt = prompt("The tide comes in and goes out. ".repeat(450));
+            assertTrue(longPrompt.length > 3000 && longPrompt.length < 4000, "prompt tokens: " + longPrompt.length);
+            long[] cancelledAt = new long[1];
+            Thread canceller = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                cancelledAt[0] = System.nanoTime();
+                ctx.cancel();
+            });
+            Generator.Result r = g.generate(longPrompt, sampler, 100, (t, s) -> { });
+            long returnedAt = System.nanoTime();
+            canceller.join();
+            assertEquals(Generator.StopReason.CANCELLED, r.stopReason());
+            assertEquals(0, r.tokens().length, "cancelled while the prompt was being processed");
+            assertTrue(returnedAt - cancelledAt[0] < 1_000_000_000L, "returned " + (returnedAt - cancelledAt[0]) / 1e6 + " ms after the cancel");
+            ctx.resetCancel();
+            ctx.clearMemory();
+            assertTrue(g.generate(prompt("again"), sampler, 3, (t, s) -> { }).tokens().length > 0);
+        }
+    }
+
+    @Test
     void decodeCodesBecomeTypedExceptions() {
         try (Context ctx = model.newContext(ContextParams.defaults().withContextSize(256));
              Batch batch = new Batch(256, 1)) {
