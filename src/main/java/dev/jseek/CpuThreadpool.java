@@ -31,6 +31,9 @@ final class CpuThreadpool {
 
     /** A new pool of {@code threads} threads, or empty where this build has none (then ggml's per-graph pool is used). */
     static Optional<NativeHandle> create(int threads) {
+        if ("off".equalsIgnoreCase(System.getProperty("jseek.threadpool"))) {
+            return Optional.empty(); // -Djseek.threadpool=off: ggml's per-graph pool, for comparisons
+        }
         Optional<MemorySegment> init = SymbolLookup.loaderLookup().find("ggml_threadpool_params_init");
         MemorySegment newPool;
         MemorySegment freePool;
