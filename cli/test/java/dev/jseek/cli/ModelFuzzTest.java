@@ -64,6 +64,7 @@ class ModelFuzzTest {
         List<Path> hsErrBefore = hsErrFiles(cwd);
         Map<String, Integer> outcomes = new TreeMap<>();
         List<String> failures = new ArrayList<>();
+        List<String> caughtByPreflight = new ArrayList<>();
         Instant start = Instant.now();
         for (int i = 0; i < count; i++) {
             Random random = new Random(seed * 1_000_003 + i);
@@ -78,10 +79,13 @@ class ModelFuzzTest {
                 }
             }
             outcomes.merge(category(load), 1, Integer::sum);
+            if (category(load).startsWith("llama.cpp crashed")) {
+                caughtByPreflight.add("#" + i + " " + mutation + ": " + load[2].strip());
+            }
             Files.delete(file);
         }
         assertEquals(hsErrBefore, hsErrFiles(cwd), "no JVM crash reports");
-        report(count, seed, outcomes, failures, Duration.between(start, Instant.now()));
+        report(count, seed, outcomes, failures, caughtByPreflight, Duration.between(start, Instant.now()));
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 
@@ -209,7 +213,8 @@ class ModelFuzzTest {
         }
     }
 
-    private static void report(int count, long seed, Map<String, Integer> outcomes, List<String> failures, Duration took) throws IOException {
+    private static void report(int count, long seed, Map<String, Integer> outcomes, List<String> failures,
+                               List<String> caughtByPreflight, Duration took) throws IOException {
         String target = System.getProperty("jseek.fuzz.report");
         StringBuilder b = new StringBuilder("# Model-file fuzzing: last long run\n\n");
         b.append("`bench/fuzz` on ").append(Instant.now()).append(": ").append(count).append(" mutated copies of the tiny model, seed ")
@@ -219,6 +224,11 @@ class ModelFuzzTest {
         b.append("- Results not told in one line: ").append(failures.size()).append('\n');
         b.append("\n| outcome of the load | files |\n|---|---|\n");
         outcomes.forEach((k, v) -> b.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+        if (!caughtByPreflight.isEmpty()) {
+            b.append("\nFiles that passed the Java checks and crashed llama.cpp in the pre-flight child (this JVM went on):\n");
+            caughtByPreflight.forEach(f -> b.append("\n- ").append(f.replace('\n', ' ')));
+            b.append('\n');
+        }
         failures.forEach(f -> b.append("\n- ").append(f.replace('\n', ' ')));
         System.err.println(b);
         if (target != null) {

@@ -22,6 +22,7 @@ public final class ArchitectureCheck {
     private static final List<Integer> LITE_BLOCK_COUNTS = List.of(26, 27);
     private static final int MAX_LAYERS = 512; // LLAMA_MAX_LAYERS
     private static final int MAX_EXPERTS = 512; // LLAMA_MAX_EXPERTS
+    private static final int MAX_GATING_FUNC = 4; // LLAMA_EXPERT_GATING_FUNC_TYPE_SQRT_SOFTPLUS
     private static final List<String> SPECIAL_TOKEN_KEYS = List.of("bos", "eos", "eot", "eom", "unknown", "seperator",
             "padding", "mask", "cls");
 
@@ -44,9 +45,28 @@ public final class ArchitectureCheck {
         var check = new ArchitectureCheck(file, arch.get());
         check.vocabulary();
         switch (arch.get()) {
-            case "deepseek2" -> check.deepSeek2();
-            case "llama", "qwen2", "qwen3" -> check.groupedQueryAttention();
+            case "deepseek2" -> {
+                check.weightTypes();
+                check.deepSeek2();
+            }
+            case "llama", "qwen2", "qwen3" -> {
+                check.weightTypes();
+                check.groupedQueryAttention();
+            }
             default -> {
+            }
+        }
+    }
+
+    // Found by the fuzz test (bench/FUZZ.md): llama.cpp loads a weight stored as an integer type, then aborts in
+    // the CPU kernels ("binary_op: unsupported types") when the graph runs.
+    private void weightTypes() throws GgufFormatException {
+        for (GgufTensorInfo t : file.tensors()) {
+            switch (t.type()) {
+                case I8, I16, I32, I64, F64 -> throw fail("tensor " + t.name() + " is stored as " + t.type().ggmlName()
+                        + ", which no " + arch + " weight uses");
+                default -> {
+                }
             }
         }
     }
@@ -57,6 +77,19 @@ public final class ArchitectureCheck {
             return; // llama.cpp reports a missing vocabulary itself
         }
         long count = array.size();
+        // llama.cpp asserts that every token string is distinct (GGML_ASSERT in llama-vocab.cpp), and it reads them as
+        // C strings, so a NUL byte ends one early: both found by fuzzing
+        if (array.elementType() == dev.jseek.gguf.GgufType.STRING) {
+            var seen = new java.util.HashMap<String, Integer>();
+            for (int i = 0; i < array.size(); i++) {
+                String token = array.getString(i);
+                int nul = token.indexOf('\0');
+                Integer earlier = seen.putIfAbsent(nul < 0 ? token : token.substring(0, nul), i);
+                if (earlier != null) {
+                    throw fail("tokenizer.ggml.tokens has token " + i + " equal to token " + earlier);
+                }
+            }
+        }
         for (String name : SPECIAL_TOKEN_KEYS) {
             String key = "tokenizer.ggml." + name + "_token_id";
             if (file.metadata().contains(key)) {
@@ -107,6 +140,11 @@ public final class ArchitectureCheck {
             }
         } else {
             positive("attention.q_lora_rank", Integer.MAX_VALUE);
+        }
+        // llama_expert_gating_func_type: 0 (none, read as softmax) to 4; any other value reaches GGML_ABORT
+        long gating = file.metadata().getLong(prefix + "expert_gating_func", 0);
+        if (gating < 0 || gating > MAX_GATING_FUNC) {
+            throw fail(prefix + "expert_gating_func is " + gating + " but llama.cpp knows 0 to " + MAX_GATING_FUNC);
         }
         int dense = file.metadata().getInt(prefix + "leading_dense_block_count", 0);
         if (dense < 0 || dense > layers) {

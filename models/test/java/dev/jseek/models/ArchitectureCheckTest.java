@@ -80,6 +80,29 @@ class ArchitectureCheckTest {
     }
 
     @Test
+    void whatTheFuzzTestFoundCrashingLlamaCppIsRefused() {
+        // each of these passed the checks once and aborted llama.cpp in the pre-flight child (bench/FUZZ.md)
+        rejects(m -> m.put("deepseek2.expert_gating_func", GgufValue.Int.uint32(5)), "expert_gating_func is 5");
+        rejects(m -> {
+            List<String> tokens = new java.util.ArrayList<>(((dev.jseek.gguf.GgufArray) m.get("tokenizer.ggml.tokens")).strings());
+            tokens.set(1000, tokens.get(999));
+            m.put("tokenizer.ggml.tokens", dev.jseek.gguf.GgufArray.ofStrings(tokens));
+        }, "token 1000 equal to token 999");
+        rejects(m -> {
+            List<String> tokens = new java.util.ArrayList<>(((dev.jseek.gguf.GgufArray) m.get("tokenizer.ggml.tokens")).strings());
+            tokens.set(1000, tokens.get(999) + "\0tail"); // llama.cpp reads up to the NUL: a duplicate for it
+            m.put("tokenizer.ggml.tokens", dev.jseek.gguf.GgufArray.ofStrings(tokens));
+        }, "token 1000 equal to token 999");
+        assumeTrue(tiny != null);
+        var retyped = new java.util.ArrayList<>(tiny.tensors());
+        var norm = retyped.get(1);
+        retyped.set(1, new dev.jseek.gguf.GgufTensorInfo(norm.name(), norm.shape(), dev.jseek.gguf.GgmlType.I32, norm.offset()));
+        var file = new GgufFile(tiny.path(), tiny.version(), tiny.alignment(), tiny.dataOffset(), tiny.fileSize(),
+                tiny.metadata(), retyped);
+        assertMessage(file, "is stored as i32");
+    }
+
+    @Test
     void distillFamiliesNeedWholeHeadsAndKvGroups() {
         assumeTrue(tiny != null);
         Map<String, GgufValue> qwen = new LinkedHashMap<>();
