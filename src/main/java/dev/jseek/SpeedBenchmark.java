@@ -10,7 +10,8 @@ import java.util.Random;
  * {@code tg}: n_gen single-token decodes, each waited for; t/s = tokens / time of each repetition.
  */
 public final class SpeedBenchmark {
-    private static final long WARMUP_NANOS = 1_000_000_000L;
+    // -Djseek.bench.warmupMillis for experiments; see the comment in run()
+    private static final long WARMUP_NANOS = Long.getLong("jseek.bench.warmupMillis", 1000) * 1_000_000L;
     private static final int MAX_WARMUPS = 200;
 
     private SpeedBenchmark() {
