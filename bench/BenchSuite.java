@@ -45,15 +45,17 @@ public final class BenchSuite {
     private int reps;
     private final int baseReps;
     private final int threads;
+    private final int gpuLayers;
     private final Path nativeDir;
     private final Path workDir;
     private final StringBuilder report = new StringBuilder();
 
-    BenchSuite(boolean quick, int threads, Path nativeDir, Path workDir) {
+    BenchSuite(boolean quick, int threads, int gpuLayers, Path nativeDir, Path workDir) {
         this.quick = quick;
         this.reps = quick ? 2 : 5;
         this.baseReps = reps;
         this.threads = threads;
+        this.gpuLayers = gpuLayers;
         this.nativeDir = nativeDir;
         this.workDir = workDir;
     }
@@ -63,6 +65,7 @@ public final class BenchSuite {
         Path out = Path.of("bench/RESULTS.md");
         Path work = Path.of(System.getProperty("user.home"), ".cache", "jseek", "bench");
         int threads = Runtime.getRuntime().availableProcessors();
+        int gpuLayers = 0;
         List<String> models = new ArrayList<>(List.of("tiny", "v2-lite"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -73,9 +76,10 @@ public final class BenchSuite {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "-ngl", "--gpu-layers" -> gpuLayers = Integer.parseInt(args[++i]);
                 case "--models" -> models = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --quick, --out FILE, --work DIR, --threads N, --models tiny,v2-lite)");
+                        + " (use --quick, --out FILE, --work DIR, --threads N, -ngl N, --models tiny,v2-lite)");
             }
         }
         String nativeDir = System.getProperty("jseek.native.dir");
@@ -83,7 +87,7 @@ public final class BenchSuite {
             throw new IllegalStateException("set -Djseek.native.dir to a native/build.sh cache entry (bench/run does)");
         }
         Files.createDirectories(work);
-        var suite = new BenchSuite(quick, threads, Path.of(nativeDir), work);
+        var suite = new BenchSuite(quick, threads, gpuLayers, Path.of(nativeDir), work);
         suite.run(models);
         Files.writeString(out, suite.report.toString());
         System.err.println("bench: wrote " + out);
@@ -157,8 +161,8 @@ public final class BenchSuite {
             String p = prompt ? String.valueOf(pp) : "0";
             String n = prompt ? "0" : String.valueOf(tg);
             double[][] samples = interleaved(
-                    () -> benchTs(jseek("bench", "-m", model.toString(), "-p", p, "-n", n, "-r", "1", "-t", str(threads), "-o", "json")),
-                    () -> benchTs(List.of(tool("llama-bench"), "-m", model.toString(), "-p", p, "-n", n, "-r", "1", "-t", str(threads), "-o", "json")));
+                    () -> benchTs(jseek("bench", "-m", model.toString(), "-p", p, "-n", n, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json")),
+                    () -> benchTs(List.of(tool("llama-bench"), "-m", model.toString(), "-p", p, "-n", n, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json")));
             row(test, fmt(median(samples[0])), range(samples[0]), fmt(median(samples[1])), range(samples[1]),
                     String.format(Locale.ROOT, "%.3f", median(samples[0]) / median(samples[1])), raw(samples[0]), raw(samples[1]));
         }
@@ -216,7 +220,7 @@ public final class BenchSuite {
         double bw = median(bandwidth);
         double[] tg = new double[reps];
         for (int i = 0; i < reps; i++) {
-            tg[i] = benchTs(jseek("bench", "-m", model.toString(), "-p", "0", "-n", "128", "-r", "1", "-t", str(threads), "-o", "json"));
+            tg[i] = benchTs(jseek("bench", "-m", model.toString(), "-p", "0", "-n", "128", "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json"));
         }
         subsection("tg128 against the memory-bandwidth bound");
         table("active weights per token", "measured read bandwidth (median, " + threads + " threads)", "bound (t/s)",
@@ -267,7 +271,7 @@ public final class BenchSuite {
         List<BatchChat.Request> requests = IntStream.range(0, prompts)
                 .mapToObj(i -> BatchChat.Request.of("p" + i, "Write a short story about the number " + (i * 37 + 11) + "."))
                 .toList();
-        try (Model m = Model.load(model, ModelParams.defaults())) {
+        try (Model m = Model.load(model, ModelParams.defaults().withGpuLayers(gpuLayers))) {
             double sequential = 0;
             for (int parallel : parallels) {
                 double[] rates = new double[reps];
@@ -307,7 +311,7 @@ public final class BenchSuite {
         subsection("Chat: time to first token on turn " + turns + " (ms, " + reps + " repetitions)");
         table("turn", "history tokens", "new tokens decoded (reuse)", "TTFT with KV reuse", "TTFT re-processing all", "raw reuse",
                 "raw re-process");
-        try (Model m = Model.load(model, ModelParams.defaults())) {
+        try (Model m = Model.load(model, ModelParams.defaults().withGpuLayers(gpuLayers))) {
             ChatOptions options = ChatOptions.defaults().withMaxTokens(tokens)
                     .withContext(ContextParams.defaults().withContextSize(4096).withThreads(threads))
                     .withSampling(SamplerParams.deepSeekR1().withSeed(7));
@@ -358,8 +362,8 @@ public final class BenchSuite {
         List<Proc> jseekRuns = new ArrayList<>();
         List<Proc> llamaRuns = new ArrayList<>();
         for (int i = 0; i < Math.min(reps, 3); i++) {
-            jseekRuns.add(Proc.run(jseek("bench", "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-o", "json")));
-            llamaRuns.add(Proc.run(List.of(tool("llama-bench"), "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-o", "json")));
+            jseekRuns.add(Proc.run(jseek("bench", "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json")));
+            llamaRuns.add(Proc.run(List.of(tool("llama-bench"), "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json")));
         }
         double[] jseekHwm = jseekRuns.stream().peek(p -> p.requireOk("jseek bench")).mapToDouble(Proc::peakRssBytes).toArray();
         double[] llamaHwm = llamaRuns.stream().peek(p -> p.requireOk("llama-bench")).mapToDouble(Proc::peakRssBytes).toArray();
@@ -376,8 +380,8 @@ public final class BenchSuite {
         subsection("Start-up: process start to first token on the tiny model (ms, " + reps + " repetitions)");
         table("command", "median", "min–max", "raw");
         double[][] samples = interleaved(
-                () -> Proc.run(jseek("run", "-m", tiny.toString(), "-n", "1", "--raw", "Hello")).requireOk("jseek run").wallMs(),
-                () -> Proc.run(List.of(tool("llama-simple"), "-m", tiny.toString(), "-n", "1", "Hello")).requireOk("llama-simple").wallMs());
+                () -> Proc.run(jseek("run", "-m", tiny.toString(), "-n", "1", "-ngl", str(gpuLayers), "--raw", "Hello")).requireOk("jseek run").wallMs(),
+                () -> Proc.run(List.of(tool("llama-simple"), "-m", tiny.toString(), "-n", "1", "-ngl", str(gpuLayers), "Hello")).requireOk("llama-simple").wallMs());
         row("jseek run -n 1 --raw Hello", fmt(median(samples[0])), range(samples[0]), raw(samples[0]));
         row("llama-simple -n 1 Hello", fmt(median(samples[1])), range(samples[1]), raw(samples[1]));
         text("Wall time of the whole process: JVM start, library and model load, prompt, one token, exit. The "
@@ -470,6 +474,7 @@ public final class BenchSuite {
         report.append("- Machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores, ").append(gib(totalMemory())).append(" RAM, ").append(System.getProperty("os.name")).append(' ')
                 .append(System.getProperty("os.arch")).append(", Java ").append(Runtime.version()).append('\n');
+        report.append("- GPU layers: ").append(gpuLayers).append(gpuLayers == 0 ? " (CPU only)" : "").append('\n');
         report.append("- llama.cpp build: `").append(nativeDir.getFileName()).append("` (the same libraries for both sides)\n");
         report.append("- Threads: ").append(threads).append("; repetitions: ").append(quick ? String.valueOf(reps) : "11 on the tiny model, 5 on the V2-Lite shape")
                 .append(", interleaved (the side that goes first alternates)\n");
