@@ -232,6 +232,8 @@ public final class BenchSuite {
                 + " threads summing a 1 GiB off-heap buffer (Java, FFM), best of 3 passes per repetition.");
     }
 
+    private static volatile long sink;
+
     private static double readBandwidth(int threads) {
         long bytes = 1L << 30;
         try (Arena arena = Arena.ofShared()) {
@@ -250,9 +252,7 @@ public final class BenchSuite {
                     return s;
                 }).sum();
                 double seconds = (System.nanoTime() - start) / 1e9;
-                if (sum == 42) {
-                    System.err.print(""); // keeps the sum alive
-                }
+                sink += sum; // a used result, so the JIT cannot drop the reads
                 best = Math.max(best, bytes / seconds);
             }
             return best;
@@ -362,13 +362,15 @@ public final class BenchSuite {
         List<Proc> jseekRuns = new ArrayList<>();
         List<Proc> llamaRuns = new ArrayList<>();
         for (int i = 0; i < Math.min(reps, 3); i++) {
-            jseekRuns.add(Proc.run(jseek("bench", "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json")));
-            llamaRuns.add(Proc.run(List.of(tool("llama-bench"), "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json")));
+            jseekRuns.add(Proc.run(jseek("bench", "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json"))
+                    .requireOk("jseek bench"));
+            llamaRuns.add(Proc.run(List.of(tool("llama-bench"), "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json"))
+                    .requireOk("llama-bench"));
         }
-        double[] jseekHwm = jseekRuns.stream().peek(p -> p.requireOk("jseek bench")).mapToDouble(Proc::peakRssBytes).toArray();
-        double[] llamaHwm = llamaRuns.stream().peek(p -> p.requireOk("llama-bench")).mapToDouble(Proc::peakRssBytes).toArray();
-        double[] jseekAnon = jseekRuns.stream().mapToDouble(Proc::peakAnonBytes).toArray();
-        double[] llamaAnon = llamaRuns.stream().mapToDouble(Proc::peakAnonBytes).toArray();
+        double[] jseekHwm = jseekRuns.stream().mapToDouble(Proc::peakRss).toArray();
+        double[] llamaHwm = llamaRuns.stream().mapToDouble(Proc::peakRss).toArray();
+        double[] jseekAnon = jseekRuns.stream().mapToDouble(Proc::peakAnon).toArray();
+        double[] llamaAnon = llamaRuns.stream().mapToDouble(Proc::peakAnon).toArray();
         row("jseek bench", mib(median(jseekHwm)), mib(median(jseekAnon)), rawScaled(jseekHwm, 1.0 / (1 << 20)));
         row("llama-bench", mib(median(llamaHwm)), mib(median(llamaAnon)), rawScaled(llamaHwm, 1.0 / (1 << 20)));
         text(String.format(Locale.ROOT, "jseek's overhead: %s peak RSS, %s anonymous. Weights are memory-mapped, so they count"
@@ -455,14 +457,6 @@ public final class BenchSuite {
 
         double wallMs() {
             return wallNanos / 1e6;
-        }
-
-        double peakRssBytes() {
-            return peakRss;
-        }
-
-        double peakAnonBytes() {
-            return peakAnon;
         }
     }
 

@@ -7,7 +7,6 @@ import dev.jseek.bindings.llama.llama_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -60,12 +59,8 @@ public final class Context implements AutoCloseable {
             throw new JseekException("Cannot create a context of " + params.contextSize() + " tokens for " + model.path()
                     + ": " + (reason.isEmpty() ? "llama.cpp gave no reason (run with --verbose)" : reason));
         }
-        // one persistent pool for generation and batches, sized for the larger of the two thread counts
-        Optional<NativeHandle> pool = CpuThreadpool.create(Math.max(params.threads(), params.batchThreads()));
-        pool.ifPresent(p -> llama_h.llama_attach_threadpool(ctx, p.get(), MemorySegment.NULL));
         this.handle = new NativeHandle("context", ctx, c -> {
             llama_h.llama_free(c);
-            pool.ifPresent(NativeHandle::close); // after the context: it computes on the pool until freed
             arena.close();
         });
         this.contextSize = llama_h.llama_n_ctx(ctx);

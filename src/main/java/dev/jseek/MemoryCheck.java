@@ -1,7 +1,6 @@
 package dev.jseek;
 
 import dev.jseek.gguf.GgufFile;
-import dev.jseek.gguf.GgufTensorInfo;
 import dev.jseek.models.ModelFacts;
 import java.util.OptionalLong;
 
@@ -18,10 +17,7 @@ final class MemoryCheck {
         if (!params.checkMemory() || params.gpuLayers() != 0 || !params.rpcServers().isEmpty() || availableBytes.isEmpty()) {
             return;
         }
-        long weights = 0;
-        for (GgufTensorInfo tensor : file.tensors()) {
-            weights += tensor.byteSize();
-        }
+        long weights = file.tensorBytes();
         if (weights > availableBytes.getAsLong()) {
             throw new ModelLoadException(file.path() + " needs " + ModelFacts.humanBytes(weights) + " of RAM for its weights but "
                     + "this machine has " + ModelFacts.humanBytes(availableBytes.getAsLong()) + " available; free memory, use a "

@@ -41,11 +41,11 @@ public final class Model implements AutoCloseable {
         if (params.preflight()) {
             Preflight.check(path, backend);
         }
-        return loadChecked(path, params, backend);
+        return loadNative(path, params, backend);
     }
 
     /** The native load alone: for callers that made the checks above, or the pre-flight child that tests them. */
-    static Model loadChecked(Path path, ModelParams params, Backend backend) {
+    static Model loadNative(Path path, ModelParams params, Backend backend) {
         params.rpcServers().forEach(backend::addRpcServer);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment p = llama_h.llama_model_default_params(arena);

@@ -16,7 +16,7 @@ public final class PreflightChild {
         Path path = Path.of(args[args.length - 1]);
         ModelParams params = ModelParams.defaults().withPreflight(false).withMemoryCheck(false);
         int code;
-        try (Model model = javaChecks ? Model.load(path, params) : Model.loadChecked(path, params, Backend.get());
+        try (Model model = javaChecks ? Model.load(path, params) : Model.loadNative(path, params, Backend.get());
              Context context = model.newContext(ContextParams.defaults().withContextSize(64).withBatchSize(64));
              Batch batch = new Batch(1, 1)) {
             batch.add(model.vocab().bos() >= 0 ? model.vocab().bos() : 0, 0, 0, true);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jseek.ModelLoadException;
 import dev.jseek.gguf.GgmlType;
+import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.models.ArchitectureCheck;
@@ -46,13 +47,14 @@ final class ModelInfoCommand implements Callable<Integer> {
         if (contextSize < 1) {
             throw new IllegalArgumentException("--ctx-size must be at least 1, not " + contextSize);
         }
-        ModelFacts facts = read();
+        GgufFile gguf = read();
+        ModelFacts facts = facts(gguf);
         PrintWriter out = spec.commandLine().getOut();
         out.println(json ? toJson(facts) : table(facts));
         out.flush();
         try {
-            ArchitectureCheck.verify(GgufReader.read(file));
-        } catch (IOException e) {
+            ArchitectureCheck.verify(gguf);
+        } catch (GgufFormatException e) {
             // the facts are shown; this says why jseek will not load the file
             spec.commandLine().getErr().println("jseek: " + e.getMessage());
             spec.commandLine().getErr().flush();
@@ -61,12 +63,20 @@ final class ModelInfoCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private ModelFacts read() {
+    private static ModelFacts facts(GgufFile gguf) {
+        try {
+            return ModelFacts.of(gguf);
+        } catch (GgufFormatException e) {
+            throw new ModelLoadException(e.getMessage());
+        }
+    }
+
+    private GgufFile read() {
         if (Files.isDirectory(file)) {
             throw new ModelLoadException(file + " is a directory; give the path of a .gguf file inside it.");
         }
         try {
-            return ModelFacts.of(GgufReader.read(file));
+            return GgufReader.read(file);
         } catch (NoSuchFileException e) {
             throw new ModelLoadException("Model file " + file + " does not exist; check the path.");
         } catch (GgufFormatException e) {

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -78,8 +77,9 @@ class ModelFuzzTest {
                     failures.add("#" + i + " " + mutation + ": " + problem);
                 }
             }
-            outcomes.merge(category(load), 1, Integer::sum);
-            if (category(load).startsWith("llama.cpp crashed")) {
+            String outcome = category(load);
+            outcomes.merge(outcome, 1, Integer::sum);
+            if (outcome.startsWith("llama.cpp crashed")) {
                 caughtByPreflight.add("#" + i + " " + mutation + ": " + load[2].strip());
             }
             Files.delete(file);
@@ -186,18 +186,10 @@ class ModelFuzzTest {
         throw new AssertionError("tensor entry of " + tensor.name() + " not found");
     }
 
-    private static void rewrite(GgufFile gguf, Path target, java.util.function.Consumer<Map<String, GgufValue>> change) throws IOException {
-        Map<String, GgufValue> values = new LinkedHashMap<>(gguf.metadata().asMap());
-        change.accept(values);
-        var writer = new GgufWriter();
-        writer.putAll(values);
-        for (GgufTensorInfo tensor : gguf.tensors()) {
-            ByteBuffer data = gguf.readTensorBytes(tensor);
-            byte[] b = new byte[data.remaining()];
-            data.get(b);
-            writer.addRawTensor(tensor.name(), tensor.type(), tensor.shape(), b);
-        }
-        writer.write(target);
+    private static void rewrite(GgufFile gguf, Path target, java.util.function.Consumer<GgufWriter> change) throws IOException {
+        GgufWriter copy = GgufWriter.copyOf(gguf);
+        change.accept(copy);
+        copy.write(target);
     }
 
     private static String[] run(String... args) {

@@ -27,11 +27,17 @@ class WorkerCommandTest {
         }
     }
 
-    private static Process worker(int port, Path log) throws IOException {
+    /** `jseek ARGS` in a JVM of its own: a worker, or a client that ggml may end. */
+    private static List<String> jseekProcess(String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "worker", "--port", String.valueOf(port), "-t", "1"));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static Process worker(int port, Path log) throws IOException {
+        return new ProcessBuilder(jseekProcess("worker", "--port", String.valueOf(port), "-t", "1"))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private static void waitForPort(int port) throws InterruptedException {
@@ -83,10 +89,8 @@ class WorkerCommandTest {
         Process client = null;
         try {
             waitForPort(port);
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                    "run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "100000", "-ngl", "-1",
-                    "--rpc", "127.0.0.1:" + port, "Once", "upon", "a", "time"));
+            List<String> command = jseekProcess("run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "100000", "-ngl", "-1",
+                    "--rpc", "127.0.0.1:" + port, "Once", "upon", "a", "time");
             Path out = dir.resolve("client.out");
             Path err = dir.resolve("client.err");
             client = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();

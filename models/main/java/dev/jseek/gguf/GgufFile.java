@@ -41,6 +41,11 @@ public record GgufFile(Path path, int version, int alignment, long dataOffset, l
         return byName;
     }
 
+    /** Bytes of all tensor data: what a loader must hold in memory for the weights. */
+    public long tensorBytes() {
+        return tensors.stream().mapToLong(GgufTensorInfo::byteSize).sum();
+    }
+
     /** File offset of a tensor's first byte. */
     public long fileOffset(GgufTensorInfo tensor) {
         return dataOffset + tensor.offset();

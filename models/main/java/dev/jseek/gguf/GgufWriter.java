@@ -51,6 +51,34 @@ public final class GgufWriter {
         void fill(long index, ByteBuffer chunk);
     }
 
+    /**
+     * A writer holding {@code file}'s metadata and tensors, in order, so that a changed copy can be written (the
+     * tensor data is streamed from {@code file} during {@link #write}, never held in memory).
+     */
+    public static GgufWriter copyOf(GgufFile file) {
+        var writer = new GgufWriter();
+        writer.putAll(file.metadata().asMap());
+        for (GgufTensorInfo tensor : file.tensors()) {
+            long start = file.fileOffset(tensor);
+            writer.addGeneratedTensor(tensor.name(), tensor.type(), tensor.shape(), COPY_CHUNK_BYTES, (index, chunk) -> {
+                try (FileChannel in = FileChannel.open(file.path(), StandardOpenOption.READ)) {
+                    long position = start + index * COPY_CHUNK_BYTES;
+                    while (chunk.hasRemaining()) {
+                        if (in.read(chunk, position + chunk.position()) < 0) {
+                            throw new GgufFormatException(file.path() + " ended inside tensor '" + tensor.name()
+                                    + "'; it changed after it was read.");
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        return writer;
+    }
+
+    private static final int COPY_CHUNK_BYTES = 8 << 20;
+
     /** Adds or replaces a key; a replaced key keeps its first position. */
     public GgufWriter put(String key, GgufValue value) {
         Objects.requireNonNull(value, "value");

@@ -66,11 +66,9 @@ public record ModelFacts(String name, String architecture, String kind, long fil
 
         long parameters = 0;
         long unusedExpertWeights = 0;
-        long weightBytes = 0;
         Map<GgmlType, Long> types = new EnumMap<>(GgmlType.class);
         for (GgufTensorInfo t : file.tensors()) {
             parameters += t.elementCount();
-            weightBytes += t.byteSize();
             types.merge(t.type(), t.byteSize(), Long::sum);
             if (experts > 0 && t.name().contains("_exps.")) {
                 unusedExpertWeights += t.elementCount() / experts * (experts - Math.min(used, experts));
@@ -82,7 +80,7 @@ public record ModelFacts(String name, String architecture, String kind, long fil
         int cachedLayers = Math.max(0, layers - m.getInt(p + "nextn_predict_layers", 0));
         return new ModelFacts(name, arch, kind(arch, name, layers, experts, template), file.fileSize(), layers, embedding,
                 heads, m.getInt(p + "context_length", 0), vocabularySize(m), parameters, parameters - unusedExpertWeights,
-                experts, used, shared, dense, quantization(m, types), Map.copyOf(types), weightBytes,
+                experts, used, shared, dense, quantization(m, types), Map.copyOf(types), file.tensorBytes(),
                 templateFamily(template), template != null && prefillsThinking(template), kvBytesPerToken(m, p, cachedLayers, heads, embedding));
     }
 

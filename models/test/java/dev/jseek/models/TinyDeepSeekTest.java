@@ -172,6 +172,14 @@ class TinyDeepSeekTest {
     }
 
     @Test
+    void aStreamedCopyOfTheModelIsByteIdentical() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(model != null);
+        Path copy = dir.resolve("copy.gguf");
+        dev.jseek.gguf.GgufWriter.copyOf(dev.jseek.gguf.GgufReader.read(model)).write(copy);
+        assertArrayEquals(Files.readAllBytes(model), Files.readAllBytes(copy));
+    }
+
+    @Test
     void theV2LiteShapeHasV2LitesTensorsAndParameterCount() {
         var cfg = TinyDeepSeek.Config.v2LiteShape();
         var plan = DeepSeek2Tensors.plan(cfg, 102400);
