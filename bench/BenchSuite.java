@@ -9,6 +9,7 @@ import dev.jseek.ContextParams;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.SamplerParams;
+import dev.jseek.SpeedBenchmark;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufTensorInfo;
@@ -40,6 +41,11 @@ import java.util.stream.IntStream;
  */
 public final class BenchSuite {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Process pairs on the tiny model, whose 0.6 ms token is small next to this shared machine's drift. */
+    private static final int TINY_REPS = 21;
+    /** Alternating pairs in the same-process comparisons, and llama-bench repetitions (-r) within each. */
+    private static final int SAME_PROCESS_PAIRS = 30;
+    private static final int REPS_PER_PAIR = 10;
 
     private final boolean quick;
     private int reps;
@@ -49,6 +55,8 @@ public final class BenchSuite {
     private final Path nativeDir;
     private final Path workDir;
     private final StringBuilder report = new StringBuilder();
+    /** jseek's prompt-processing rate on the model being measured: the ceiling for batched generation. */
+    private double promptRate;
 
     BenchSuite(boolean quick, int threads, int gpuLayers, Path nativeDir, Path workDir) {
         this.quick = quick;
@@ -100,9 +108,12 @@ public final class BenchSuite {
             Path model = name.equals("tiny") ? tiny : v2LiteModel();
             // a tiny-model token takes 0.6 ms, so this shared 2-core machine's noise is large next to it: more
             // repetitions there (they are cheap); 5 on the big model
-            reps = name.equals("tiny") && !quick ? 11 : baseReps;
+            reps = name.equals("tiny") && !quick ? TINY_REPS : baseReps;
             section("Model: " + name + " (" + model.getFileName() + ", " + gib(Files.size(model)) + ")");
             againstLlamaBench(model);
+            if (name.equals("tiny")) {
+                sameProcess(model);
+            }
             if (name.equals("v2-lite")) {
                 againstBandwidth(model);
             }
@@ -154,8 +165,8 @@ public final class BenchSuite {
         int tg = quick ? 16 : 128;
         subsection("jseek bench vs llama-bench (pp" + pp + ", tg" + tg + ", " + threads + " threads, " + reps
                 + " interleaved repetitions; t/s)");
-        table("test", "jseek median", "jseek min–max", "llama-bench median", "llama-bench min–max", "ratio", "raw jseek",
-                "raw llama-bench");
+        table("test", "jseek median", "jseek min–max", "llama-bench median", "llama-bench min–max", "ratio of medians",
+                "paired ratio: median (IQR)", "raw jseek", "raw llama-bench");
         for (String test : List.of("pp" + pp, "tg" + tg)) {
             boolean prompt = test.startsWith("pp");
             String p = prompt ? String.valueOf(pp) : "0";
@@ -163,9 +174,16 @@ public final class BenchSuite {
             double[][] samples = interleaved(
                     () -> benchTs(jseek("bench", "-m", model.toString(), "-p", p, "-n", n, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json")),
                     () -> benchTs(List.of(tool("llama-bench"), "-m", model.toString(), "-p", p, "-n", n, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json")));
+            if (prompt) {
+                promptRate = median(samples[0]);
+            }
             row(test, fmt(median(samples[0])), range(samples[0]), fmt(median(samples[1])), range(samples[1]),
-                    String.format(Locale.ROOT, "%.3f", median(samples[0]) / median(samples[1])), raw(samples[0]), raw(samples[1]));
+                    String.format(Locale.ROOT, "%.3f", median(samples[0]) / median(samples[1])), pairedRatio(samples),
+                    raw(samples[0]), raw(samples[1]));
         }
+        text("Each repetition is a fresh process on each side (one measured run after llama-bench's warm-up; jseek "
+                + "warms up for a second). The paired ratio divides the two runs of one repetition, taken seconds apart, "
+                + "so it is less exposed than the medians to the machine's drift.");
         command("jseek bench -m " + model.getFileName() + " -p " + pp + " -n 0 -r 1 -t " + threads + " -o json   (and -p 0 -n " + tg + ")",
                 "llama-bench -m " + model.getFileName() + " -p " + pp + " -n 0 -r 1 -t " + threads + " -o json   (and -p 0 -n " + tg + ")");
     }
@@ -183,8 +201,12 @@ public final class BenchSuite {
 
     /** Runs a and b alternately, {@code reps} times each, swapping which goes first every repetition. */
     private double[][] interleaved(Supplier<Double> a, Supplier<Double> b) {
-        double[][] samples = new double[2][reps];
-        for (int i = 0; i < reps; i++) {
+        return interleaved(reps, a, b);
+    }
+
+    private static double[][] interleaved(int count, Supplier<Double> a, Supplier<Double> b) {
+        double[][] samples = new double[2][count];
+        for (int i = 0; i < count; i++) {
             if (i % 2 == 0) {
                 samples[0][i] = a.get();
                 samples[1][i] = b.get();
@@ -192,9 +214,70 @@ public final class BenchSuite {
                 samples[1][i] = b.get();
                 samples[0][i] = a.get();
             }
-            progress("  repetition " + (i + 1) + "/" + reps + ": " + fmt(samples[0][i]) + " vs " + fmt(samples[1][i]));
+            progress("  repetition " + (i + 1) + "/" + count + ": " + fmt(samples[0][i]) + " vs " + fmt(samples[1][i]));
         }
         return samples;
+    }
+
+    // ---- 1b. the same comparison inside one process, and what the JVM around it costs ----
+
+    private void sameProcess(Path model) throws Exception {
+        int pairs = quick ? 2 : SAME_PROCESS_PAIRS;
+        int repsPerPair = quick ? 2 : REPS_PER_PAIR;
+        int pp = quick ? 64 : 512;
+        int tg = quick ? 16 : 128;
+        InProcessLlamaBench inProcess = new InProcessLlamaBench(nativeDir);
+        subsection("Same process: jseek's SpeedBenchmark vs llama-bench's own code (" + pairs + " alternating pairs, "
+                + repsPerPair + " repetitions each; t/s)");
+        table("test", "jseek median", "llama-bench median", "ratio of medians", "paired ratio: median (IQR)", "raw jseek",
+                "raw llama-bench");
+        List<SpeedBenchmark.Test> tests = List.of(new SpeedBenchmark.Test(pp, 0), new SpeedBenchmark.Test(0, tg));
+        SpeedBenchmark.Params params = new SpeedBenchmark.Params(2048, 512, threads, repsPerPair);
+        try (Model m = Model.load(model, ModelParams.defaults().withGpuLayers(gpuLayers))) {
+            for (SpeedBenchmark.Test test : tests) {
+                List<String> args = llamaBenchArgs(model, test, repsPerPair);
+                double[][] samples = interleaved(pairs,
+                        () -> SpeedBenchmark.run(m, test, params).avgTs(),
+                        () -> inProcessTs(inProcess, args));
+                row(test.name(), fmt(median(samples[0])), fmt(median(samples[1])),
+                        String.format(Locale.ROOT, "%.3f", median(samples[0]) / median(samples[1])), pairedRatio(samples),
+                        raw(samples[0]), raw(samples[1]));
+            }
+        }
+        text("llama-bench's code is the library the llama-bench executable is a one-line main() around "
+                + "(libllama-bench-impl.so), called in this JVM (bench/InProcessLlamaBench.java); jseek's side is "
+                + "SpeedBenchmark, which `jseek bench` runs. Same process, same libraries, each pair seconds apart: "
+                + "this row shows what jseek's own code costs per token.");
+
+        subsection("The JVM around it: llama-bench's code in this JVM vs the llama-bench executable (" + pairs
+                + " alternating pairs; t/s)");
+        table("test", "in a JVM median", "executable median", "paired ratio: median (IQR)", "raw in a JVM", "raw executable");
+        SpeedBenchmark.Test test = tests.getLast();
+        List<String> args = llamaBenchArgs(model, test, repsPerPair);
+        double[][] samples = interleaved(pairs, () -> inProcessTs(inProcess, args), () -> {
+            List<String> command = new ArrayList<>(List.of(tool("llama-bench")));
+            command.addAll(args);
+            return benchTs(command);
+        });
+        row(test.name(), fmt(median(samples[0])), fmt(median(samples[1])), pairedRatio(samples), raw(samples[0]), raw(samples[1]));
+        text("The same llama.cpp code on both sides; the difference is the process it runs in. This JVM runs with "
+                + "jseek's launcher options (cli/launcher.sh). On a machine with as many cores as compute threads, the "
+                + "JVM's own threads (JIT compilers, periodic tasks) take turns on a core that one of ggml's "
+                + "compute threads needs, and the other waits at the next barrier.");
+        command("bench/run --models tiny   (this section needs the in-process call; no single command line)");
+    }
+
+    private List<String> llamaBenchArgs(Path model, SpeedBenchmark.Test test, int repetitions) {
+        return List.of("-m", model.toString(), "-p", str(test.prompt()), "-n", str(test.generate()), "-r", str(repetitions),
+                "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json");
+    }
+
+    private static double inProcessTs(InProcessLlamaBench llamaBench, List<String> args) {
+        try {
+            return JSON.readTree(llamaBench.run(args)).get(0).get("avg_ts").asDouble();
+        } catch (IOException e) {
+            throw new IllegalStateException("llama-bench (in-process) output unreadable: " + e.getMessage(), e);
+        }
     }
 
     // ---- 2. tg against memory bandwidth ----
@@ -271,8 +354,8 @@ public final class BenchSuite {
         List<BatchChat.Request> requests = IntStream.range(0, prompts)
                 .mapToObj(i -> BatchChat.Request.of("p" + i, "Write a short story about the number " + (i * 37 + 11) + "."))
                 .toList();
+        double sequential = 0;
         try (Model m = Model.load(model, ModelParams.defaults().withGpuLayers(gpuLayers))) {
-            double sequential = 0;
             for (int parallel : parallels) {
                 double[] rates = new double[reps];
                 for (int r = 0; r < reps; r++) {
@@ -295,6 +378,10 @@ public final class BenchSuite {
                 progress("  parallel " + parallel + ": " + fmt(median(rates)) + " t/s");
             }
         }
+        text(String.format(Locale.ROOT, "The ceiling: prompt processing, llama.cpp's most efficient way through many tokens "
+                + "(one big batch per decode), runs at %s t/s on this model here (the pp row above), %.2f× the --parallel 1 "
+                + "rate. Generating for many sequences at once is a smaller batch per decode (one token per sequence), so its "
+                + "aggregate rate stays below that.", fmt(promptRate), promptRate / sequential));
         text("\"One after another\" is --parallel 1: the same BatchChat that `jseek batch` uses, one sequence at a time, "
                 + "model loaded once. Time is wall time of the whole batch (prompt processing included). Sampling is "
                 + "greedy: with random weights the next-token distribution is nearly flat, so top-p 0.95 must sort the "
@@ -470,7 +557,7 @@ public final class BenchSuite {
                 .append(System.getProperty("os.arch")).append(", Java ").append(Runtime.version()).append('\n');
         report.append("- GPU layers: ").append(gpuLayers).append(gpuLayers == 0 ? " (CPU only)" : "").append('\n');
         report.append("- llama.cpp build: `").append(nativeDir.getFileName()).append("` (the same libraries for both sides)\n");
-        report.append("- Threads: ").append(threads).append("; repetitions: ").append(quick ? String.valueOf(reps) : "11 on the tiny model, 5 on the V2-Lite shape")
+        report.append("- Threads: ").append(threads).append("; repetitions: ").append(quick ? String.valueOf(reps) : TINY_REPS + " on the tiny model, 5 on the V2-Lite shape")
                 .append(", interleaved (the side that goes first alternates)\n");
         report.append("- Models: ").append(String.join(", ", models)).append("; random weights from jseek's generator\n");
     }
@@ -535,6 +622,20 @@ public final class BenchSuite {
         Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** The median and interquartile range of a[i] / b[i] over the pairs. */
+    private static String pairedRatio(double[][] samples) {
+        double[] ratios = IntStream.range(0, samples[0].length).mapToDouble(i -> samples[0][i] / samples[1][i]).sorted().toArray();
+        return String.format(Locale.ROOT, "%.3f (%.3f–%.3f)", median(ratios), quantile(ratios, 0.25), quantile(ratios, 0.75));
+    }
+
+    /** Linear interpolation between the closest ranks of sorted values. */
+    private static double quantile(double[] sorted, double q) {
+        double position = q * (sorted.length - 1);
+        int below = (int) Math.floor(position);
+        int above = Math.min(below + 1, sorted.length - 1);
+        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
     }
 
     private static String range(double[] v) {
