@@ -20,12 +20,14 @@ find_java25() {
 java=$(find_java25) || die "jseek needs Java 25 or newer and found none (JAVA_HOME, PATH, /usr/lib/jvm); install a JDK 25 (e.g. Temurin 25) and set JAVA_HOME to it."
 
 jar="$root/cli/target/jseek.jar"
+# tests are not in the jar, so a changed test does not make it stale
 stale=$(find "$root"/bindings "$root"/models "$root"/src "$root"/cli "$root"/pom.xml -newer "$jar" \
-  \( -name '*.java' -o -name pom.xml -o -name '*.properties' \) -not -path '*/target/*' 2>/dev/null | head -n 1 || true)
+  \( -name '*.java' -o -name pom.xml -o -name '*.properties' \) -not -path '*/target/*' -not -path '*/test/*' 2>/dev/null | head -n 1 || true)
 if [ ! -f "$jar" ] || [ -n "$stale" ]; then
   echo "jseek: building the Java code (first run after a change; about a minute)..." >&2
   (cd "$root" && JAVA_HOME="${java%/bin/java}" ./mvnw -q -B -DskipTests package >&2) ||
     die "the Java build failed; run ./mvnw -DskipTests package to see why."
+  touch "$jar" # Maven leaves an up-to-date jar's time alone; the check above must not fire again
 fi
 native=$(bash "$root/native/build.sh") || die "the native build failed (see above)."
 # shellcheck disable=SC2206 # JSEEK_JAVA_OPTS is split on spaces on purpose

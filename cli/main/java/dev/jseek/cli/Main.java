@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 import java.io.PrintWriter;
 
 /** The {@code jseek} command: subcommands, one class each; exit codes are mapped in {@link ExitCodes}. */
-@Command(name = "jseek", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+// INHERIT: every subcommand gets -h/--help and -V/--version too, not only the top command
+@Command(name = "jseek", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = VersionProvider.class,
         description = "Run DeepSeek GGUF models through llama.cpp from Java.",
         subcommands = {ChatCommand.class, RunCommand.class, BatchCommand.class, ModelInfoCommand.class, BenchmarkCommand.class,
                 QuantizeModelCommand.class, ModelsCommand.class, PullCommand.class, WorkerCommand.class, FitCommand.class,
