@@ -378,16 +378,53 @@ public final class BenchSuite {
                 progress("  parallel " + parallel + ": " + fmt(median(rates)) + " t/s");
             }
         }
-        text(String.format(Locale.ROOT, "The ceiling: prompt processing, llama.cpp's most efficient way through many tokens "
-                + "(one big batch per decode), runs at %s t/s on this model here (the pp row above), %.2f× the --parallel 1 "
-                + "rate. Generating for many sequences at once is a smaller batch per decode (one token per sequence), so its "
-                + "aggregate rate stays below that.", fmt(promptRate), promptRate / sequential));
         text("\"One after another\" is --parallel 1: the same BatchChat that `jseek batch` uses, one sequence at a time, "
                 + "model loaded once. Time is wall time of the whole batch (prompt processing included). Sampling is "
                 + "greedy: with random weights the next-token distribution is nearly flat, so top-p 0.95 must sort the "
                 + "whole 102k vocabulary (about 8 ms a token here) where a trained model's peaked distribution needs "
                 + "the top 256; that cost would swamp the batching being measured.");
         command("jseek batch -m MODEL --parallel N -n " + tokens + " prompts.jsonl   (here through the same BatchChat API in-process)");
+        llamaBatched(model, parallels, tokens);
+        text(String.format(Locale.ROOT, "The ceiling: prompt processing, llama.cpp's most efficient way through many tokens "
+                + "(one big batch per decode), runs at %s t/s on this model here (the pp row above), %.2f× the --parallel 1 "
+                + "rate. Generating for many sequences at once is a smaller batch per decode (one token per sequence), so its "
+                + "aggregate rate stays below that.", fmt(promptRate), promptRate / sequential));
+    }
+
+    private static final java.util.regex.Pattern BATCHED_SPEED =
+            java.util.regex.Pattern.compile("decoded (\\d+) tokens in ([\\d.]+) s, speed: ([\\d.]+) t/s");
+
+    /**
+     * llama.cpp's own batched generation, llama-batched, at the same parallel counts: one shared prompt, N sequences,
+     * generation time only. It shows how far batching goes on this machine with llama.cpp alone.
+     */
+    private void llamaBatched(Path model, int[] parallels, int tokens) {
+        String prompt = "Write a short story about the number 11.";
+        int length = tokens + 12; // llama-batched's -n counts the prompt's ~12 tokens too
+        text("llama.cpp's own batched generation on the same model (llama-batched: one shared prompt, " + tokens
+                + " tokens per sequence, generation time only; " + reps + " repetitions):");
+        report.append('\n');
+        table("llama-batched -np", "median t/s", "min–max", "vs -np 1", "raw");
+        double[] medians = new double[parallels.length];
+        for (int k = 0; k < parallels.length; k++) {
+            double[] rates = new double[reps];
+            for (int r = 0; r < reps; r++) {
+                List<String> command = List.of(tool("llama-batched"), "-m", model.toString(), "-p", prompt, "-np", str(parallels[k]),
+                        "-n", str(length), "-t", str(threads), "-tb", str(threads), "-c", str(parallels[k] * 512), "-kvu",
+                        "-ngl", str(gpuLayers));
+                Proc p = Proc.run(command).requireOk("llama-batched");
+                java.util.regex.Matcher m = BATCHED_SPEED.matcher(p.stdout() + p.stderr());
+                if (!m.find()) {
+                    throw new IllegalStateException("llama-batched printed no speed line: " + command + "\n" + p.stderr());
+                }
+                rates[r] = Double.parseDouble(m.group(3));
+            }
+            medians[k] = median(rates);
+            row(str(parallels[k]), fmt(medians[k]), range(rates), String.format(Locale.ROOT, "%.2f×", medians[k] / medians[0]), raw(rates));
+            progress("  llama-batched -np " + parallels[k] + ": " + fmt(medians[k]) + " t/s");
+        }
+        command("llama-batched -m MODEL -p \"" + prompt + "\" -np N -n " + length + " -t " + threads + " -tb " + threads
+                + " -c N*512 -kvu");
     }
 
     // ---- 4. chat turns ----
@@ -518,8 +555,9 @@ public final class BenchSuite {
                     }
                 }
                 long wall = System.nanoTime() - start;
-                Proc proc = new Proc(command, p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                        Files.readString(err, StandardCharsets.UTF_8), wall, hwm, anon);
+                // new String(...) rather than Files.readString: tools print random-weight text, which need not be valid UTF-8
+                Proc proc = new Proc(command, p.exitValue(), new String(Files.readAllBytes(out), StandardCharsets.UTF_8),
+                        new String(Files.readAllBytes(err), StandardCharsets.UTF_8), wall, hwm, anon);
                 Files.delete(out);
                 Files.delete(err);
                 return proc;
