@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
@@ -55,8 +57,6 @@ public final class BenchSuite {
     private final Path nativeDir;
     private final Path workDir;
     private final StringBuilder report = new StringBuilder();
-    /** jseek's prompt-processing rate on the model being measured: the ceiling for batched generation. */
-    private double promptRate;
 
     BenchSuite(boolean quick, int threads, int gpuLayers, Path nativeDir, Path workDir) {
         this.quick = quick;
@@ -110,14 +110,14 @@ public final class BenchSuite {
             // repetitions there (they are cheap); 5 on the big model
             reps = name.equals("tiny") && !quick ? TINY_REPS : baseReps;
             section("Model: " + name + " (" + model.getFileName() + ", " + gib(Files.size(model)) + ")");
-            againstLlamaBench(model);
+            double promptRate = againstLlamaBench(model);
             if (name.equals("tiny")) {
                 sameProcess(model);
             }
             if (name.equals("v2-lite")) {
                 againstBandwidth(model);
             }
-            manyPrompts(model);
+            manyPrompts(model, promptRate);
             chatTurns(model);
             if (name.equals("v2-lite") || quick) {
                 peakMemory(model);
@@ -160,24 +160,22 @@ public final class BenchSuite {
 
     // ---- 1. jseek bench vs llama-bench ----
 
-    private void againstLlamaBench(Path model) throws Exception {
+    /** Returns jseek's median prompt-processing rate: the ceiling that the many-prompts section compares with. */
+    private double againstLlamaBench(Path model) throws Exception {
         int pp = quick ? 64 : 512;
         int tg = quick ? 16 : 128;
         subsection("jseek bench vs llama-bench (pp" + pp + ", tg" + tg + ", " + threads + " threads, " + reps
                 + " interleaved repetitions; t/s)");
         table("test", "jseek median", "jseek min–max", "llama-bench median", "llama-bench min–max", "ratio of medians",
                 "paired ratio: median (IQR)", "raw jseek", "raw llama-bench");
-        for (String test : List.of("pp" + pp, "tg" + tg)) {
-            boolean prompt = test.startsWith("pp");
-            String p = prompt ? String.valueOf(pp) : "0";
-            String n = prompt ? "0" : String.valueOf(tg);
-            double[][] samples = interleaved(
-                    () -> benchTs(jseek("bench", "-m", model.toString(), "-p", p, "-n", n, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json")),
-                    () -> benchTs(List.of(tool("llama-bench"), "-m", model.toString(), "-p", p, "-n", n, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json")));
-            if (prompt) {
+        double promptRate = 0;
+        for (SpeedBenchmark.Test test : List.of(new SpeedBenchmark.Test(pp, 0), new SpeedBenchmark.Test(0, tg))) {
+            List<String> args = benchArgs(model, test, 1);
+            double[][] samples = interleaved(() -> benchTs(jseekBench(args)), () -> benchTs(llamaBench(args)));
+            if (test.prompt() > 0) {
                 promptRate = median(samples[0]);
             }
-            row(test, fmt(median(samples[0])), range(samples[0]), fmt(median(samples[1])), range(samples[1]),
+            row(test.name(), fmt(median(samples[0])), range(samples[0]), fmt(median(samples[1])), range(samples[1]),
                     String.format(Locale.ROOT, "%.3f", median(samples[0]) / median(samples[1])), pairedRatio(samples),
                     raw(samples[0]), raw(samples[1]));
         }
@@ -186,6 +184,7 @@ public final class BenchSuite {
                 + "so it is less exposed than the medians to the machine's drift.");
         command("jseek bench -m " + model.getFileName() + " -p " + pp + " -n 0 -r 1 -t " + threads + " -o json   (and -p 0 -n " + tg + ")",
                 "llama-bench -m " + model.getFileName() + " -p " + pp + " -n 0 -r 1 -t " + threads + " -o json   (and -p 0 -n " + tg + ")");
+        return promptRate;
     }
 
     private double benchTs(List<String> command) {
@@ -235,7 +234,7 @@ public final class BenchSuite {
         SpeedBenchmark.Params params = new SpeedBenchmark.Params(2048, 512, threads, repsPerPair);
         try (Model m = Model.load(model, ModelParams.defaults().withGpuLayers(gpuLayers))) {
             for (SpeedBenchmark.Test test : tests) {
-                List<String> args = llamaBenchArgs(model, test, repsPerPair);
+                List<String> args = benchArgs(model, test, repsPerPair);
                 double[][] samples = interleaved(pairs,
                         () -> SpeedBenchmark.run(m, test, params).avgTs(),
                         () -> inProcessTs(inProcess, args));
@@ -253,12 +252,8 @@ public final class BenchSuite {
                 + " alternating pairs; t/s)");
         table("test", "in a JVM median", "executable median", "paired ratio: median (IQR)", "raw in a JVM", "raw executable");
         SpeedBenchmark.Test test = tests.getLast();
-        List<String> args = llamaBenchArgs(model, test, repsPerPair);
-        double[][] samples = interleaved(pairs, () -> inProcessTs(inProcess, args), () -> {
-            List<String> command = new ArrayList<>(List.of(tool("llama-bench")));
-            command.addAll(args);
-            return benchTs(command);
-        });
+        List<String> args = benchArgs(model, test, repsPerPair);
+        double[][] samples = interleaved(pairs, () -> inProcessTs(inProcess, args), () -> benchTs(llamaBench(args)));
         row(test.name(), fmt(median(samples[0])), fmt(median(samples[1])), pairedRatio(samples), raw(samples[0]), raw(samples[1]));
         text("The same llama.cpp code on both sides; the difference is the process it runs in. This JVM runs with "
                 + "jseek's launcher options (cli/launcher.sh). On a machine with as many cores as compute threads, the "
@@ -267,7 +262,8 @@ public final class BenchSuite {
         command("bench/run --models tiny   (this section needs the in-process call; no single command line)");
     }
 
-    private List<String> llamaBenchArgs(Path model, SpeedBenchmark.Test test, int repetitions) {
+    /** The arguments jseek bench and llama-bench share, for one test, with JSON output. */
+    private List<String> benchArgs(Path model, SpeedBenchmark.Test test, int repetitions) {
         return List.of("-m", model.toString(), "-p", str(test.prompt()), "-n", str(test.generate()), "-r", str(repetitions),
                 "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json");
     }
@@ -303,7 +299,7 @@ public final class BenchSuite {
         double bw = median(bandwidth);
         double[] tg = new double[reps];
         for (int i = 0; i < reps; i++) {
-            tg[i] = benchTs(jseek("bench", "-m", model.toString(), "-p", "0", "-n", "128", "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json"));
+            tg[i] = benchTs(jseekBench(benchArgs(model, new SpeedBenchmark.Test(0, 128), 1)));
         }
         subsection("tg128 against the memory-bandwidth bound");
         table("active weights per token", "measured read bandwidth (median, " + threads + " threads)", "bound (t/s)",
@@ -344,7 +340,7 @@ public final class BenchSuite {
 
     // ---- 3. many prompts ----
 
-    private void manyPrompts(Path model) throws Exception {
+    private void manyPrompts(Path model, double promptRate) throws Exception {
         int prompts = 8;
         int tokens = quick ? 16 : 32;
         int[] parallels = quick ? new int[] {1, 2} : new int[] {1, 2, 4, 8};
@@ -391,8 +387,7 @@ public final class BenchSuite {
                 + "aggregate rate stays below that.", fmt(promptRate), promptRate / sequential));
     }
 
-    private static final java.util.regex.Pattern BATCHED_SPEED =
-            java.util.regex.Pattern.compile("decoded (\\d+) tokens in ([\\d.]+) s, speed: ([\\d.]+) t/s");
+    private static final Pattern BATCHED_SPEED = Pattern.compile("decoded (\\d+) tokens in ([\\d.]+) s, speed: ([\\d.]+) t/s");
 
     /**
      * llama.cpp's own batched generation, llama-batched, at the same parallel counts: one shared prompt, N sequences,
@@ -413,7 +408,7 @@ public final class BenchSuite {
                         "-n", str(length), "-t", str(threads), "-tb", str(threads), "-c", str(parallels[k] * 512), "-kvu",
                         "-ngl", str(gpuLayers));
                 Proc p = Proc.run(command).requireOk("llama-batched");
-                java.util.regex.Matcher m = BATCHED_SPEED.matcher(p.stdout() + p.stderr());
+                Matcher m = BATCHED_SPEED.matcher(p.stdout() + p.stderr());
                 if (!m.find()) {
                     throw new IllegalStateException("llama-batched printed no speed line: " + command + "\n" + p.stderr());
                 }
@@ -480,16 +475,15 @@ public final class BenchSuite {
     // ---- 5. memory and start-up ----
 
     private void peakMemory(Path model) {
-        String gen = quick ? "8" : "16";
+        int gen = quick ? 8 : 16;
+        List<String> args = benchArgs(model, new SpeedBenchmark.Test(64, gen), 1);
         subsection("Peak memory (same workload: -p 64 -n " + gen + " -r 1)");
         table("tool", "peak RSS (VmHWM)", "peak anonymous RSS", "raw VmHWM (MiB)");
         List<Proc> jseekRuns = new ArrayList<>();
         List<Proc> llamaRuns = new ArrayList<>();
         for (int i = 0; i < Math.min(reps, 3); i++) {
-            jseekRuns.add(Proc.run(jseek("bench", "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json"))
-                    .requireOk("jseek bench"));
-            llamaRuns.add(Proc.run(List.of(tool("llama-bench"), "-m", model.toString(), "-p", "64", "-n", gen, "-r", "1", "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json"))
-                    .requireOk("llama-bench"));
+            jseekRuns.add(Proc.run(jseekBench(args)).requireOk("jseek bench"));
+            llamaRuns.add(Proc.run(llamaBench(args)).requireOk("llama-bench"));
         }
         double[] jseekHwm = jseekRuns.stream().mapToDouble(Proc::peakRss).toArray();
         double[] llamaHwm = llamaRuns.stream().mapToDouble(Proc::peakRss).toArray();
@@ -515,6 +509,18 @@ public final class BenchSuite {
     }
 
     // ---- processes ----
+
+    private List<String> jseekBench(List<String> args) {
+        List<String> command = jseek("bench");
+        command.addAll(args);
+        return command;
+    }
+
+    private List<String> llamaBench(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(tool("llama-bench")));
+        command.addAll(args);
+        return command;
+    }
 
     private List<String> jseek(String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));

@@ -4,8 +4,10 @@ import dev.jseek.gguf.GgufArray;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufTensorInfo;
+import dev.jseek.gguf.GgufType;
 import dev.jseek.gguf.GgufValue;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 
@@ -79,8 +81,8 @@ public final class ArchitectureCheck {
         long count = array.size();
         // llama.cpp asserts that every token string is distinct (GGML_ASSERT in llama-vocab.cpp), and it reads them as
         // C strings, so a NUL byte ends one early: both found by fuzzing
-        if (array.elementType() == dev.jseek.gguf.GgufType.STRING) {
-            var seen = new java.util.HashMap<String, Integer>();
+        if (array.elementType() == GgufType.STRING) {
+            var seen = new HashMap<String, Integer>();
             for (int i = 0; i < array.size(); i++) {
                 String token = array.getString(i);
                 int nul = token.indexOf('\0');

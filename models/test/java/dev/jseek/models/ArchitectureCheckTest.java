@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jseek.gguf.GgmlType;
+import dev.jseek.gguf.GgufArray;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufMetadata;
 import dev.jseek.gguf.GgufReader;
+import dev.jseek.gguf.GgufTensorInfo;
 import dev.jseek.gguf.GgufValue;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,20 +87,13 @@ class ArchitectureCheckTest {
     void whatTheFuzzTestFoundCrashingLlamaCppIsRefused() {
         // each of these passed the checks once and aborted llama.cpp in the pre-flight child (bench/FUZZ.md)
         rejects(m -> m.put("deepseek2.expert_gating_func", GgufValue.Int.uint32(5)), "expert_gating_func is 5");
-        rejects(m -> {
-            List<String> tokens = new java.util.ArrayList<>(((dev.jseek.gguf.GgufArray) m.get("tokenizer.ggml.tokens")).strings());
-            tokens.set(1000, tokens.get(999));
-            m.put("tokenizer.ggml.tokens", dev.jseek.gguf.GgufArray.ofStrings(tokens));
-        }, "token 1000 equal to token 999");
-        rejects(m -> {
-            List<String> tokens = new java.util.ArrayList<>(((dev.jseek.gguf.GgufArray) m.get("tokenizer.ggml.tokens")).strings());
-            tokens.set(1000, tokens.get(999) + "\0tail"); // llama.cpp reads up to the NUL: a duplicate for it
-            m.put("tokenizer.ggml.tokens", dev.jseek.gguf.GgufArray.ofStrings(tokens));
-        }, "token 1000 equal to token 999");
+        rejects(m -> setToken(m, 1000, token(m, 999)), "token 1000 equal to token 999");
+        // llama.cpp reads up to the NUL: a duplicate for it
+        rejects(m -> setToken(m, 1000, token(m, 999) + "\0tail"), "token 1000 equal to token 999");
         assumeTrue(tiny != null);
-        var retyped = new java.util.ArrayList<>(tiny.tensors());
+        var retyped = new ArrayList<>(tiny.tensors());
         var norm = retyped.get(1);
-        retyped.set(1, new dev.jseek.gguf.GgufTensorInfo(norm.name(), norm.shape(), dev.jseek.gguf.GgmlType.I32, norm.offset()));
+        retyped.set(1, new GgufTensorInfo(norm.name(), norm.shape(), GgmlType.I32, norm.offset()));
         var file = new GgufFile(tiny.path(), tiny.version(), tiny.alignment(), tiny.dataOffset(), tiny.fileSize(),
                 tiny.metadata(), retyped);
         assertMessage(file, "is stored as i32");
@@ -137,5 +134,15 @@ class ArchitectureCheckTest {
         var e = assertThrows(GgufFormatException.class, () -> ArchitectureCheck.verify(file));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertTrue(e.getMessage().startsWith(file.path().toString()), "names the file: " + e.getMessage());
+    }
+
+    private static String token(Map<String, GgufValue> metadata, int index) {
+        return ((GgufArray) metadata.get("tokenizer.ggml.tokens")).getString(index);
+    }
+
+    private static void setToken(Map<String, GgufValue> metadata, int index, String text) {
+        List<String> tokens = new ArrayList<>(((GgufArray) metadata.get("tokenizer.ggml.tokens")).strings());
+        tokens.set(index, text);
+        metadata.put("tokenizer.ggml.tokens", GgufArray.ofStrings(tokens));
     }
 }

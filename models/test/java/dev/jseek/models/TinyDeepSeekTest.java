@@ -12,6 +12,7 @@ import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufMetadata;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufTensorInfo;
+import dev.jseek.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,9 +174,9 @@ class TinyDeepSeekTest {
 
     @Test
     void aStreamedCopyOfTheModelIsByteIdentical() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(model != null);
+        assumeTrue(model != null);
         Path copy = dir.resolve("copy.gguf");
-        dev.jseek.gguf.GgufWriter.copyOf(dev.jseek.gguf.GgufReader.read(model)).write(copy);
+        GgufWriter.copyOf(GgufReader.read(model)).write(copy);
         assertArrayEquals(Files.readAllBytes(model), Files.readAllBytes(copy));
     }
 
