@@ -1,10 +1,10 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jseek.BatchChat;
-import dev.jseek.ChatListener;
-import dev.jseek.ChatOptions;
-import dev.jseek.ChatSession;
-import dev.jseek.ChatTurn;
+import dev.jseek.chat.BatchChat;
+import dev.jseek.chat.ChatListener;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTurn;
 import dev.jseek.ContextParams;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;

@@ -1,5 +1,8 @@
 package dev.jseek;
 
+import dev.jseek.internal.LlamaLog;
+import dev.jseek.internal.NativeLibraries;
+
 import dev.jseek.bindings.llama.llama_h;
 
 import java.lang.foreign.Arena;
@@ -36,7 +39,12 @@ public final class Backend {
     }
 
     private static Backend start() {
-        Path dir = NativeLibraries.load();
+        Path dir;
+        try {
+            dir = NativeLibraries.load();
+        } catch (NativeLibraries.LoadFailure e) {
+            throw new NativeLibraryException(e.getMessage(), e.getCause());
+        }
         LlamaLog.install();
         try (Arena arena = Arena.ofConfined()) {
             // Backend modules are looked up beside the executable by default, which for us is `java`.

@@ -1,5 +1,7 @@
 package dev.jseek;
 
+import dev.jseek.internal.NativeHandle;
+
 import dev.jseek.bindings.llama.llama_batch;
 import dev.jseek.bindings.llama.llama_h;
 

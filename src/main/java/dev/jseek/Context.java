@@ -1,5 +1,8 @@
 package dev.jseek;
 
+import dev.jseek.internal.LlamaLog;
+import dev.jseek.internal.NativeHandle;
+
 import dev.jseek.bindings.llama.ggml_abort_callback;
 import dev.jseek.bindings.llama.llama_context_params;
 import dev.jseek.bindings.llama.llama_h;

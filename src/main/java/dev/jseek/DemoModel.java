@@ -1,5 +1,7 @@
 package dev.jseek;
 
+import dev.jseek.internal.NativeLibraries;
+
 import dev.jseek.models.TinyDeepSeek;
 
 import java.io.IOException;

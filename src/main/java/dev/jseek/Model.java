@@ -1,5 +1,8 @@
 package dev.jseek;
 
+import dev.jseek.internal.LlamaLog;
+import dev.jseek.internal.NativeHandle;
+
 import dev.jseek.bindings.llama.llama_h;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.bindings.llama.llama_model_params;

@@ -1,5 +1,7 @@
 package dev.jseek;
 
+import dev.jseek.internal.LlamaLog;
+
 import dev.jseek.bindings.llama.llama_h;
 import dev.jseek.bindings.llama.llama_model_quantize_params;
 

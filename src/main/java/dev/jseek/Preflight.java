@@ -1,5 +1,7 @@
 package dev.jseek;
 
+import dev.jseek.internal.NativeLibraries;
+
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,10 @@
 package dev.jseek;
 
+import dev.jseek.chat.ChatListener;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTurn;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

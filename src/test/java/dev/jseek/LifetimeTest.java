@@ -1,5 +1,9 @@
 package dev.jseek;
 
+import dev.jseek.chat.ChatListener;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
+
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

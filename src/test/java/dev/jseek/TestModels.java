@@ -5,20 +5,20 @@ import dev.jseek.models.TinyDeepSeek;
 import java.nio.file.Path;
 
 /** The tiny random-weight DeepSeek model every runtime test uses, generated once per build into target/. */
-final class TestModels {
+public final class TestModels {
     private static Path tiny;
 
     private TestModels() {
     }
 
-    static synchronized Path tiny() {
+    public static synchronized Path tiny() {
         if (tiny == null) {
             tiny = DemoModel.ensure(workDir(), TinyDeepSeek.Config.defaults());
         }
         return tiny;
     }
 
-    static Path workDir() {
+    public static Path workDir() {
         return Path.of(System.getProperty("jseek.test.work", "target/test-work"));
     }
 }

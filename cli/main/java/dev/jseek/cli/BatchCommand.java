@@ -1,12 +1,13 @@
 package dev.jseek.cli;
 
+import dev.jseek.chat.BatchChat;
+import dev.jseek.chat.ChatMessage;
+import dev.jseek.chat.ChatTemplate;
+import dev.jseek.chat.ChatTurn;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jseek.BatchChat;
-import dev.jseek.ChatMessage;
-import dev.jseek.ChatTemplate;
-import dev.jseek.ChatTurn;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;
 import picocli.CommandLine.Command;

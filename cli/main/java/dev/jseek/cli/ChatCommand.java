@@ -1,7 +1,8 @@
 package dev.jseek.cli;
 
-import dev.jseek.ChatOptions;
-import dev.jseek.ChatSession;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
+
 import dev.jseek.ContextParams;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;

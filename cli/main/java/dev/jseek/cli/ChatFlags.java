@@ -1,7 +1,8 @@
 package dev.jseek.cli;
 
-import dev.jseek.ChatOptions;
-import dev.jseek.ChatTemplate;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatTemplate;
+
 import dev.jseek.ContextParams;
 import dev.jseek.SamplerParams;
 import picocli.CommandLine.Option;

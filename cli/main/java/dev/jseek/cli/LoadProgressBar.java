@@ -1,5 +1,7 @@
 package dev.jseek.cli;
 
+import dev.jseek.Model;
+
 import dev.jseek.ModelParams;
 
 import java.io.PrintWriter;

@@ -1,5 +1,7 @@
 package dev.jseek.cli;
 
+import dev.jseek.Model;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jseek.ModelLoadException;

@@ -2,7 +2,6 @@ package dev.jseek.cli;
 
 import dev.jseek.models.Catalog;
 import dev.jseek.models.CatalogEntry;
-import dev.jseek.models.ModelDownloader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,8 +1,9 @@
 package dev.jseek.cli;
 
-import dev.jseek.ChatMessage;
-import dev.jseek.ChatSession;
-import dev.jseek.ChatTurn;
+import dev.jseek.chat.ChatMessage;
+import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTurn;
+
 import dev.jseek.Generator;
 import dev.jseek.JseekException;
 import org.jline.reader.EndOfFileException;

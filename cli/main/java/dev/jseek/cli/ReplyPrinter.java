@@ -1,6 +1,7 @@
 package dev.jseek.cli;
 
-import dev.jseek.ChatListener;
+import dev.jseek.chat.ChatListener;
+
 import org.jline.utils.AttributedString;
 import org.jline.utils.AttributedStyle;
 

@@ -1,11 +1,12 @@
 package dev.jseek.cli;
 
+import dev.jseek.chat.ChatListener;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTurn;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jseek.ChatListener;
-import dev.jseek.ChatOptions;
-import dev.jseek.ChatSession;
-import dev.jseek.ChatTurn;
 import dev.jseek.Context;
 import dev.jseek.ContextParams;
 import dev.jseek.Generator;

@@ -1,9 +1,10 @@
 package dev.jseek.cli;
 
-import dev.jseek.ChatMessage;
-import dev.jseek.ChatOptions;
-import dev.jseek.ChatSession;
-import dev.jseek.ChatTurn;
+import dev.jseek.chat.ChatMessage;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTurn;
+
 import dev.jseek.SamplerParams;
 
 import java.io.PrintWriter;

@@ -1,5 +1,7 @@
 package dev.jseek.cli;
 
+import dev.jseek.Model;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

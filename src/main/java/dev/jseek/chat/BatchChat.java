@@ -1,4 +1,16 @@
-package dev.jseek;
+package dev.jseek.chat;
+
+import dev.jseek.Batch;
+import dev.jseek.Context;
+import dev.jseek.ContextParams;
+import dev.jseek.DecodeException;
+import dev.jseek.Generator;
+import dev.jseek.JseekException;
+import dev.jseek.Model;
+import dev.jseek.Sampler;
+import dev.jseek.SamplerParams;
+import dev.jseek.Utf8Stream;
+import dev.jseek.Vocab;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

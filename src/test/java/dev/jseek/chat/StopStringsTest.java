@@ -1,4 +1,4 @@
-package dev.jseek;
+package dev.jseek.chat;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.jseek;
+package dev.jseek.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicReference;
@@ -9,12 +9,12 @@ import java.util.function.Consumer;
  * called and from whichever thread; any use after close throws IllegalStateException instead of touching
  * freed memory.
  */
-final class NativeHandle implements AutoCloseable {
+public final class NativeHandle implements AutoCloseable {
     private final String what;
     private final AtomicReference<MemorySegment> pointer;
     private final Consumer<MemorySegment> free;
 
-    NativeHandle(String what, MemorySegment pointer, Consumer<MemorySegment> free) {
+    public NativeHandle(String what, MemorySegment pointer, Consumer<MemorySegment> free) {
         if (pointer.equals(MemorySegment.NULL)) {
             throw new IllegalArgumentException(what + ": NULL pointer");
         }
@@ -23,7 +23,7 @@ final class NativeHandle implements AutoCloseable {
         this.free = free;
     }
 
-    MemorySegment get() {
+    public MemorySegment get() {
         MemorySegment p = pointer.get();
         if (p == null) {
             throw new IllegalStateException(what + " is closed");
@@ -31,7 +31,7 @@ final class NativeHandle implements AutoCloseable {
         return p;
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         return pointer.get() == null;
     }
 

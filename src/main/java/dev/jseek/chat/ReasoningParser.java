@@ -1,4 +1,4 @@
-package dev.jseek;
+package dev.jseek.chat;
 
 /**
  * Splits a streamed reply into reasoning and answer at {@code <think>} … {@code </think>}. Works whether the

@@ -1,4 +1,8 @@
-package dev.jseek;
+package dev.jseek.chat;
+
+import dev.jseek.ContextParams;
+import dev.jseek.Grammar;
+import dev.jseek.SamplerParams;
 
 /**
  * How a {@link ChatSession} runs.

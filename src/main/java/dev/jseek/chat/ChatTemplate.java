@@ -1,4 +1,8 @@
-package dev.jseek;
+package dev.jseek.chat;
+
+import dev.jseek.Backend;
+import dev.jseek.JseekException;
+import dev.jseek.Model;
 
 import dev.jseek.bindings.llama.llama_chat_message;
 import dev.jseek.bindings.llama.llama_h;

@@ -1,4 +1,4 @@
-package dev.jseek;
+package dev.jseek.chat;
 
 /** Receives a reply as it streams: reasoning and answer text separately, and notices about the session. */
 public interface ChatListener {

@@ -1,4 +1,12 @@
-package dev.jseek;
+package dev.jseek.chat;
+
+import dev.jseek.ContextParams;
+import dev.jseek.Generator;
+import dev.jseek.JseekException;
+import dev.jseek.Model;
+import dev.jseek.ModelParams;
+import dev.jseek.SamplerParams;
+import dev.jseek.TestModels;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,7 +1,9 @@
-package dev.jseek.models;
+package dev.jseek.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.jseek.models.Catalog;
+import dev.jseek.models.CatalogEntry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

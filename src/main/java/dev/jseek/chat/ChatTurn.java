@@ -1,4 +1,6 @@
-package dev.jseek;
+package dev.jseek.chat;
+
+import dev.jseek.Generator;
 
 /**
  * One finished reply.

@@ -1,4 +1,11 @@
-package dev.jseek;
+package dev.jseek.chat;
+
+import dev.jseek.Context;
+import dev.jseek.Generator;
+import dev.jseek.JseekException;
+import dev.jseek.Model;
+import dev.jseek.Sampler;
+import dev.jseek.Vocab;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.jseek;
+package dev.jseek.chat;
 
 import java.util.List;
 import java.util.function.Consumer;

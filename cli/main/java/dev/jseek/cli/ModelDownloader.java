@@ -1,4 +1,4 @@
-package dev.jseek.models;
+package dev.jseek.cli;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,13 @@
-package dev.jseek;
+package dev.jseek.chat;
+
+import dev.jseek.Context;
+import dev.jseek.ContextParams;
+import dev.jseek.Generator;
+import dev.jseek.Model;
+import dev.jseek.ModelParams;
+import dev.jseek.Sampler;
+import dev.jseek.SamplerParams;
+import dev.jseek.TestModels;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,4 +1,6 @@
-package dev.jseek;
+package dev.jseek.chat;
+
+import dev.jseek.JseekException;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

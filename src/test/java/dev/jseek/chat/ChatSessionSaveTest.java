@@ -1,4 +1,11 @@
-package dev.jseek;
+package dev.jseek.chat;
+
+import dev.jseek.DemoModel;
+import dev.jseek.JseekException;
+import dev.jseek.Model;
+import dev.jseek.ModelParams;
+import dev.jseek.SamplerParams;
+import dev.jseek.TestModels;
 
 import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.AfterAll;

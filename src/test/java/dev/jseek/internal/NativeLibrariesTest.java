@@ -1,4 +1,6 @@
-package dev.jseek;
+package dev.jseek.internal;
+
+import dev.jseek.Backend;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +20,7 @@ class NativeLibrariesTest {
                 new NativeLibraries.Candidate("-Djseek.native.dir=", empty.resolve("a")),
                 new NativeLibraries.Candidate("JSEEK_NATIVE_DIR=", empty.resolve("b")),
                 new NativeLibraries.Candidate("java.library.path", empty));
-        NativeLibraryException e = assertThrows(NativeLibraryException.class, () -> NativeLibraries.loadFirst(candidates));
+        NativeLibraries.LoadFailure e = assertThrows(NativeLibraries.LoadFailure.class, () -> NativeLibraries.loadFirst(candidates));
         for (NativeLibraries.Candidate c : candidates) {
             assertTrue(e.getMessage().contains(c.origin() + " " + c.dir()), e.getMessage());
         }

@@ -1,4 +1,4 @@
-package dev.jseek;
+package dev.jseek.internal;
 
 import dev.jseek.bindings.llama.ggml_log_callback;
 import dev.jseek.bindings.llama.llama_h;
@@ -16,8 +16,8 @@ import java.util.Deque;
  * The last error lines of each thread are kept so a failed call can say why (llama.cpp reports reasons only
  * through its log).
  */
-final class LlamaLog {
-    static final Logger LOGGER = System.getLogger("dev.jseek.llama");
+public final class LlamaLog {
+    public static final Logger LOGGER = System.getLogger("dev.jseek.llama");
     private static final int KEPT_ERRORS = 8;
 
     /** Text of the current line, per thread: llama.cpp sends lines in pieces (level CONT). */
@@ -31,13 +31,13 @@ final class LlamaLog {
     }
 
     /** Installs the callback; its stub lives as long as the process, since llama.cpp keeps the pointer. */
-    static void install() {
+    public static void install() {
         MemorySegment stub = ggml_log_callback.allocate(LlamaLog::onLog, Arena.global());
         llama_h.llama_log_set(stub, MemorySegment.NULL);
     }
 
     /** Runs an action with every llama.cpp log line this thread produces also given to the listener. */
-    static void withLineListener(java.util.function.Consumer<String> listener, Runnable action) {
+    public static void withLineListener(java.util.function.Consumer<String> listener, Runnable action) {
         LINE_LISTENER.set(listener);
         try {
             action.run();
@@ -47,12 +47,12 @@ final class LlamaLog {
     }
 
     /** Forgets this thread's earlier errors (call before the native call whose failure you want explained). */
-    static void clearErrors() {
+    public static void clearErrors() {
         ERRORS.get().clear();
     }
 
     /** This thread's error lines since {@link #clearErrors()}, joined; empty if llama.cpp logged none. */
-    static String recentErrors() {
+    public static String recentErrors() {
         return String.join(" ", ERRORS.get());
     }
 

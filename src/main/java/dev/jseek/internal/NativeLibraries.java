@@ -1,4 +1,4 @@
-package dev.jseek;
+package dev.jseek.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,9 +18,9 @@ import java.util.stream.Stream;
  * system property {@code jseek.native.dir} → environment {@code JSEEK_NATIVE_DIR} → the native cache
  * ({@code $JSEEK_CACHE/native}, default {@code ~/.cache/jseek/native}) → each {@code java.library.path} entry.
  */
-final class NativeLibraries {
-    static final String PROPERTY = "jseek.native.dir";
-    static final String ENV = "JSEEK_NATIVE_DIR";
+public final class NativeLibraries {
+    public static final String PROPERTY = "jseek.native.dir";
+    public static final String ENV = "JSEEK_NATIVE_DIR";
 
     /** Loaded in dependency order; libggml-rpc is a backend module but its API is bound directly. */
     private static final List<String> LIBRARIES = List.of("ggml-base", "ggml", "llama");
@@ -32,7 +32,7 @@ final class NativeLibraries {
     }
 
     /** The pinned llama.cpp release (native/llama.cpp.properties). */
-    static String pinnedVersion() {
+    public static String pinnedVersion() {
         Properties p = new Properties();
         try (InputStream in = NativeLibraries.class.getResourceAsStream("/dev/jseek/native/llama.cpp.properties")) {
             if (in == null) {
@@ -46,22 +46,25 @@ final class NativeLibraries {
     }
 
     /** Root of jseek's cache: JSEEK_CACHE, else $XDG_CACHE_HOME/jseek, else ~/.cache/jseek (same rule as build.sh). */
-    static Path cacheRoot() {
+    public static Path cacheRoot() {
         String explicit = System.getenv("JSEEK_CACHE");
         if (explicit != null && !explicit.isBlank()) {
             return Path.of(explicit);
         }
         String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        // $HOME as the shell sees it (build.sh), not user.home: the two differ under sudo, in containers, for CI users.
+        String home = System.getenv("HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg)
+                : Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".cache");
         return base.resolve("jseek");
     }
 
     /** Loads the libraries from the first directory that has them and returns that directory. */
-    static Path load() {
+    public static Path load() {
         return loadFirst(candidates());
     }
 
-    static Path loadFirst(List<Candidate> candidates) {
+    public static Path loadFirst(List<Candidate> candidates) {
         List<String> tried = new ArrayList<>();
         for (Candidate candidate : candidates) {
             Path dir = candidate.dir();
@@ -82,12 +85,23 @@ final class NativeLibraries {
                 }
                 return dir;
             } catch (UnsatisfiedLinkError e) {
-                throw new NativeLibraryException("The llama.cpp libraries in " + dir + " cannot be loaded (" + e.getMessage()
+                throw new LoadFailure("The llama.cpp libraries in " + dir + " cannot be loaded (" + e.getMessage()
                         + "); rebuild them with native/build.sh.", e);
             }
         }
-        throw new NativeLibraryException("The llama.cpp libraries were not found; build them with native/build.sh or set "
+        throw new LoadFailure("The llama.cpp libraries were not found; build them with native/build.sh or set "
                 + PROPERTY + " / " + ENV + " to their directory. Tried: " + String.join("; ", tried));
+    }
+
+    /** The libraries cannot be found or loaded; the message says where it looked and what to do. */
+    public static final class LoadFailure extends RuntimeException {
+        LoadFailure(String message) {
+            super(message);
+        }
+
+        LoadFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** A directory to try, and where the suggestion came from (for the error message). */
@@ -119,7 +133,7 @@ final class NativeLibraries {
     }
 
     /** "llama.cpp-v0.5.0-linux-x86_64-": the part of build.sh's cache key this runtime can match. */
-    static String entryPrefix() {
+    public static String entryPrefix() {
         String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
         os = os.startsWith("mac") ? "darwin" : os.startsWith("windows") ? "windows" : os;
         String arch = System.getProperty("os.arch");

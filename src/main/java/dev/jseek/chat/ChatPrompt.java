@@ -1,4 +1,6 @@
-package dev.jseek;
+package dev.jseek.chat;
+
+import dev.jseek.Vocab;
 
 import java.util.ArrayList;
 import java.util.List;
