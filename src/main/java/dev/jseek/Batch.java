@@ -8,6 +8,7 @@ import dev.jseek.bindings.llama.llama_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.Function;
 
 /**
  * A llama_batch: tokens with their positions, sequence ids and whether logits are wanted for each.
@@ -51,23 +52,29 @@ public final class Batch implements AutoCloseable {
 
     /** Appends one token for one sequence. */
     public void add(int token, int position, int sequence, boolean wantLogits) {
-        handle.get();
-        if (size == capacity) {
-            throw new IllegalStateException("the batch is full (" + capacity + " tokens)");
-        }
-        tokens.setAtIndex(ValueLayout.JAVA_INT, size, token);
-        positions.setAtIndex(ValueLayout.JAVA_INT, size, position);
-        sequenceCounts.setAtIndex(ValueLayout.JAVA_INT, size, 1);
-        sequenceIds[size].setAtIndex(ValueLayout.JAVA_INT, 0, sequence);
-        logits.set(ValueLayout.JAVA_BYTE, size, (byte) (wantLogits ? 1 : 0));
-        size++;
-        llama_batch.n_tokens(handle.get(), size);
+        use(b -> {
+            if (size == capacity) {
+                throw new IllegalStateException("the batch is full (" + capacity + " tokens)");
+            }
+            // the arrays are llama.cpp's (reinterpreted, unchecked): written only while the handle is held and open
+            tokens.setAtIndex(ValueLayout.JAVA_INT, size, token);
+            positions.setAtIndex(ValueLayout.JAVA_INT, size, position);
+            sequenceCounts.setAtIndex(ValueLayout.JAVA_INT, size, 1);
+            sequenceIds[size].setAtIndex(ValueLayout.JAVA_INT, 0, sequence);
+            logits.set(ValueLayout.JAVA_BYTE, size, (byte) (wantLogits ? 1 : 0));
+            size++;
+            llama_batch.n_tokens(b, size);
+            return null;
+        });
     }
 
     /** Empties the batch (the memory is kept). */
     public void clear() {
-        size = 0;
-        llama_batch.n_tokens(handle.get(), 0);
+        use(b -> {
+            size = 0;
+            llama_batch.n_tokens(b, 0);
+            return null;
+        });
     }
 
     public int size() {
@@ -82,9 +89,9 @@ public final class Batch implements AutoCloseable {
         return maxSequencesPerToken;
     }
 
-    /** The struct, passed by value to llama_decode. */
-    MemorySegment struct() {
-        return handle.get();
+    /** Runs an action on the struct (passed by value to llama_decode): one thread at a time, and close() waits. */
+    <T> T use(Function<MemorySegment, T> action) {
+        return handle.exclusive(action);
     }
 
     @Override

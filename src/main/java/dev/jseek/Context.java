@@ -10,13 +10,16 @@ import dev.jseek.bindings.llama.llama_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * A llama_context: the KV cache and compute state of one or more sequences over a {@link Model}.
- * One thread at a time: a second thread that calls {@link #decode} while the first is inside it gets an
- * IllegalStateException instead of corrupting the state. {@link #cancel()} may be called from any thread.
+ * One thread at a time: a second thread that calls any method using the native context (decode, logits, KV
+ * edits, state save/load) while the first is inside one gets an IllegalStateException instead of corrupting the
+ * state. {@link #cancel()} is safe from any thread at any time, even during or after {@link #close()}.
  */
 public final class Context implements AutoCloseable {
     private final Model model;
@@ -24,7 +27,6 @@ public final class Context implements AutoCloseable {
     private final AtomicBoolean cancelRequested = new AtomicBoolean();
     /** The same request as a byte in native memory, read by the native abort check (see native/shim). */
     private final MemorySegment nativeCancelFlag;
-    private final AtomicReference<Thread> decoding = new AtomicReference<>();
     private final int contextSize;
     private final int sequenceContextSize;
     private final int batchSize;
@@ -32,44 +34,48 @@ public final class Context implements AutoCloseable {
 
     Context(Model model, ContextParams params) {
         this.model = model;
-        // Shared: the abort callback may be called from ggml's worker threads; it lives as long as the context.
-        Arena arena = Arena.ofShared();
-        MemorySegment ctx;
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment p = llama_h.llama_context_default_params(scratch);
-            llama_context_params.n_ctx(p, params.contextSize());
-            llama_context_params.n_batch(p, params.batchSize());
-            llama_context_params.n_ubatch(p, Math.min(params.microBatch(), params.batchSize()));
-            llama_context_params.n_seq_max(p, params.sequences());
-            llama_context_params.n_threads(p, params.threads());
-            llama_context_params.n_threads_batch(p, params.batchThreads());
-            llama_context_params.no_perf(p, false);
-            nativeCancelFlag = arena.allocate(1);
-            MemorySegment nativeCheck = SymbolLookup.loaderLookup().find("jseek_abort_requested").orElse(null);
-            if (nativeCheck != null) {
-                llama_context_params.abort_callback(p, nativeCheck);
-                llama_context_params.abort_callback_data(p, nativeCancelFlag);
-            } else {
-                // without the shim: a Java upcall, correct but slower (ggml asks before every graph node)
-                llama_context_params.abort_callback(p, ggml_abort_callback.allocate(this::shouldAbort, arena));
+        // An automatic arena: the flag (and the fallback upcall) stay valid while this object is reachable, so
+        // cancel() can never write to freed memory, even racing close(). ggml's workers may read it: shared.
+        Arena flagArena = Arena.ofAuto();
+        nativeCancelFlag = flagArena.allocate(1);
+        MemorySegment ctx = model.use(m -> {
+            try (Arena scratch = Arena.ofConfined()) {
+                MemorySegment p = llama_h.llama_context_default_params(scratch);
+                llama_context_params.n_ctx(p, params.contextSize());
+                llama_context_params.n_batch(p, params.batchSize());
+                llama_context_params.n_ubatch(p, Math.min(params.microBatch(), params.batchSize()));
+                llama_context_params.n_seq_max(p, params.sequences());
+                llama_context_params.n_threads(p, params.threads());
+                llama_context_params.n_threads_batch(p, params.batchThreads());
+                llama_context_params.no_perf(p, false);
+                MemorySegment nativeCheck = SymbolLookup.loaderLookup().find("jseek_abort_requested").orElse(null);
+                if (nativeCheck != null) {
+                    llama_context_params.abort_callback(p, nativeCheck);
+                    llama_context_params.abort_callback_data(p, nativeCancelFlag);
+                } else {
+                    // without the shim: a Java upcall, correct but slower (ggml asks before every graph node)
+                    llama_context_params.abort_callback(p, ggml_abort_callback.allocate(this::shouldAbort, flagArena));
+                }
+                LlamaLog.clearErrors();
+                return llama_h.llama_init_from_model(m, p);
             }
-            LlamaLog.clearErrors();
-            ctx = llama_h.llama_init_from_model(model.segment(), p);
-        }
+        });
         if (ctx.equals(MemorySegment.NULL)) {
-            arena.close();
             String reason = LlamaLog.recentErrors();
             throw new JseekException("Cannot create a context of " + params.contextSize() + " tokens for " + model.path()
                     + ": " + (reason.isEmpty() ? "llama.cpp gave no reason (run with --verbose)" : reason));
         }
-        this.handle = new NativeHandle("context", ctx, c -> {
-            llama_h.llama_free(c);
-            arena.close();
-        });
+        this.handle = new NativeHandle("context", ctx, llama_h::llama_free);
         this.contextSize = llama_h.llama_n_ctx(ctx);
         this.sequenceContextSize = llama_h.llama_n_ctx_seq(ctx);
         this.batchSize = llama_h.llama_n_batch(ctx);
         this.sequences = llama_h.llama_n_seq_max(ctx);
+        try {
+            model.adopt(this);
+        } catch (RuntimeException e) {
+            handle.close();
+            throw e;
+        }
     }
 
     /** The upcall: a plain flag read, nothing that can throw. */
@@ -106,34 +112,37 @@ public final class Context implements AutoCloseable {
      * batch, and a plain {@link DecodeException} for any other failure.
      */
     public void decode(Batch batch) {
-        Thread me = Thread.currentThread();
-        if (!decoding.compareAndSet(null, me)) {
-            throw new IllegalStateException("This context is in use by thread " + decoding.get().getName()
-                    + "; a context serves one thread at a time.");
-        }
-        try {
-            int rc = llama_h.llama_decode(segment(), batch.struct());
-            if (rc != 0) {
-                throw DecodeException.of(rc, batch.size(), contextSize);
-            }
-        } finally {
-            decoding.set(null);
+        int rc = use(c -> batch.use(b -> llama_h.llama_decode(c, b)));
+        if (rc != 0) {
+            throw DecodeException.of(rc, batch.size(), contextSize);
         }
     }
 
     /** The logits of output {@code index} of the last decode (-1: the last output), copied out of native memory. */
     public float[] logits(int index) {
-        MemorySegment row = llama_h.llama_get_logits_ith(segment(), index);
-        if (row.equals(MemorySegment.NULL)) {
-            throw new IllegalArgumentException("the last decode has no logits for output " + index);
-        }
         int n = model.vocab().size();
-        return row.reinterpret((long) n * Float.BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+        return use(c -> logitsRow(c, index).reinterpret((long) n * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT));
+    }
+
+    /**
+     * The logits row of an output, checked: llama.cpp returns NULL for an output the last decode did not produce,
+     * and its sampler asserts (ends the process) on that NULL, so every sample checks here first.
+     */
+    static MemorySegment logitsRow(MemorySegment context, int index) {
+        MemorySegment row = llama_h.llama_get_logits_ith(context, index);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new IllegalArgumentException("the last decode has no logits for output " + index
+                    + " (decode a batch that asks for them first)");
+        }
+        return row;
     }
 
     /** Waits until all computation submitted to the backends has finished (GPU backends run asynchronously). */
     public void synchronize() {
-        llama_h.llama_synchronize(segment());
+        use(c -> {
+            llama_h.llama_synchronize(c);
+            return null;
+        });
     }
 
     /** Asks a running or the next {@link #decode} to stop soon; safe from any thread. */
@@ -149,12 +158,10 @@ public final class Context implements AutoCloseable {
     }
 
     private void setNativeFlag(byte value) {
-        if (!handle.isClosed()) {
-            CANCEL_FLAG.setVolatile(nativeCancelFlag, 0L, value);
-        }
+        CANCEL_FLAG.setVolatile(nativeCancelFlag, 0L, value);
     }
 
-    private static final java.lang.invoke.VarHandle CANCEL_FLAG = java.lang.foreign.ValueLayout.JAVA_BYTE.varHandle();
+    private static final VarHandle CANCEL_FLAG = ValueLayout.JAVA_BYTE.varHandle();
 
     public boolean isCancelRequested() {
         return cancelRequested.get();
@@ -162,59 +169,98 @@ public final class Context implements AutoCloseable {
 
     /** Empties the KV cache of every sequence. */
     public void clearMemory() {
-        llama_h.llama_memory_clear(memory(), true);
+        use(c -> {
+            llama_h.llama_memory_clear(llama_h.llama_get_memory(c), true);
+            return null;
+        });
     }
 
     /** Removes positions [from, to) of a sequence from the KV cache (to = -1: to the end). */
     public boolean removeTokens(int sequence, int from, int to) {
-        return llama_h.llama_memory_seq_rm(memory(), sequence, from, to);
+        checkSequence(sequence);
+        return use(c -> llama_h.llama_memory_seq_rm(llama_h.llama_get_memory(c), sequence, from, to));
     }
 
     /** The last position the KV cache holds for a sequence, or -1 if it holds none. */
     public int lastPosition(int sequence) {
-        return llama_h.llama_memory_seq_pos_max(memory(), sequence);
+        checkSequence(sequence);
+        return use(c -> llama_h.llama_memory_seq_pos_max(llama_h.llama_get_memory(c), sequence));
     }
 
     /** The KV-cache state of one sequence, copied out of native memory. */
     public byte[] saveSequence(int sequence) {
-        MemorySegment ctx = segment();
-        long size = llama_h.llama_state_seq_get_size(ctx, sequence);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(Math.max(1, size));
-            long written = llama_h.llama_state_seq_get_data(ctx, buf, size, sequence);
-            return buf.asSlice(0, written).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-        }
-    }
-
-    /** Restores a sequence saved by {@link #saveSequence} (same model); its previous content is replaced. */
-    public void loadSequence(int sequence, byte[] state) {
-        removeTokens(sequence, 0, -1);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, state);
-            LlamaLog.clearErrors();
-            if (llama_h.llama_state_seq_set_data(segment(), buf, state.length, sequence) == 0) {
-                String reason = LlamaLog.recentErrors();
-                throw new JseekException("The saved KV-cache state does not fit this context"
-                        + (reason.isEmpty() ? "" : " (" + reason + ")") + "; load it with the same model and a context at least as large.");
+        checkSequence(sequence);
+        return use(c -> {
+            long size = llama_h.llama_state_seq_get_size(c, sequence);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(Math.max(1, size));
+                long written = llama_h.llama_state_seq_get_data(c, buf, size, sequence);
+                return buf.asSlice(0, written).toArray(ValueLayout.JAVA_BYTE);
             }
+        });
+    }
+
+    /**
+     * Restores a sequence saved by {@link #saveSequence} (same model); its previous content is replaced. If the
+     * state does not fit, the sequence is left empty.
+     */
+    public void loadSequence(int sequence, byte[] state) {
+        checkSequence(sequence);
+        boolean loaded = use(c -> {
+            llama_h.llama_memory_seq_rm(llama_h.llama_get_memory(c), sequence, -1, -1);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, state);
+                LlamaLog.clearErrors();
+                if (llama_h.llama_state_seq_set_data(c, buf, state.length, sequence) != 0) {
+                    return true;
+                }
+                llama_h.llama_memory_seq_rm(llama_h.llama_get_memory(c), sequence, -1, -1);
+                return false;
+            }
+        });
+        if (!loaded) {
+            String reason = LlamaLog.recentErrors();
+            throw new JseekException("The saved KV-cache state does not fit this context"
+                    + (reason.isEmpty() ? "" : " (" + reason + ")") + "; load it with the same model and a context at least as large.");
         }
     }
 
-    private MemorySegment memory() {
-        return llama_h.llama_get_memory(segment());
+    /** llama.cpp asserts (ends the process) on a sequence id outside [0, n_seq_max). */
+    private void checkSequence(int sequence) {
+        if (sequence < 0 || sequence >= sequences) {
+            throw new IllegalArgumentException("sequence " + sequence + " is outside this context's " + sequences
+                    + " sequence" + (sequences == 1 ? "" : "s") + " (0.." + (sequences - 1) + ")");
+        }
     }
 
-    MemorySegment segment() {
-        return handle.get();
+    /**
+     * Runs a native call on the context: one thread at a time (another thread is refused with
+     * IllegalStateException), and close() waits for it.
+     */
+    <T> T use(Function<MemorySegment, T> action) {
+        return handle.exclusive(action);
     }
 
     public boolean isClosed() {
         return handle.isClosed();
     }
 
-    /** Frees the KV cache and compute buffers; a second call does nothing. */
+    /**
+     * Frees the KV cache and compute buffers; a second call does nothing. From another thread during a decode, it
+     * cancels the decode and waits for it to return first.
+     */
     @Override
     public void close() {
+        if (handle.isClosed()) {
+            return;
+        }
+        cancel();
         handle.close();
+        model.release(this);
+    }
+
+    @Override
+    public String toString() {
+        return "Context[" + contextSize + " tokens" + (isClosed() ? ", closed" : "") + "]";
     }
 }

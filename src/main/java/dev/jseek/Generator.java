@@ -5,7 +5,9 @@ import java.util.Arrays;
 /**
  * The decode loop for one sequence: feeds a prompt in batch-sized chunks, then samples and feeds one token
  * at a time until an end-of-generation token, the token limit, a full context or a cancel. Positions continue
- * from what the sequence already holds in the KV cache, so calling it again continues the same text.
+ * from what the sequence already holds in the KV cache, so calling it again continues the same text: a token that
+ * was streamed but not yet decoded when a call stopped is decoded first by the next call (unless the KV cache was
+ * edited in between).
  * Streams text as it is complete UTF-8. One generator per context; not thread-safe (cancel via the context).
  */
 public final class Generator implements AutoCloseable {
@@ -14,6 +16,12 @@ public final class Generator implements AutoCloseable {
     private final Batch batch;
     private final int sequence;
     private boolean stopRequested;
+    /**
+     * The last token a stopped generation sampled and streamed but did not decode (max tokens, a stop request),
+     * and the position it belongs at: the next call decodes it first instead of sampling the old logits again.
+     */
+    private int pendingToken = -1;
+    private int pendingPosition = -1;
 
     public Generator(Context context, int sequence) {
         this.context = context;
@@ -25,6 +33,16 @@ public final class Generator implements AutoCloseable {
     /** Ends the running {@link #generate} after the current token; for listeners (same thread). */
     public void requestStop() {
         stopRequested = true;
+    }
+
+    /** Whether the last call stopped with a streamed token not yet decoded (the next call decodes it first). */
+    public boolean holdsUndecodedToken() {
+        return pendingToken >= 0;
+    }
+
+    /** Forgets the undecoded token, for a caller that edits the sequence before the next call. */
+    public void discardUndecodedToken() {
+        pendingToken = -1;
     }
 
     /** Receives each generated token and the text it completed (empty while a character is split). */
@@ -85,6 +103,10 @@ public final class Generator implements AutoCloseable {
             throw new IllegalArgumentException("maxTokens must not be negative, not " + maxTokens);
         }
         int position = context.lastPosition(sequence) + 1;
+        if (pendingToken >= 0 && pendingPosition == position) {
+            prompt = prepend(pendingToken, prompt); // the KV cache still ends where the stopped call left it
+        }
+        pendingToken = -1;
         if (prompt.length == 0 && position == 0) {
             throw new IllegalArgumentException("nothing to continue: the prompt is empty and the sequence holds no tokens");
         }
@@ -139,6 +161,10 @@ public final class Generator implements AutoCloseable {
                 stop = StopReason.CANCELLED;
             }
         }
+        if (count > 0 && (stop == StopReason.MAX_TOKENS || stop == StopReason.STOPPED)) {
+            pendingToken = generated[count - 1];
+            pendingPosition = position;
+        }
         String rest = utf8.flush();
         if (!rest.isEmpty()) {
             text.append(rest);
@@ -147,6 +173,13 @@ public final class Generator implements AutoCloseable {
         long end = System.nanoTime();
         Stats stats = new Stats(prompt.length, promptDone - start, count, end - promptDone);
         return new Result(Arrays.copyOf(generated, count), text.toString(), stop, stats);
+    }
+
+    private static int[] prepend(int token, int[] tokens) {
+        int[] all = new int[tokens.length + 1];
+        all[0] = token;
+        System.arraycopy(tokens, 0, all, 1, tokens.length);
+        return all;
     }
 
     /** Feeds the prompt in chunks of the context's batch size; only the very last token needs logits. */

@@ -13,16 +13,24 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * A loaded GGUF model (llama_model). Immutable once loaded and safe to share between threads; each
- * conversation gets its own {@link Context}. Close it after every context made from it is closed.
+ * conversation gets its own {@link Context}. Closing the model first closes every context and sampler made from
+ * it (each waits for a native call in progress), so nothing made from a model can outlive its memory.
  */
 public final class Model implements AutoCloseable {
     private final NativeHandle handle;
     private final Path path;
     private final Vocab vocab;
+    /** Open contexts and samplers: closed before the weights are freed. */
+    private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
+    private volatile boolean closing;
 
     private Model(MemorySegment model, Path path) {
         this.handle = new NativeHandle("model " + path.getFileName(), model, llama_h::llama_model_free);
@@ -80,7 +88,7 @@ public final class Model implements AutoCloseable {
     }
 
     /** llama.cpp's NULL-terminated override array; the strings live in the load's arena, as long as the load. */
-    private static MemorySegment placements(java.util.List<TensorPlacement> placements, Backend backend, Arena arena) {
+    private static MemorySegment placements(List<TensorPlacement> placements, Backend backend, Arena arena) {
         MemorySegment array = llama_model_tensor_buft_override.allocateArray(placements.size() + 1, arena); // zeroed: the last is {NULL, NULL}
         for (int i = 0; i < placements.size(); i++) {
             MemorySegment entry = llama_model_tensor_buft_override.asSlice(array, i);
@@ -134,64 +142,89 @@ public final class Model implements AutoCloseable {
     public String description() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(256);
-            int n = llama_h.llama_model_desc(segment(), buf, buf.byteSize());
+            int n = use(m -> llama_h.llama_model_desc(m, buf, buf.byteSize()));
             return n < 0 ? "" : buf.getString(0);
         }
     }
 
     public long parameterCount() {
-        return llama_h.llama_model_n_params(segment());
+        return use(llama_h::llama_model_n_params);
     }
 
     /** Bytes of all weights. */
     public long sizeBytes() {
-        return llama_h.llama_model_size(segment());
+        return use(llama_h::llama_model_size);
     }
 
     public int trainedContextLength() {
-        return llama_h.llama_model_n_ctx_train(segment());
+        return use(llama_h::llama_model_n_ctx_train);
     }
 
     public int layerCount() {
-        return llama_h.llama_model_n_layer(segment());
+        return use(llama_h::llama_model_n_layer);
     }
 
     public int embeddingLength() {
-        return llama_h.llama_model_n_embd(segment());
+        return use(llama_h::llama_model_n_embd);
     }
 
     /** A metadata value as text (numbers formatted by llama.cpp), if the GGUF has the key. */
     public Optional<String> metadata(String key) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment k = arena.allocateFrom(key);
-            int n = llama_h.llama_model_meta_val_str(segment(), k, MemorySegment.NULL, 0);
-            if (n < 0) {
-                return Optional.empty();
-            }
-            MemorySegment buf = arena.allocate(n + 1L);
-            llama_h.llama_model_meta_val_str(segment(), k, buf, buf.byteSize());
-            return Optional.of(buf.getString(0));
+            return use(m -> {
+                int n = llama_h.llama_model_meta_val_str(m, k, MemorySegment.NULL, 0);
+                if (n < 0) {
+                    return Optional.<String>empty();
+                }
+                MemorySegment buf = arena.allocate(n + 1L);
+                llama_h.llama_model_meta_val_str(m, k, buf, buf.byteSize());
+                return Optional.of(buf.getString(0));
+            });
         }
     }
 
     /** The chat template stored in the GGUF (tokenizer.chat_template), if any. */
     public Optional<String> chatTemplate() {
-        MemorySegment t = llama_h.llama_model_chat_template(segment(), MemorySegment.NULL);
-        return t.equals(MemorySegment.NULL) ? Optional.empty() : Optional.of(t.reinterpret(Long.MAX_VALUE).getString(0));
+        return use(m -> {
+            MemorySegment t = llama_h.llama_model_chat_template(m, MemorySegment.NULL);
+            return t.equals(MemorySegment.NULL) ? Optional.<String>empty() : Optional.of(t.reinterpret(Long.MAX_VALUE).getString(0));
+        });
     }
 
-    /** The native pointer; throws IllegalStateException once closed. */
-    MemorySegment segment() {
-        return handle.get();
+    /** Runs a native call on the model; any number at once, and close() waits for them. */
+    <T> T use(Function<MemorySegment, T> action) {
+        return handle.shared(action);
+    }
+
+    /** Registers something that must be closed before the weights are freed; refused once closing has begun. */
+    void adopt(AutoCloseable child) {
+        children.add(child);
+        if (closing || handle.isClosed()) {
+            children.remove(child);
+            throw new IllegalStateException(this + " is closed");
+        }
+    }
+
+    void release(AutoCloseable child) {
+        children.remove(child);
     }
 
     public boolean isClosed() {
         return handle.isClosed();
     }
 
-    /** Frees the weights; a second call does nothing. */
+    /** Closes every context and sampler made from this model, then frees the weights; a second call does nothing. */
     @Override
     public void close() {
+        closing = true; // set before the snapshot: a child adopted after it sees the flag and is refused
+        for (AutoCloseable child : List.copyOf(children)) {
+            try {
+                child.close();
+            } catch (Exception e) {
+                LlamaLog.LOGGER.log(System.Logger.Level.WARNING, "closing " + child + " failed", e);
+            }
+        }
         handle.close();
     }
 

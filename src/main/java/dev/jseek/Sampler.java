@@ -12,12 +12,13 @@ import java.lang.foreign.MemorySegment;
 /**
  * A llama.cpp sampler chain built from {@link SamplerParams}, in llama.cpp's usual order:
  * penalties → top-k → top-p → min-p → temperature → random draw (or greedy). Holds the penalty history and
- * the random state of one sequence; not thread-safe.
+ * the random state of one sequence. One thread at a time (a second is refused); closed with its model at the latest.
  */
 public final class Sampler implements AutoCloseable {
     private final NativeHandle handle;
     private final SamplerParams params;
     private final boolean constrained;
+    private final Model model;
 
     /** A chain for the given vocabulary (the penalties need its size). */
     public Sampler(Vocab vocab, SamplerParams params) {
@@ -40,6 +41,17 @@ public final class Sampler implements AutoCloseable {
             chain = llama_h.llama_sampler_chain_init(chainParams);
         }
         this.handle = new NativeHandle("sampler", chain, llama_h::llama_sampler_free);
+        this.model = vocab.model();
+        try {
+            model.adopt(this); // a grammar sampler keeps the vocabulary's pointer: it must go before the model
+            populate(vocab, params, grammar);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void populate(Vocab vocab, SamplerParams params, Grammar grammar) {
         if (params.penalizes()) {
             add(llama_h.llama_sampler_init_penalties(vocab.size(), params.repeatLastN(), params.repeatPenalty(),
                     params.frequencyPenalty(), params.presencePenalty()));
@@ -70,9 +82,8 @@ public final class Sampler implements AutoCloseable {
             MemorySegment rules = arena.allocateFrom(grammar.gbnf());
             MemorySegment root = arena.allocateFrom(grammar.root());
             LlamaLog.clearErrors();
-            MemorySegment sampler = llama_h.llama_sampler_init_grammar(vocab.segment(), rules, root);
+            MemorySegment sampler = vocab.use(v -> llama_h.llama_sampler_init_grammar(v, rules, root));
             if (sampler.equals(MemorySegment.NULL)) {
-                close();
                 String reason = LlamaLog.recentErrors();
                 throw new IllegalArgumentException("The grammar does not parse" + (reason.isEmpty() ? "" : ": " + reason)
                         + "; check it against llama.cpp's GBNF rules.");
@@ -83,7 +94,10 @@ public final class Sampler implements AutoCloseable {
 
     /** The chain takes ownership of each sampler added (llama_sampler_free frees them with it). */
     private void add(MemorySegment sampler) {
-        llama_h.llama_sampler_chain_add(handle.get(), sampler);
+        handle.exclusive(chain -> {
+            llama_h.llama_sampler_chain_add(chain, sampler);
+            return null;
+        });
     }
 
     public SamplerParams params() {
@@ -95,7 +109,10 @@ public final class Sampler implements AutoCloseable {
      * records it in the penalty history.
      */
     public int sample(Context context, int index) {
-        return llama_h.llama_sampler_sample(handle.get(), context.segment(), index);
+        return handle.exclusive(s -> context.use(c -> {
+            Context.logitsRow(c, index); // llama.cpp asserts on a row the decode did not produce: refuse it here
+            return llama_h.llama_sampler_sample(s, c, index);
+        }));
     }
 
     /**
@@ -107,16 +124,24 @@ public final class Sampler implements AutoCloseable {
         if (constrained) {
             throw new IllegalStateException("a sampler with a grammar accepts only the tokens it sampled itself");
         }
-        llama_h.llama_sampler_accept(handle.get(), token);
+        handle.exclusive(s -> {
+            llama_h.llama_sampler_accept(s, token);
+            return null;
+        });
     }
 
     /** Forgets the history (penalties, grammar state) for a new sequence. */
     public void reset() {
-        llama_h.llama_sampler_reset(handle.get());
+        handle.exclusive(s -> {
+            llama_h.llama_sampler_reset(s);
+            return null;
+        });
     }
 
+    /** Frees the chain (waits for a sample in progress); a second call does nothing. */
     @Override
     public void close() {
         handle.close();
+        model.release(this);
     }
 }

@@ -1,6 +1,7 @@
 package dev.jseek;
 
 import dev.jseek.bindings.llama.llama_h;
+import dev.jseek.internal.DeepStack;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
@@ -8,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
 
 /**
  * The model's tokenizer. Owned by its {@link Model}: usable while the model is open. Text goes to C as UTF-8
@@ -30,14 +32,13 @@ public final class Vocab {
         this.specialPieces = new AtomicReferenceArray<>(size);
     }
 
-    /** The native vocab, checked to be alive (for samplers that need it). */
-    MemorySegment segment() {
-        return ptr();
+    /** Runs a native call on the vocabulary while its model is open (the vocab's memory is the model's). */
+    <T> T use(Function<MemorySegment, T> action) {
+        return model.use(m -> action.apply(vocab));
     }
 
-    private MemorySegment ptr() {
-        model.segment(); // throws if the model was closed: the vocab's memory went with it
-        return vocab;
+    Model model() {
+        return model;
     }
 
     public int size() {
@@ -53,19 +54,23 @@ public final class Vocab {
      */
     public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        return DeepStack.run(utf8.length, () -> use(v -> tokenize(v, utf8, addSpecial, parseSpecial)));
+    }
+
+    private static int[] tokenize(MemorySegment vocab, byte[] utf8, boolean addSpecial, boolean parseSpecial) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment bytes = arena.allocate(Math.max(1, utf8.length));
             MemorySegment.copy(utf8, 0, bytes, ValueLayout.JAVA_BYTE, 0, utf8.length);
             int capacity = utf8.length + 2;
             MemorySegment tokens = arena.allocate(ValueLayout.JAVA_INT, capacity);
-            int n = llama_h.llama_tokenize(ptr(), bytes, utf8.length, tokens, capacity, addSpecial, parseSpecial);
+            int n = llama_h.llama_tokenize(vocab, bytes, utf8.length, tokens, capacity, addSpecial, parseSpecial);
             if (n == Integer.MIN_VALUE) {
                 throw new JseekException("The text of " + utf8.length + " bytes has too many tokens to tokenize.");
             }
             if (n < 0) {
                 capacity = -n;
                 tokens = arena.allocate(ValueLayout.JAVA_INT, capacity);
-                n = llama_h.llama_tokenize(ptr(), bytes, utf8.length, tokens, capacity, addSpecial, parseSpecial);
+                n = llama_h.llama_tokenize(vocab, bytes, utf8.length, tokens, capacity, addSpecial, parseSpecial);
                 if (n < 0) {
                     throw new JseekException("llama.cpp could not tokenize a text of " + utf8.length + " bytes.");
                 }
@@ -91,20 +96,22 @@ public final class Vocab {
     }
 
     private byte[] fetchPiece(int token, boolean special) {
-        try (Arena arena = Arena.ofConfined()) {
-            int capacity = 32;
-            MemorySegment buf = arena.allocate(capacity);
-            int n = llama_h.llama_token_to_piece(ptr(), token, buf, capacity, 0, special);
-            if (n < 0) {
-                capacity = -n;
-                buf = arena.allocate(capacity);
-                n = llama_h.llama_token_to_piece(ptr(), token, buf, capacity, 0, special);
+        return use(v -> {
+            try (Arena arena = Arena.ofConfined()) {
+                int capacity = 32;
+                MemorySegment buf = arena.allocate(capacity);
+                int n = llama_h.llama_token_to_piece(v, token, buf, capacity, 0, special);
                 if (n < 0) {
-                    throw new JseekException("llama.cpp could not render token " + token + ".");
+                    capacity = -n;
+                    buf = arena.allocate(capacity);
+                    n = llama_h.llama_token_to_piece(v, token, buf, capacity, 0, special);
+                    if (n < 0) {
+                        throw new JseekException("llama.cpp could not render token " + token + ".");
+                    }
                 }
+                return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
             }
-            return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-        }
+        });
     }
 
     /** Joins the tokens' pieces into text; malformed UTF-8 (e.g. a cut-off character) becomes U+FFFD. */
@@ -119,36 +126,38 @@ public final class Vocab {
     /** The token's text as stored in the vocabulary (SentencePiece/BPE form, not rendered). */
     public String text(int token) {
         checkToken(token);
-        return llama_h.llama_vocab_get_text(ptr(), token).reinterpret(Long.MAX_VALUE).getString(0);
+        return use(v -> llama_h.llama_vocab_get_text(v, token).reinterpret(Long.MAX_VALUE).getString(0));
     }
 
     /** End of generation: EOS, EOT or any other token the model marks as ending its turn. */
     public boolean isEndOfGeneration(int token) {
-        return llama_h.llama_vocab_is_eog(ptr(), token);
+        return use(v -> llama_h.llama_vocab_is_eog(v, token)); // a set lookup: safe for any id
     }
 
+    /** A control token (template markers such as {@code <｜User｜>}); llama.cpp looks the id up with a throwing .at(). */
     public boolean isControl(int token) {
-        return llama_h.llama_vocab_is_control(ptr(), token);
+        checkToken(token);
+        return use(v -> llama_h.llama_vocab_is_control(v, token));
     }
 
     /** Beginning-of-sequence token, or -1 if the model has none. */
     public int bos() {
-        return llama_h.llama_vocab_bos(ptr());
+        return use(llama_h::llama_vocab_bos);
     }
 
     /** Whether prompts should start with BOS (the model's tokenizer.ggml.add_bos_token). */
     public boolean addsBos() {
-        return llama_h.llama_vocab_get_add_bos(ptr());
+        return use(llama_h::llama_vocab_get_add_bos);
     }
 
     /** End-of-sequence token, or -1 if the model has none. */
     public int eos() {
-        return llama_h.llama_vocab_eos(ptr());
+        return use(llama_h::llama_vocab_eos);
     }
 
     /** End-of-turn token, or -1 if the model has none. */
     public int eot() {
-        return llama_h.llama_vocab_eot(ptr());
+        return use(llama_h::llama_vocab_eot);
     }
 
     private void checkToken(int token) {

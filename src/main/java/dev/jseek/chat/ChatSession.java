@@ -50,6 +50,9 @@ public final class ChatSession implements AutoCloseable {
             createSamplers(options);
             this.generator = new Generator(context, 0);
         } catch (RuntimeException e) {
+            if (freeSampler != null) {
+                closeSamplers();
+            }
             context.close();
             throw e;
         }
@@ -170,7 +173,14 @@ public final class ChatSession implements AutoCloseable {
             throw new JseekException(file + " holds " + saved.tokens().length + " tokens but this context holds "
                     + context.contextSize() + "; use a context of at least that size.");
         }
+        generator.discardUndecodedToken();
+        cached = new int[0]; // loadSequence empties the sequence first, and leaves it empty if it fails
         context.loadSequence(0, saved.kvState());
+        if (context.lastPosition(0) + 1 != saved.tokens().length) {
+            context.removeTokens(0, 0, -1);
+            throw new JseekException(file + " is inconsistent: its KV-cache state holds " + (context.lastPosition(0) + 1)
+                    + " tokens but it lists " + saved.tokens().length + "; it cannot be loaded.");
+        }
         cached = saved.tokens();
         restoreHistory(saved.history());
     }
@@ -215,10 +225,48 @@ public final class ChatSession implements AutoCloseable {
         if (reuse == prompt.length) {
             reuse--; // decode at least one token, so there are fresh logits to sample from
         }
+        // From here the record says exactly what the KV cache holds, on every path: the kept prefix now, the
+        // whole turn after success, and the kept prefix again after any failure (its partial tokens are removed).
+        generator.discardUndecodedToken();
         context.removeTokens(0, reuse, -1);
+        cached = Arrays.copyOf(prompt, reuse);
         freeSampler.reset();
         answerSampler.reset();
+        TurnResult done;
+        try {
+            done = generate(prompt, reuse, listener);
+        } catch (RuntimeException | Error e) {
+            forgetTurn(reuse, e);
+            throw e;
+        }
+        int[] sequence = done.sequence;
+        TurnState turn = done.turn;
+        Generator.Result result = done.last;
+        int left = done.left;
+        cached = Arrays.copyOf(sequence, Math.min(sequence.length, context.lastPosition(0) + 1));
 
+        // STOPPED means a stop string; a budget or phase stop that left no room to answer is a max-tokens stop.
+        Generator.StopReason stop = result.stopReason() == Generator.StopReason.STOPPED && !turn.stops.stopped()
+                ? Generator.StopReason.MAX_TOKENS : result.stopReason();
+        if (stop != Generator.StopReason.CANCELLED) {
+            messages.add(ChatMessage.assistant(turn.answer.toString()));
+            history.clear();
+            history.addAll(messages);
+        }
+        context.resetCancel();
+        long end = System.nanoTime();
+        ChatTurn.Stats stats = new ChatTurn.Stats(prompt.length, prompt.length - reuse, options.maxTokens() - left,
+                turn.reasoningTokens, done.promptNanos, turn.firstTokenAt == 0 ? 0 : turn.firstTokenAt - start,
+                turn.reasoningNanos(end), done.generationNanos);
+        return new ChatTurn(turn.reasoning.toString(), turn.answer.toString(), stop, stats);
+    }
+
+    private record TurnResult(int[] sequence, TurnState turn, Generator.Result last, int left, long promptNanos,
+                              long generationNanos) {
+    }
+
+    /** Decodes the new part of the prompt and generates the reply: reasoning, then the answer. */
+    private TurnResult generate(int[] prompt, int reuse, ChatListener listener) {
         // With a grammar, reasoning is sampled freely and the answer under the grammar: the sampler is switched
         // when </think> appears (or is forced), instead of feeding the grammar tokens it never chose.
         boolean mayReason = prefillsOpenThink();
@@ -239,8 +287,7 @@ public final class ChatSession implements AutoCloseable {
             if (result.stopReason() != Generator.StopReason.STOPPED || turn.stops.stopped() || left <= 0) {
                 break;
             }
-            int held = context.lastPosition(0) + 1; // the last sampled token is not decoded yet
-            feed = Arrays.copyOfRange(sequence, held, sequence.length);
+            feed = new int[0]; // the generator decodes the token it streamed but did not decode yet
             if (turn.budgetHit && !turn.forcedClose) {
                 // Budget spent: close the reasoning block ourselves and let the model answer.
                 turn.forcedClose = true;
@@ -251,7 +298,7 @@ public final class ChatSession implements AutoCloseable {
                         current.accept(t); // the penalties see the forced tokens too
                     }
                 }
-                feed = concat(feed, closing);
+                feed = closing;
                 sequence = concat(sequence, closing);
             }
             current = answerSampler;
@@ -259,22 +306,19 @@ public final class ChatSession implements AutoCloseable {
         }
         turn.parser.finish();
         turn.stops.finish();
-        cached = Arrays.copyOf(sequence, Math.min(sequence.length, context.lastPosition(0) + 1));
+        return new TurnResult(sequence, turn, result, left, promptNanos, generationNanos);
+    }
 
-        // STOPPED means a stop string; a budget or phase stop that left no room to answer is a max-tokens stop.
-        Generator.StopReason stop = result.stopReason() == Generator.StopReason.STOPPED && !turn.stops.stopped()
-                ? Generator.StopReason.MAX_TOKENS : result.stopReason();
-        if (stop != Generator.StopReason.CANCELLED) {
-            messages.add(ChatMessage.assistant(turn.answer.toString()));
-            history.clear();
-            history.addAll(messages);
+    /** After a failed turn: removes what it left in the KV cache, so the record of the cache stays true. */
+    private void forgetTurn(int kept, Throwable failure) {
+        generator.discardUndecodedToken();
+        try {
+            context.removeTokens(0, kept, -1);
+        } catch (RuntimeException e) {
+            // the context is closed or busy: nothing can be reused next time
+            cached = new int[0];
+            failure.addSuppressed(e);
         }
-        context.resetCancel();
-        long end = System.nanoTime();
-        ChatTurn.Stats stats = new ChatTurn.Stats(prompt.length, prompt.length - reuse, options.maxTokens() - left,
-                turn.reasoningTokens, promptNanos, turn.firstTokenAt == 0 ? 0 : turn.firstTokenAt - start,
-                turn.reasoningNanos(end), generationNanos);
-        return new ChatTurn(turn.reasoning.toString(), turn.answer.toString(), stop, stats);
     }
 
     /** The prompt's tokens; drops old turns or fails (per the options) while it does not fit. */

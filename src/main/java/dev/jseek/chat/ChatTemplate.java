@@ -3,6 +3,7 @@ package dev.jseek.chat;
 import dev.jseek.Backend;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
+import dev.jseek.models.ModelFacts;
 
 import dev.jseek.bindings.llama.llama_chat_message;
 import dev.jseek.bindings.llama.llama_h;
@@ -27,17 +28,25 @@ public final class ChatTemplate {
     private static final String SENTINEL = "\u0002jseek-content-";
     private static final String SENTINEL_END = "\u0003";
 
+    /**
+     * Built-in names whose family opens every reply inside a reasoning block: llama.cpp's "deepseek3" is the
+     * family of R1 (and V3, which answers after an empty block just as well: use --no-think for it).
+     */
+    private static final Set<String> THINKING_NAMES = Set.of("deepseek3");
+
     private final String template;
     private final String description;
+    private final boolean prefillsThinking;
 
-    private ChatTemplate(String template, String description) {
+    private ChatTemplate(String template, String description, boolean prefillsThinking) {
         this.template = template;
         this.description = description;
+        this.prefillsThinking = prefillsThinking;
     }
 
     /** The model's own template (tokenizer.chat_template); fails clearly if it has none. */
     public static ChatTemplate of(Model model) {
-        return model.chatTemplate().map(t -> new ChatTemplate(t, "the template of " + model.path().getFileName()))
+        return model.chatTemplate().map(t -> new ChatTemplate(t, "the template of " + model.path().getFileName(), ModelFacts.prefillsThinking(t)))
                 .orElseThrow(() -> new JseekException("The model " + model.path() + " has no chat template; choose one by name, e.g. "
                         + "--template deepseek3 (the list: " + String.join(", ", builtinNames()) + ")."));
     }
@@ -47,7 +56,7 @@ public final class ChatTemplate {
         if (!builtinNames().contains(name)) {
             throw new IllegalArgumentException("unknown chat template '" + name + "'; known: " + String.join(", ", builtinNames()));
         }
-        return new ChatTemplate(name, "the built-in template '" + name + "'");
+        return new ChatTemplate(name, "the built-in template '" + name + "'", THINKING_NAMES.contains(name));
     }
 
     /** Names llama.cpp's built-in templates answer to. */
@@ -71,7 +80,7 @@ public final class ChatTemplate {
      * does not add that prefill itself, so the session does.
      */
     public boolean prefillsThinking() {
-        return dev.jseek.models.ModelFacts.prefillsThinking(template);
+        return prefillsThinking;
     }
 
     /** One piece of a formatted prompt: template text (may hold control tokens) or message content (never does). */
