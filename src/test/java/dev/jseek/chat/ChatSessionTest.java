@@ -1,5 +1,12 @@
 package dev.jseek.chat;
 
+import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import dev.jseek.JseekException;
+
 import dev.jseek.ContextParams;
 import dev.jseek.Generator;
 import dev.jseek.JseekException;
@@ -17,6 +24,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -214,6 +222,84 @@ class ChatSessionTest {
             assertEquals(full.substring(0, full.indexOf(stop)), turn.answer());
             assertEquals(turn.answer(), streamed.toString(), "no part of the stop string reaches the listener");
             assertEquals(Generator.StopReason.STOPPED, turn.stop());
+        }
+    }
+
+    /** A reply continued by a fresh session over the same history: what a correct KV-cache record must equal. */
+    private static String freshReply(List<ChatMessage> history, String message, ChatOptions options) {
+        try (ChatSession fresh = new ChatSession(model, options)) {
+            fresh.restoreHistory(history);
+            ChatTurn t = fresh.send(message, ChatListener.silent());
+            return t.reasoning() + "|" + t.answer();
+        }
+    }
+
+    @Test
+    void aFailedLoadLeavesNoStaleRecordOfTheCache(@TempDir Path dir) {
+        ChatOptions options = greedy(10).withReasoningBudget(4);
+        try (ChatSession chat = new ChatSession(model, options)) {
+            chat.send("First question", ChatListener.silent());
+            List<ChatMessage> history = chat.history();
+            // a state llama.cpp refuses: loadSequence empties sequence 0 first, so the cache is empty afterwards
+            Path bad = dir.resolve("bad.session");
+            new SessionFile(model.path().getFileName().toString(), fileSize(model.path()), history, new int[] {1, 2, 3},
+                    new byte[] {1, 2, 3, 4, 5, 6, 7, 8}).write(bad);
+            assertThrows(JseekException.class, () -> chat.load(bad));
+            ChatTurn next = chat.send("Second question", ChatListener.silent());
+            // before: the session thought the old tokens were still cached and decoded only the tail at position 0
+            assertEquals(next.stats().promptTokens(), next.stats().decodedPromptTokens());
+            assertEquals(freshReply(history, "Second question", options), next.reasoning() + "|" + next.answer());
+        }
+    }
+
+    @Test
+    void aListenerThatThrowsMidTurnLeavesTheSessionExact() {
+        ChatOptions options = greedy(10).withReasoningBudget(4);
+        try (ChatSession chat = new ChatSession(model, options)) {
+            chat.send("First question", ChatListener.silent());
+            List<ChatMessage> history = chat.history();
+            RuntimeException boom = new RuntimeException("listener failed");
+            ChatListener failing = new ChatListener() {
+                int calls;
+
+                @Override
+                public void onReasoning(String text) {
+                    if (++calls == 2) {
+                        throw boom;
+                    }
+                }
+
+                @Override
+                public void onAnswer(String text) {
+                }
+            };
+            assertSame(boom, assertThrows(RuntimeException.class, () -> chat.send("Second question", failing)));
+            assertEquals(history, chat.history());
+            ChatTurn retry = chat.send("Second question", ChatListener.silent());
+            assertEquals(freshReply(history, "Second question", options), retry.reasoning() + "|" + retry.answer());
+        }
+    }
+
+    @Test
+    void theNamedDeepseek3TemplateOpensTheReasoningBlockSoThinkingOffWorks() {
+        ChatTemplate named = ChatTemplate.named("deepseek3");
+        assertTrue(named.prefillsThinking(), "R1's family opens every reply inside <think>");
+        try (ChatSession off = new ChatSession(model, greedy(12).withTemplate(named).withThinking(false));
+             ChatSession on = new ChatSession(model, greedy(12).withTemplate(named).withReasoningBudget(3))) {
+            ChatTurn noThink = off.send("Hello", ChatListener.silent());
+            assertEquals("", noThink.reasoning());
+            ChatTurn think = on.send("Hello", ChatListener.silent());
+            // before: no prefill, so thinking on and off gave the same prompt and the same reply
+            assertTrue(think.stats().reasoningTokens() > 0, "the open block makes the first tokens reasoning");
+            assertNotEquals(noThink.stats().promptTokens(), think.stats().promptTokens());
+        }
+    }
+
+    private static long fileSize(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
