@@ -17,11 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,11 +86,19 @@ final class BatchCommand implements Callable<Integer> {
         Set<String> done = output == null ? Set.of() : BatchOutput.completedIds(output, json);
         List<BatchChat.Request> requests = new ArrayList<>();
         List<ObjectNode> rejected = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(openInput())) {
+        try (Utf8Lines in = new Utf8Lines(openInput())) {
             Set<String> seen = new HashSet<>();
             int lineNumber = 0;
-            for (String line; (line = in.readLine()) != null; ) {
+            for (Utf8Lines.Line next; (next = in.next()) != null; ) {
                 lineNumber++;
+                if (next.error() != null) {
+                    String id = "line " + lineNumber;
+                    if (!done.contains(id)) {
+                        rejected.add(errorRecord(id, "line " + lineNumber + ": " + next.error()));
+                    }
+                    continue;
+                }
+                String line = next.text();
                 if (line.isBlank()) {
                     continue;
                 }
@@ -145,14 +151,14 @@ final class BatchCommand implements Callable<Integer> {
         return rejected.isEmpty() ? ExitCodes.OK : ExitCodes.FAILURE;
     }
 
-    private Reader openInput() throws IOException {
+    private InputStream openInput() throws IOException {
         if (input != null && !input.equals("-")) {
-            return Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+            return Files.newInputStream(Path.of(input));
         }
         if (System.console() != null && System.console().isTerminal()) {
             throw new IllegalArgumentException("no input given: pass a JSONL file or pipe one into stdin");
         }
-        return new InputStreamReader(System.in, StandardCharsets.UTF_8);
+        return System.in;
     }
 
     private Writer openOutput() throws IOException {

@@ -122,4 +122,28 @@ class BatchCommandTest {
         Map<String, JsonNode> r = records(Files.readString(output, StandardCharsets.UTF_8));
         assertEquals(12, r.size(), r.keySet().toString());
     }
+
+    @Test
+    void aLineOfInvalidUtf8AndAnUnsplittableRunAreOneRecordEachAndTheRestAreAnswered() throws IOException {
+        java.io.ByteArrayOutputStream in = new java.io.ByteArrayOutputStream();
+        in.writeBytes("{\"id\": \"a\", \"prompt\": \"Hello\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        in.writeBytes(new byte[] {'{', '"', 'i', 'd', '"', ':', '"', 'b', '"', ',', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"',
+                (byte) 0xC3, (byte) 0x28, (byte) 0xFF, '"', '}', '\n'});
+        in.writeBytes(("{\"id\": \"c\", \"prompt\": \"" + " ".repeat(5000) + "\"}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        in.writeBytes(("{\"id\": \"d\", \"prompt\": \"" + "=".repeat(8000) + "\"}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        in.writeBytes("{\"id\": \"e\", \"prompt\": \"Bye\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Path input = Files.write(dir.resolve("hostile.jsonl"), in.toByteArray());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        // before: the invalid line ended the batch with "jseek: Input length = 1" and no record at all, and the runs
+        // of 5,000 spaces or 8,000 '=' ended the JVM in llama.cpp's pre-tokenizer
+        int code = jseek(out, err, "batch", "-m", model.toString(), "-c", "8192", "--parallel", "2", "-n", "3", input.toString());
+        assertEquals(ExitCodes.FAILURE, code, err.toString());
+        Map<String, JsonNode> r = records(out.toString());
+        assertEquals(java.util.Set.of("a", "line 2", "c", "d", "e"), r.keySet(), out.toString());
+        assertTrue(r.get("line 2").get("error").asText().contains("not valid UTF-8"), r.get("line 2").toString());
+        for (String answered : List.of("a", "c", "d", "e")) {
+            assertTrue(r.get(answered).get("error") == null || r.get(answered).get("error").isNull(), r.get(answered).toString());
+        }
+    }
 }
