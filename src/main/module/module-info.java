@@ -12,5 +12,4 @@ module dev.jseek {
 
     exports dev.jseek;
     exports dev.jseek.chat;
-    exports dev.jseek.examples;
 }

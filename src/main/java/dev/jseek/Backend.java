@@ -38,6 +38,11 @@ public final class Backend {
         return b;
     }
 
+    /** jseek's cache: JSEEK_CACHE, else $XDG_CACHE_HOME/jseek, else $HOME/.cache/jseek (the rule native/build.sh uses). */
+    public static Path cacheDirectory() {
+        return NativeLibraries.cacheRoot();
+    }
+
     private static Backend start() {
         Path dir;
         try {

@@ -2,6 +2,9 @@ package dev.jseek;
 
 import dev.jseek.models.TinyDeepSeek;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The tiny random-weight DeepSeek model every runtime test uses, generated once per build into target/. */
@@ -13,9 +16,23 @@ public final class TestModels {
 
     public static synchronized Path tiny() {
         if (tiny == null) {
-            tiny = DemoModel.ensure(workDir(), TinyDeepSeek.Config.defaults());
+            tiny = generate(workDir(), TinyDeepSeek.Config.defaults());
         }
         return tiny;
+    }
+
+    /** A tiny model of the given configuration in {@code dir}, generated if missing (deterministic by config). */
+    public static Path generate(Path dir, TinyDeepSeek.Config config) {
+        Path target = dir.resolve("jseek-tiny-deepseek-r1-" + Integer.toHexString(config.toString().hashCode()) + ".gguf");
+        if (!Files.isRegularFile(target)) {
+            try {
+                Files.createDirectories(dir);
+                TinyDeepSeek.write(Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf"), target, config);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return target;
     }
 
     public static Path workDir() {

@@ -1,7 +1,6 @@
 package dev.jseek.cli;
 
 import dev.jseek.ContextParams;
-import dev.jseek.DemoModel;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.TensorPlacement;

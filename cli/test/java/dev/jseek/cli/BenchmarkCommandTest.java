@@ -3,7 +3,6 @@ package dev.jseek.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.Backend;
-import dev.jseek.DemoModel;
 import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,6 @@ import dev.jseek.Model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jseek.DemoModel;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufTensorInfo;

@@ -1,7 +1,6 @@
 package dev.jseek.cli;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.jseek.DemoModel;
 import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

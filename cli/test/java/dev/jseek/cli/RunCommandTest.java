@@ -7,7 +7,6 @@ import dev.jseek.chat.ChatTurn;
 
 import dev.jseek.Context;
 import dev.jseek.ContextParams;
-import dev.jseek.DemoModel;
 import dev.jseek.Generator;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;

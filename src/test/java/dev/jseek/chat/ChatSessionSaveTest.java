@@ -1,6 +1,5 @@
 package dev.jseek.chat;
 
-import dev.jseek.DemoModel;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
@@ -66,7 +65,7 @@ class ChatSessionSaveTest {
             chat.send("Hello", ChatListener.silent());
             chat.save(file);
         }
-        Path otherModel = DemoModel.ensure(dir, TinyDeepSeek.Config.defaults().withSeed(43));
+        Path otherModel = TestModels.generate(dir, TinyDeepSeek.Config.defaults().withSeed(43));
         try (Model other = Model.load(otherModel, ModelParams.defaults());
              ChatSession chat = new ChatSession(other, OPTIONS)) {
             JseekException e = assertThrows(JseekException.class, () -> chat.load(file));

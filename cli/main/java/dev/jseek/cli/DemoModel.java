@@ -1,6 +1,7 @@
-package dev.jseek;
+package dev.jseek.cli;
 
-import dev.jseek.internal.NativeLibraries;
+import dev.jseek.Backend;
+import dev.jseek.JseekException;
 
 import dev.jseek.models.TinyDeepSeek;
 
@@ -20,7 +21,7 @@ public final class DemoModel {
 
     /** The demo model's path, generating it into the cache (~/.cache/jseek/models) if it is not there yet. */
     public static Path ensure() {
-        return ensure(NativeLibraries.cacheRoot().resolve("models"), TinyDeepSeek.Config.defaults());
+        return ensure(Backend.cacheDirectory().resolve("models"), TinyDeepSeek.Config.defaults());
     }
 
     /** A tiny model with the given configuration in {@code dir}, generated if missing (deterministic by config). */

@@ -5,7 +5,7 @@ import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTurn;
 
-import dev.jseek.DemoModel;
+import dev.jseek.cli.DemoModel;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.SamplingPreset;
@@ -16,7 +16,7 @@ import java.nio.file.Path;
 /**
  * The runtime API in one screen: load a model, chat two turns, print the reasoning and the answer as they
  * stream, and the speed. Run it with a Java 25 `java` (after `cli/jseek` or `./mvnw package` built the jars):
- * <pre>java --enable-native-access=ALL-UNNAMED -cp "cli/target/lib/*" dev.jseek.examples.ChatExample [model.gguf]</pre>
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp "cli/target/lib/*:cli/target/jseek.jar" dev.jseek.examples.ChatExample [model.gguf]</pre>
  * Without an argument it uses the demo model (random weights: the words are noise, the mechanics are real).
  */
 public final class ChatExample {

@@ -1,6 +1,6 @@
 package dev.jseek.examples;
 
-import dev.jseek.DemoModel;
+import dev.jseek.cli.DemoModel;
 import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.Test;
 
