@@ -18,7 +18,22 @@ bool jseek_abort_requested(void * flag) {
 // (GGML_ASSERT) get a one-line prefix, then ggml's abort() goes on as before.
 #define JSEEK_EXIT_NATIVE_FAILURE 5
 
-static void jseek_on_ggml_abort(const char * message) {
+// Several of ggml-rpc's messages end in a newline ("Failed to connect to %s\n"); folded into one line, so the
+// "one line" holds whatever ggml sends. ggml's own buffer for the message is 2048 bytes.
+static void one_line(char * out, size_t size, const char * message) {
+    size_t n = 0;
+    for (const char * c = message; *c != '\0' && n + 1 < size; c++) {
+        out[n++] = (*c == '\n' || *c == '\r' || *c == '\t') ? ' ' : *c;
+    }
+    while (n > 0 && out[n - 1] == ' ') {
+        n--;
+    }
+    out[n] = '\0';
+}
+
+static void jseek_on_ggml_abort(const char * raw) {
+    char message[2048];
+    one_line(message, sizeof message, raw);
     if (strstr(message, "ggml-rpc") != NULL || strstr(message, "RPC") != NULL) {
         fprintf(stderr, "jseek: an RPC worker stopped answering or could not be reached (%s); restart it (jseek worker) "
                         "and run again.\n", message);

@@ -34,7 +34,7 @@ public sealed class DecodeException extends JseekException
     public static final class ContextFull extends DecodeException {
         ContextFull(int batchTokens, int contextSize) {
             super(1, "The context of " + contextSize + " tokens has no room for " + batchTokens
-                    + " more tokens; start a new session or use a larger context size.");
+                    + (batchTokens == 1 ? " more token" : " more tokens") + "; start a new session or use a larger context size.");
         }
     }
 

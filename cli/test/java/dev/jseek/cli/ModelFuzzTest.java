@@ -209,7 +209,7 @@ class ModelFuzzTest {
     private static void report(int count, long seed, Map<String, Integer> outcomes, List<String> failures,
                                List<String> caughtByPreflight, Duration took) throws IOException {
         String target = System.getProperty("jseek.fuzz.report");
-        StringBuilder b = new StringBuilder("# Model-file fuzzing: last long run\n\n");
+        StringBuilder b = new StringBuilder();
         b.append("`bench/fuzz` on ").append(Instant.now()).append(": ").append(count).append(" mutated copies of the tiny model, seed ")
                 .append(seed).append(", each through `jseek info` and `jseek run --raw -n 2` in one JVM, in ")
                 .append(took.toMinutes()).append(" min.\n\n");
@@ -225,7 +225,7 @@ class ModelFuzzTest {
         failures.forEach(f -> b.append("\n- ").append(f.replace('\n', ' ')));
         System.err.println(b);
         if (target != null) {
-            Files.writeString(Path.of(target), b.toString());
+            FuzzReport.writeSection(Path.of(target), "Model files", b.toString());
         }
     }
 }

@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,6 +56,14 @@ class WorkerCommandTest {
         StringWriter err = new StringWriter();
         int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
         return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    /** native/shim/jseek_abort.c's promise: the whole of stderr is its one line, no backtrace or anything else. */
+    private static final Pattern ABORT_LINE = Pattern.compile(
+            "jseek: an RPC worker stopped answering or could not be reached \\([^\\n]+\\); restart it \\(jseek worker\\) and run again\\.\\R");
+
+    private static void assertOnlyTheAbortLine(String stderr) {
+        assertTrue(ABORT_LINE.matcher(stderr).matches(), "stderr is exactly the abort handler's one line:\n" + stderr);
     }
 
     @Test
@@ -102,11 +111,41 @@ class WorkerCommandTest {
             assertTrue(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the client must not hang on a dead worker");
             String stderr = java.nio.file.Files.readString(err);
             assertEquals(5, client.exitValue(), stderr);
-            assertTrue(stderr.contains("jseek: an RPC worker stopped answering"), stderr);
-            assertTrue(stderr.lines().filter(l -> l.startsWith("jseek:")).count() <= 2, "one clear line, no backtrace: " + stderr);
+            assertOnlyTheAbortLine(stderr);
         } finally {
             worker.destroyForcibly().waitFor();
             if (client != null) {
+                client.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    /**
+     * A port that accepts the connection (so jseek's reachability check passes) but is no worker, e.g. a mistyped
+     * port of a web server: ggml's RPC client aborts on the first answer; one line on stderr and exit code 5.
+     */
+    @Test
+    void aPortThatIsNoWorkerEndsTheClientWithOneLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        try (ServerSocket notAWorker = new ServerSocket(0)) {
+            Thread.ofVirtual().start(() -> {
+                while (!notAWorker.isClosed()) {
+                    try (Socket s = notAWorker.accept()) {
+                        s.getOutputStream().write("HTTP/1.0 400 Bad Request\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            Path err = dir.resolve("client.err");
+            Process client = new ProcessBuilder(jseekProcess("run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "4",
+                    "-ngl", "-1", "--rpc", "127.0.0.1:" + notAWorker.getLocalPort(), "Hello"))
+                    .redirectOutput(dir.resolve("client.out").toFile()).redirectError(err.toFile()).start();
+            try {
+                assertTrue(client.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the client must not hang on a port that is no worker");
+                String stderr = java.nio.file.Files.readString(err);
+                assertEquals(5, client.exitValue(), stderr);
+                assertOnlyTheAbortLine(stderr);
+            } finally {
                 client.destroyForcibly().waitFor();
             }
         }
