@@ -132,26 +132,6 @@ class GeneratorTest {
     }
 
     @Test
-    void decodeCodesBecomeTypedExceptions() {
-        try (Context ctx = model.newContext(ContextParams.defaults().withContextSize(256));
-             Batch batch = new Batch(256, 1)) {
-            batch.add(model.vocab().size() + 5, 0, 0, true); // no such token
-            assertThrows(DecodeException.InvalidBatch.class, () -> ctx.decode(batch));
-
-            int token = prompt("a")[1];
-            batch.clear();
-            for (int pos = 0; pos < 256; pos++) {
-                batch.add(token, pos, 0, pos == 255);
-            }
-            ctx.decode(batch);
-            batch.clear();
-            batch.add(token, 256, 0, true);
-            DecodeException full = assertThrows(DecodeException.class, () -> ctx.decode(batch));
-            assertEquals(DecodeException.ContextFull.class, full.getClass(), full.toString());
-        }
-    }
-
-    @Test
     void continuingAfterMaxTokensGivesTheSameTokensAsOneLongerRun() {
         int[] whole = run(ContextParams.defaults(), SamplerParams.greedy(), "Once upon", 12).tokens();
         try (Context ctx = model.newContext(ContextParams.defaults());

@@ -214,7 +214,7 @@ class PromptFuzzTest {
 
     private static void report(int count, long seed, Map<String, Integer> outcomes, int compared, Duration took) throws IOException {
         String target = System.getProperty("jseek.promptfuzz.report");
-        StringBuilder b = new StringBuilder("# Prompt fuzzing: last long run\n\n");
+        StringBuilder b = new StringBuilder();
         b.append("`bench/fuzz-prompts` on ").append(Instant.now()).append(": ").append(count).append(" hostile prompts, seed ")
                 .append(seed).append(", as one `jseek batch` input (`-c 2048 --parallel 2 -n 2`) in one JVM, in ")
                 .append(took.toMinutes()).append(" min.\n\n");
@@ -225,7 +225,7 @@ class PromptFuzzTest {
         outcomes.forEach((k, v) -> b.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         System.err.println(b);
         if (target != null) {
-            Files.writeString(Path.of(target), b.toString());
+            FuzzReport.writeSection(Path.of(target), "Prompts", b.toString());
         }
     }
 }

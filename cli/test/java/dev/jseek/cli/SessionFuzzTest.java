@@ -1,6 +1,5 @@
 package dev.jseek.cli;
 
-import dev.jseek.DemoModel;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;

@@ -175,7 +175,11 @@ public final class ChatSession implements AutoCloseable {
         }
         generator.discardUndecodedToken();
         cached = new int[0]; // loadSequence empties the sequence first, and leaves it empty if it fails
-        context.loadSequence(0, saved.kvState());
+        try {
+            context.loadSequence(0, saved.kvState());
+        } catch (JseekException e) {
+            throw new JseekException(file + ": " + e.getMessage(), e);
+        }
         if (context.lastPosition(0) + 1 != saved.tokens().length) {
             context.removeTokens(0, 0, -1);
             throw new JseekException(file + " is inconsistent: its KV-cache state holds " + (context.lastPosition(0) + 1)
