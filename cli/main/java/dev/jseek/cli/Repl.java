@@ -139,10 +139,6 @@ final class Repl {
         out.flush();
     }
 
-    ChatMessage lastUserMessage() {
-        return session.history().reversed().stream().filter(m -> m.role() == ChatMessage.Role.USER).findFirst().orElse(null);
-    }
-
     ReplyPrinter newPrinter() {
         return printerFor();
     }

@@ -87,10 +87,6 @@ public enum GgmlType {
         return typeSize;
     }
 
-    public boolean isQuantized() {
-        return blockSize > 1;
-    }
-
     public static Optional<GgmlType> fromId(int id) {
         return id >= 0 && id < ID_LIMIT ? Optional.ofNullable(BY_ID[id]) : Optional.empty();
     }

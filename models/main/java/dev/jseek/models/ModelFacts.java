@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * What a GGUF file is, read from its header alone (no weights are loaded, no native code runs): architecture,
@@ -81,7 +80,7 @@ public record ModelFacts(String name, String architecture, String kind, long fil
         return new ModelFacts(name, arch, kind(arch, name, layers, experts, template), file.fileSize(), layers, embedding,
                 heads, m.getInt(p + "context_length", 0), vocabularySize(m), parameters, parameters - unusedExpertWeights,
                 experts, used, shared, dense, quantization(m, types), Map.copyOf(types), file.tensorBytes(),
-                templateFamily(template), template != null && prefillsThinking(template), kvBytesPerToken(m, p, cachedLayers, heads, embedding));
+                TemplateText.family(template), template != null && TemplateText.prefillsThinking(template), kvBytesPerToken(m, p, cachedLayers, heads, embedding));
     }
 
     /** Memory to run at a context length: weights + F16 KV cache + {@link #COMPUTE_ALLOWANCE_BYTES}. */
@@ -147,51 +146,6 @@ public record ModelFacts(String name, String architecture, String kind, long fil
     }
 
     /**
-     * The family llama.cpp's llm_chat_detect_template picks, for the families jseek's users meet, tested in
-     * llama.cpp's order (chatml and llama3 are checked before DeepSeek's markers). A template that is just a
-     * built-in name ("deepseek3") is that name, as llama.cpp takes it.
-     */
-    static String templateFamily(String t) {
-        if (t == null) {
-            return "none";
-        }
-        if (BUILTIN_NAMES.contains(t.strip())) {
-            return t.strip();
-        }
-        if (t.contains("<|im_start|>")) {
-            return t.contains("<|im_sep|>") || t.contains("<end_of_utterance>") ? "other" : "chatml";
-        }
-        if (t.contains("### Instruction:") && t.contains("<|EOT|>")) {
-            return "deepseek";
-        }
-        if (t.contains("<|start_header_id|>") && t.contains("<|end_header_id|>")) {
-            return "llama3";
-        }
-        if (t.contains("'Assistant: ' + message['content'] + eos_token")) {
-            return "deepseek2";
-        }
-        if (t.contains("<｜Assistant｜>") && t.contains("<｜User｜>") && t.contains("<｜end▁of▁sentence｜>")) {
-            return "deepseek3";
-        }
-        return "other";
-    }
-
-    private static final List<String> BUILTIN_NAMES = List.of("chatml", "llama3", "deepseek", "deepseek2", "deepseek3");
-
-    /**
-     * R1's templates open the assistant turn with {@code <｜Assistant｜><think>\n} (QwQ's with
-     * {@code <|im_start|>assistant\n<think>\n}); V3.1's {@code <｜Assistant｜><think></think>} turns thinking off, and
-     * Qwen3's {@code <think>\n} in past turns is no prefill.
-     */
-    private static final Pattern THINK_PREFILL =
-            Pattern.compile("(<｜Assistant｜>|<\\|im_start\\|>assistant(\\\\n|\n))('\\s*\\+\\s*')?<think>(?!</think>)");
-
-    /** Whether a chat template opens every assistant turn inside a reasoning block (one rule for info and chat). */
-    public static boolean prefillsThinking(String t) {
-        return THINK_PREFILL.matcher(t).find();
-    }
-
-    /**
      * Says plainly what the file is: R1 (671B MoE) and an R1-Distill (a small dense model) are not the same thing.
      * The deepseek2 architecture alone does not make a file DeepSeek's: Kimi-K2, GLM-4.7-Flash, Mistral Large 3,
      * GigaChat3 and Kanana-2 ship in it too. So a DeepSeek release is told by its shape (layers and routed experts,
@@ -199,12 +153,12 @@ public record ModelFacts(String name, String architecture, String kind, long fil
      */
     static String kind(String arch, String name, int layers, int experts, String template) {
         String lower = name.toLowerCase(Locale.ROOT);
-        String family = templateFamily(template);
+        String family = TemplateText.family(template);
         boolean coder = lower.contains("coder");
         switch (arch) {
             case "deepseek2" -> {
                 if (layers == 61 && experts == 256) {
-                    boolean r1 = lower.contains("r1") || (template != null && prefillsThinking(template));
+                    boolean r1 = lower.contains("r1") || (template != null && TemplateText.prefillsThinking(template));
                     return "DeepSeek-V3/R1 architecture (MoE, MLA): the full 671B model" + (r1 ? ", R1 (the reasoning model)" : "");
                 }
                 if (layers == 60 && experts == 160) {

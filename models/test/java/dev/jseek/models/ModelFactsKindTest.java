@@ -79,9 +79,9 @@ class ModelFactsKindTest {
 
     @Test
     void templateFamiliesFollowLlamaCppsOrder() {
-        assertEquals("chatml", ModelFacts.templateFamily("<|im_start|> <｜User｜><｜Assistant｜><｜end▁of▁sentence｜>"));
-        assertEquals("deepseek3", ModelFacts.templateFamily("deepseek3"));
-        assertEquals("other", ModelFacts.templateFamily("<|im_start|><|im_sep|>"), "phi4, not chatml");
+        assertEquals("chatml", TemplateText.family("<|im_start|> <｜User｜><｜Assistant｜><｜end▁of▁sentence｜>"));
+        assertEquals("deepseek3", TemplateText.family("deepseek3"));
+        assertEquals("other", TemplateText.family("<|im_start|><|im_sep|>"), "phi4, not chatml");
     }
 
     /** llama.cpp's copies of the real templates: R1 and its distills pre-fill, V3.1 and Qwen3 do not. */
@@ -92,12 +92,12 @@ class ModelFactsKindTest {
         Path templates = vocab.resolveSibling("templates");
         for (String name : List.of("llama-cpp-deepseek-r1", "deepseek-ai-DeepSeek-R1-Distill-Llama-8B",
                 "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B", "Qwen-QwQ-32B")) {
-            assertTrue(ModelFacts.prefillsThinking(Files.readString(templates.resolve(name + ".jinja"))), name);
+            assertTrue(TemplateText.prefillsThinking(Files.readString(templates.resolve(name + ".jinja"))), name);
         }
         for (String name : List.of("deepseek-ai-DeepSeek-V3.1", "Qwen-Qwen3-0.6B", "Qwen-Qwen2.5-7B-Instruct")) {
-            assertFalse(ModelFacts.prefillsThinking(Files.readString(templates.resolve(name + ".jinja"))), name);
+            assertFalse(TemplateText.prefillsThinking(Files.readString(templates.resolve(name + ".jinja"))), name);
         }
-        assertEquals("deepseek3", ModelFacts.templateFamily(Files.readString(templates.resolve("deepseek-ai-DeepSeek-V3.1.jinja"))));
+        assertEquals("deepseek3", TemplateText.family(Files.readString(templates.resolve("deepseek-ai-DeepSeek-V3.1.jinja"))));
     }
 
     @Test

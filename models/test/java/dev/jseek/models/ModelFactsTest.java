@@ -65,11 +65,11 @@ class ModelFactsTest {
 
     @Test
     void templateFamiliesMatchLlamaCppsDetection() {
-        assertEquals("deepseek3", ModelFacts.templateFamily(R1_TEMPLATE));
-        assertEquals("deepseek2", ModelFacts.templateFamily("{{ 'Assistant: ' + message['content'] + eos_token }}"));
-        assertEquals("deepseek", ModelFacts.templateFamily("### Instruction: ... <|EOT|>"));
-        assertEquals("chatml", ModelFacts.templateFamily("<|im_start|>user"));
-        assertEquals("none", ModelFacts.templateFamily(null));
-        assertEquals("other", ModelFacts.templateFamily("{{ messages }}"));
+        assertEquals("deepseek3", TemplateText.family(R1_TEMPLATE));
+        assertEquals("deepseek2", TemplateText.family("{{ 'Assistant: ' + message['content'] + eos_token }}"));
+        assertEquals("deepseek", TemplateText.family("### Instruction: ... <|EOT|>"));
+        assertEquals("chatml", TemplateText.family("<|im_start|>user"));
+        assertEquals("none", TemplateText.family(null));
+        assertEquals("other", TemplateText.family("{{ messages }}"));
     }
 }

@@ -3,7 +3,7 @@ package dev.jseek.chat;
 import dev.jseek.Backend;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
-import dev.jseek.models.ModelFacts;
+import dev.jseek.models.TemplateText;
 
 import dev.jseek.bindings.llama.llama_chat_message;
 import dev.jseek.bindings.llama.llama_h;
@@ -46,7 +46,7 @@ public final class ChatTemplate {
 
     /** The model's own template (tokenizer.chat_template); fails clearly if it has none. */
     public static ChatTemplate of(Model model) {
-        return model.chatTemplate().map(t -> new ChatTemplate(t, "the template of " + model.path().getFileName(), ModelFacts.prefillsThinking(t)))
+        return model.chatTemplate().map(t -> new ChatTemplate(t, "the template of " + model.path().getFileName(), TemplateText.prefillsThinking(t)))
                 .orElseThrow(() -> new JseekException("The model " + model.path() + " has no chat template; choose one by name, e.g. "
                         + "--template deepseek3 (the list: " + String.join(", ", builtinNames()) + ")."));
     }

@@ -57,11 +57,6 @@ public final class NativeHandle implements AutoCloseable {
         }
     }
 
-    /** Runs {@code action} with the pointer, without a lock: only for callers that already hold this handle. */
-    public MemorySegment unguarded() {
-        return live();
-    }
-
     private MemorySegment live() {
         MemorySegment p = pointer;
         if (p == null) {
@@ -72,11 +67,6 @@ public final class NativeHandle implements AutoCloseable {
 
     public boolean isClosed() {
         return pointer == null;
-    }
-
-    /** Whether another thread is inside a use of this handle right now (for diagnostics and tests). */
-    public boolean isBusy() {
-        return lock.isWriteLocked() || lock.getReadLockCount() > 0;
     }
 
     /** Waits for any use in progress, then frees the pointer; later calls do nothing. */
