@@ -1,6 +1,5 @@
 package dev.jseek.cli;
 
-import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTurn;
 
