@@ -91,6 +91,23 @@ public final class Backend {
         return NativeLibraries.pinnedVersion();
     }
 
+    /** The llama.cpp release jseek is pinned to, known without loading any library (for version and error reports). */
+    public static String pinnedLlamaVersion() {
+        return NativeLibraries.pinnedVersion();
+    }
+
+    /**
+     * The backends this build registered with ggml, in registry order: "CPU" always, then "RPC", "CUDA", "Metal",
+     * "BLAS" … as built. A backend with no device here (RPC before any worker is added) is listed too.
+     */
+    public List<String> backendNames() {
+        List<String> names = new ArrayList<>();
+        for (long i = 0; i < llama_h.ggml_backend_reg_count(); i++) {
+            names.add(llama_h.ggml_backend_reg_name(llama_h.ggml_backend_reg_get(i)).reinterpret(Long.MAX_VALUE).getString(0));
+        }
+        return List.copyOf(names);
+    }
+
     /** llama.cpp's description of the CPU features and backends in use. */
     public String systemInfo() {
         return llama_h.llama_print_system_info().reinterpret(Long.MAX_VALUE).getString(0);

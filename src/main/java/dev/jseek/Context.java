@@ -47,6 +47,9 @@ public final class Context implements AutoCloseable {
                 llama_context_params.n_seq_max(p, params.sequences());
                 llama_context_params.n_threads(p, params.threads());
                 llama_context_params.n_threads_batch(p, params.batchThreads());
+                llama_context_params.flash_attn_type(p, params.flashAttention().llamaValue());
+                llama_context_params.type_k(p, params.cacheTypeK().ggmlType());
+                llama_context_params.type_v(p, params.cacheTypeV().ggmlType());
                 llama_context_params.no_perf(p, false);
                 MemorySegment nativeCheck = SymbolLookup.loaderLookup().find("jseek_abort_requested").orElse(null);
                 if (nativeCheck != null) {

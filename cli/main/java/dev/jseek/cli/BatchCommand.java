@@ -2,7 +2,6 @@ package dev.jseek.cli;
 
 import dev.jseek.chat.BatchChat;
 import dev.jseek.chat.ChatMessage;
-import dev.jseek.chat.ChatTemplate;
 import dev.jseek.chat.ChatTurn;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,21 +52,24 @@ final class BatchCommand implements Callable<Integer> {
                     + "optional max_tokens, temperature, top_p, top_k, min_p, seed; '-' or nothing reads stdin")
     String input;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write records here (appending; ids already there are skipped)")
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "append the records to FILE; a rerun skips the ids already there (default: stdout)")
     Path output;
 
     @Option(names = {"-np", "--parallel"}, paramLabel = "N", defaultValue = "4", description = "sequences answered at once (default: ${DEFAULT-VALUE})")
     int parallel;
 
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "1024",
-            description = "most tokens per reply, reasoning included (default: ${DEFAULT-VALUE})")
+            description = "most tokens per reply, reasoning included; a line's max_tokens wins (default: ${DEFAULT-VALUE}; "
+                    + ChatFlags.DEMO_MAX_TOKENS + " with the demo model)")
     int maxTokens;
 
-    @Option(names = "--template", paramLabel = "NAME", description = "a built-in chat template instead of the model's")
-    String template;
+    @Mixin
+    ContextOptions context = new ContextOptions();
 
-    @Option(names = "--no-think", description = "ask reasoning models not to think")
-    boolean noThink;
+    /** --system is the system prompt of every line that brings none of its own. */
+    @Mixin
+    ChatFlags chat = new ChatFlags();
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -76,13 +78,17 @@ final class BatchCommand implements Callable<Integer> {
         if (parallel < 1) {
             throw new IllegalArgumentException("--parallel must be at least 1, not " + parallel);
         }
-        if (modelOptions.contextSize < 1) {
-            throw new IllegalArgumentException("--ctx-size is per sequence in a batch and must be at least 1, not " + modelOptions.contextSize);
+        if (context.contextSize < 1) {
+            throw new IllegalArgumentException("--ctx-size is per sequence in a batch and must be at least 1, not " + context.contextSize);
+        }
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("--max-tokens must be at least 1, not " + maxTokens);
         }
         SamplerParams defaults = sampling.params();
-        BatchChat.Options options = BatchChat.Options.defaults().withSampling(defaults).withMaxTokens(maxTokens)
-                .withThinking(!noThink).withTemplate(template == null ? null : ChatTemplate.named(template))
-                .withContext(modelOptions.contextParams().withContextSize(modelOptions.contextSize * parallel).withSequences(parallel));
+        boolean demo = modelOptions.demo();
+        BatchChat.Options options = BatchChat.Options.defaults().withSampling(defaults).withMaxTokens(chat.maxTokens(maxTokens, demo))
+                .withThinking(!chat.noThink).withTemplate(chat.template()).withReasoningBudget(chat.reasoningBudget(demo))
+                .withContext(context.contextParams(modelOptions.threads).withContextSize(context.contextSize * parallel).withSequences(parallel));
         Set<String> done = output == null ? Set.of() : BatchOutput.completedIds(output, json);
         List<BatchChat.Request> requests = new ArrayList<>();
         List<ObjectNode> rejected = new ArrayList<>();
@@ -131,32 +137,47 @@ final class BatchCommand implements Callable<Integer> {
             for (ObjectNode r : rejected) {
                 write(out, r);
             }
-            if (requests.isEmpty()) {
-                return ExitCodes.OK;
-            }
             int[] finished = {0};
-            try (Model model = modelOptions.load(err); BatchChat batch = new BatchChat(model, options)) {
-                batch.run(requests, result -> {
-                    if (result.stop() == dev.jseek.Generator.StopReason.CANCELLED) {
-                        return; // not answered: left for the next run
-                    }
-                    write(out, toRecord(result));
-                    finished[0]++;
-                    err.printf("\rjseek: %d/%d answered", finished[0], requests.size());
-                    err.flush();
-                });
-                err.println();
+            int[] failed = {rejected.size()};
+            if (!requests.isEmpty()) {
+                try (Model model = modelOptions.load(err, chat.demoNote(maxTokens, demo)); BatchChat batch = new BatchChat(model, options)) {
+                    batch.run(requests, result -> {
+                        if (result.stop() == dev.jseek.Generator.StopReason.CANCELLED) {
+                            return; // not answered: left for the next run
+                        }
+                        write(out, toRecord(result));
+                        finished[0]++;
+                        if (!result.ok()) {
+                            failed[0]++;
+                        }
+                        err.printf("\rjseek: %d/%d answered", finished[0], requests.size());
+                        err.flush();
+                    });
+                    err.println();
+                }
+            }
+            if (failed[0] > 0) {
+                // the records say which and why; the exit code says that something needs a look
+                err.println("jseek: " + failed[0] + " of " + (rejected.size() + finished[0])
+                        + " records are errors (their \"error\" field says why).");
+                err.flush();
+                return ExitCodes.FAILURE;
             }
         }
-        return rejected.isEmpty() ? ExitCodes.OK : ExitCodes.FAILURE;
+        return ExitCodes.OK;
     }
 
     private InputStream openInput() throws IOException {
         if (input != null && !input.equals("-")) {
-            return Files.newInputStream(Path.of(input));
+            Path path = Path.of(input);
+            if (!Files.isRegularFile(path)) {
+                throw new IllegalArgumentException("the input file " + input + " does not exist or is not a file; check the path");
+            }
+            return Files.newInputStream(path);
         }
-        if (System.console() != null && System.console().isTerminal()) {
-            throw new IllegalArgumentException("no input given: pass a JSONL file or pipe one into stdin");
+        if (input == null && Terminals.stdinIsTerminal()) {
+            // a terminal on stdin means nothing was piped in: reading it would wait on the user
+            throw new IllegalArgumentException("no input given: pass a JSONL file (jseek batch prompts.jsonl) or pipe one into stdin");
         }
         return System.in;
     }
@@ -208,6 +229,9 @@ final class BatchCommand implements Callable<Integer> {
         }
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("\"messages\" is empty");
+        }
+        if (chat.system != null && !chat.system.isBlank() && messages.stream().noneMatch(m -> m.role() == ChatMessage.Role.SYSTEM)) {
+            messages.addFirst(ChatMessage.system(chat.system));
         }
         SamplerParams p = defaults;
         if (node.has("temperature")) p = p.withTemperature((float) node.get("temperature").asDouble());

@@ -3,6 +3,7 @@ package dev.jseek.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jseek.Backend;
 import dev.jseek.Model;
 import dev.jseek.SpeedBenchmark;
 import picocli.CommandLine.Command;
@@ -71,6 +72,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Map<String, Object>> rows = new ArrayList<>();
         try (Model model = modelOptions.load(err)) {
+            String backends = backends();
             if (format.equals("md")) {
                 out.println("| model                          |       size |     params | backend    | threads |            test |                  t/s |");
                 out.println("| ------------------------------ | ---------: | ---------: | ---------- | ------: | --------------: | -------------------: |");
@@ -78,10 +80,10 @@ final class BenchmarkCommand implements Callable<Integer> {
             for (SpeedBenchmark.Test test : tests) {
                 err.println("jseek bench: " + test.name() + ", " + repetitions + " repetitions");
                 SpeedBenchmark.Result r = SpeedBenchmark.run(model, test, params);
-                Map<String, Object> row = fields(model, r);
+                Map<String, Object> row = fields(model, r, backends);
                 rows.add(row);
                 if (format.equals("md")) {
-                    out.println(markdown(model, r));
+                    out.println(markdown(model, r, backends));
                     out.flush();
                 }
             }
@@ -103,9 +105,23 @@ final class BenchmarkCommand implements Callable<Integer> {
             "model_n_params", "n_batch", "n_ubatch", "n_threads", "n_gpu_layers", "n_prompt", "n_gen", "n_depth",
             "test_time", "avg_ns", "stddev_ns", "avg_ts", "stddev_ts");
 
-    private Map<String, Object> fields(Model model, SpeedBenchmark.Result r) {
+    /**
+     * llama-bench's "backends": the build's backends other than CPU (CUDA, Metal, BLAS …), then RPC when the model is
+     * spread over RPC workers; "CPU" when there is none of these. Like llama-bench it names what the build offers
+     * (with -ngl 0 a CUDA build still says CUDA: n_gpu_layers tells how much ran there).
+     */
+    private String backends() {
+        List<String> names = new ArrayList<>(Backend.get().backendNames().stream()
+                .filter(n -> !n.equals("CPU") && !n.startsWith("RPC")).toList());
+        if (!modelOptions.rpcServers.isEmpty()) {
+            names.add("RPC");
+        }
+        return names.isEmpty() ? "CPU" : String.join(",", names);
+    }
+
+    private Map<String, Object> fields(Model model, SpeedBenchmark.Result r, String backends) {
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("backends", "CPU");
+        f.put("backends", backends);
         f.put("model_filename", model.path().toString());
         f.put("model_type", model.description());
         f.put("model_size", model.sizeBytes());
@@ -134,7 +150,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         return array.toPrettyString();
     }
 
-    private static String markdown(Model model, SpeedBenchmark.Result r) {
+    private static String markdown(Model model, SpeedBenchmark.Result r, String backends) {
         long size = model.sizeBytes();
         String sizeText = size >= 1L << 30 ? String.format(Locale.ROOT, "%.2f GiB", size / (double) (1L << 30))
                 : String.format(Locale.ROOT, "%.2f MiB", size / (double) (1L << 20));
@@ -142,6 +158,6 @@ final class BenchmarkCommand implements Callable<Integer> {
         String paramsText = params >= 1_000_000_000L ? String.format(Locale.ROOT, "%.2f B", params / 1e9)
                 : String.format(Locale.ROOT, "%.2f M", params / 1e6);
         return String.format(Locale.ROOT, "| %-30s | %10s | %10s | %-10s | %7d | %15s | %20s |", model.description(), sizeText,
-                paramsText, "CPU", r.params().threads(), r.test().name(), String.format(Locale.ROOT, "%.2f ± %.2f", r.avgTs(), r.stddevTs()));
+                paramsText, backends, r.params().threads(), r.test().name(), String.format(Locale.ROOT, "%.2f ± %.2f", r.avgTs(), r.stddevTs()));
     }
 }

@@ -31,7 +31,15 @@ final class ChatCommand implements Callable<Integer> {
     SamplingOptions sampling = new SamplingOptions();
 
     @Mixin
+    ContextOptions context = new ContextOptions();
+
+    @Mixin
     ChatFlags chat = new ChatFlags();
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "4096",
+            description = "most tokens per reply, reasoning included (default: ${DEFAULT-VALUE}; "
+                    + ChatFlags.DEMO_MAX_TOKENS + " with the demo model)")
+    int maxTokens;
 
     @Option(names = "--reasoning", paramLabel = "MODE", defaultValue = "show",
             description = "show, hide or collapse the reasoning (default: ${DEFAULT-VALUE}); /think toggles it")
@@ -47,11 +55,12 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ReasoningDisplay display = ReasoningDisplay.parse(reasoning);
         SamplerParams samplerParams = sampling.params();
-        ContextParams contextParams = modelOptions.contextParams();
-        ChatOptions options = chat.options(contextParams, samplerParams);
+        ContextParams contextParams = context.contextParams(modelOptions.threads);
+        boolean demo = modelOptions.demo();
+        ChatOptions options = chat.options(contextParams, samplerParams, maxTokens, demo);
         Path history = historyFile != null ? historyFile : Path.of(System.getProperty("user.home"), ".jseek", "history");
         try (Terminal terminal = TerminalBuilder.builder().system(true).build();
-             Model model = modelOptions.load(spec.commandLine().getErr());
+             Model model = modelOptions.load(spec.commandLine().getErr(), chat.demoNote(maxTokens, demo));
              ChatSession session = new ChatSession(model, options)) {
             session.setSystemPrompt(chat.system);
             boolean styled = !noColor && !terminal.getType().startsWith("dumb");

@@ -16,6 +16,12 @@ final class ExitCodes {
     static final int MODEL = 3;
     /** The llama.cpp libraries are missing or cannot be loaded. */
     static final int NATIVE = 4;
+    /**
+     * llama.cpp ended the process because an RPC worker was lost or unreachable mid-run. Java never returns this:
+     * ggml's RPC client aborts, and jseek's abort handler (native/shim/jseek_abort.c, JSEEK_EXIT_NATIVE_FAILURE)
+     * exits with it after one line on stderr. Listed here so that every code jseek ends with is in one place.
+     */
+    static final int RPC_LOST = 5;
 
     private ExitCodes() {
     }

@@ -4,7 +4,6 @@ import dev.jseek.Backend;
 import dev.jseek.ModelLoadException;
 import dev.jseek.SystemMemory;
 import dev.jseek.gguf.GgufFile;
-import dev.jseek.gguf.GgufReader;
 import dev.jseek.models.FitAdvisor;
 import dev.jseek.models.ModelFacts;
 import picocli.CommandLine.Command;
@@ -36,12 +35,7 @@ final class FitCommand implements Callable<Integer> {
         if (context < 1) {
             throw new IllegalArgumentException("--ctx-size must be at least 1, not " + context);
         }
-        GgufFile gguf;
-        try {
-            gguf = GgufReader.read(file);
-        } catch (IOException e) {
-            throw new ModelLoadException(e.getMessage());
-        }
+        GgufFile gguf = ModelInfoCommand.readGguf(file);
         ModelFacts facts;
         try {
             facts = ModelFacts.of(gguf);

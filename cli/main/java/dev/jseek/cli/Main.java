@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 // INHERIT: every subcommand gets -h/--help and -V/--version too, not only the top command
 @Command(name = "jseek", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = VersionProvider.class,
         description = "Run DeepSeek GGUF models through llama.cpp from Java.",
-        subcommands = {ChatCommand.class, RunCommand.class, BatchCommand.class, ModelInfoCommand.class, BenchmarkCommand.class,
+        subcommands = {ChatCommand.class, RunCommand.class, BatchCommand.class, ModelInfoCommand.class, BenchmarkCommand.class, DevicesCommand.class,
                 QuantizeModelCommand.class, ModelsCommand.class, PullCommand.class, WorkerCommand.class, FitCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * when that is one, as on Hugging Face), then moved into place. A file that fails its check is deleted.
  */
 public final class ModelDownloader {
-    private static final Pattern SHA256 = Pattern.compile("\"?([0-9a-f]{64})\"?");
+    private static final Pattern SHA256 = Pattern.compile("\"?([0-9a-fA-F]{64})\"?");
 
     /** Told the bytes done and the total (-1 if the server does not say), from the downloading thread. */
     @FunctionalInterface
@@ -111,12 +111,19 @@ public final class ModelDownloader {
         return new Outcome(target, Files.size(target), actual, source);
     }
 
-    /** Hugging Face sends the LFS object's SHA-256 as X-Linked-ETag (and as ETag on the final redirect target). */
+    /**
+     * The SHA-256 the server vouches for, if it sends one. Hugging Face answers a {@code resolve} URL with a redirect
+     * to its CDN that carries the LFS object's SHA-256 as {@code X-Linked-ETag}; the CDN's own response does not
+     * (its ETag, if any, is not the file's SHA-256). So the whole redirect chain is searched, an X-Linked-ETag first,
+     * then an ETag that is a SHA-256 (64 hex digits; a 32-digit MD5 or a git SHA-1 never counts).
+     */
     static Optional<String> serverSha256(HttpResponse<?> response) {
         for (String header : new String[] {"X-Linked-ETag", "ETag"}) {
-            Optional<String> value = response.headers().firstValue(header).map(v -> v.replaceFirst("^W/", ""));
-            if (value.isPresent() && SHA256.matcher(value.get()).matches()) {
-                return Optional.of(value.get().replace("\"", ""));
+            for (HttpResponse<?> r = response; r != null; r = r.previousResponse().orElse(null)) {
+                Optional<String> value = r.headers().firstValue(header).map(v -> v.strip().replaceFirst("^W/", ""));
+                if (value.isPresent() && SHA256.matcher(value.get()).matches()) {
+                    return Optional.of(value.get().replace("\"", "").toLowerCase(Locale.ROOT));
+                }
             }
         }
         return Optional.empty();

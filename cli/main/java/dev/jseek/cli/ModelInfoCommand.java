@@ -74,6 +74,11 @@ final class ModelInfoCommand implements Callable<Integer> {
     }
 
     private GgufFile read() {
+        return readGguf(file);
+    }
+
+    /** A GGUF's header, or a {@link ModelLoadException} that names the file and says what is wrong with it. */
+    static GgufFile readGguf(Path file) {
         if (Files.isDirectory(file)) {
             throw new ModelLoadException(file + " is a directory; give the path of a .gguf file inside it.");
         }

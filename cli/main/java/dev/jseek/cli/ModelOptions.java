@@ -14,12 +14,8 @@ import java.util.List;
 /** Flags shared by every command that loads a model. */
 final class ModelOptions {
     @Option(names = {"-m", "--model"}, paramLabel = "FILE",
-            description = "GGUF model file (default: the demo model, random weights)")
+            description = "GGUF model file (default: the demo model: tiny, random weights, short replies)")
     Path model;
-
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "4096",
-            description = "context size in tokens; 0 = the model's trained length (default: ${DEFAULT-VALUE})")
-    int contextSize;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores)")
     Integer threads;
@@ -36,11 +32,11 @@ final class ModelOptions {
     int cpuMoeLayers;
 
     @Option(names = {"-ot", "--override-tensor"}, paramLabel = "PATTERN=DEVICE",
-            description = "put tensors matching the regex on a device (CPU, CUDA0, RPC0 …); repeatable")
+            description = "put tensors matching the regex on a device (CPU, CUDA0, RPC0 …); repeatable (default: none)")
     List<String> overrides = List.of();
 
     @Option(names = "--rpc", paramLabel = "HOST:PORT[,…]", split = ",",
-            description = "spread the model over these RPC workers too (with -ngl); see 'jseek worker'")
+            description = "spread the model over these RPC workers too (with -ngl); see 'jseek worker' (default: none)")
     List<String> rpcServers = List.of();
 
     @Option(names = "--mlock", description = "lock the weights in RAM (no swapping)")
@@ -73,13 +69,25 @@ final class ModelOptions {
                 .withPlacements(placements).withRpcServers(rpcServers);
     }
 
+    /** Whether no --model was given, so the demo model runs. */
+    boolean demo() {
+        return model == null;
+    }
+
     /** Loads the chosen model, or the demo model, reporting progress on stderr. */
     Model load(PrintWriter err) {
+        return load(err, "");
+    }
+
+    /** Loads the chosen model, or the demo model with one line on stderr saying what it is, plus {@code demoNote}. */
+    Model load(PrintWriter err, String demoNote) {
         ModelParams params = modelParams();
         Path path = model;
         if (path == null) {
             path = DemoModel.ensure();
-            err.println("jseek: using the demo model (random weights: its output is gibberish); pass --model FILE for a real one.");
+            err.println("jseek: no --model given, so this is the demo model: a tiny DeepSeek-R1-shaped network with random weights, "
+                    + "made here to show jseek working (its words are noise)" + demoNote + "; 'jseek models' lists real ones.");
+            err.flush();
         }
         LoadProgressBar bar = new LoadProgressBar(err, path.getFileName().toString());
         try {
@@ -87,10 +95,5 @@ final class ModelOptions {
         } finally {
             bar.finish();
         }
-    }
-
-    ContextParams contextParams() {
-        ContextParams p = ContextParams.defaults().withContextSize(contextSize);
-        return threads == null ? p : p.withThreads(threads);
     }
 }

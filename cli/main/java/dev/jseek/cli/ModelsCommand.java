@@ -35,6 +35,8 @@ final class ModelsCommand implements Callable<Integer> {
         }
         out.println();
         out.println("Sizes and memory are the publishers' figures, rounded; the addresses have not been tried from a machine without internet.");
+        out.println("The catalog holds no checksums of its own (none of these files could be downloaded here to take one): 'jseek pull'");
+        out.println("checks each file against the SHA-256 Hugging Face sends with it (X-Linked-ETag) and says what it checked against.");
         return ExitCodes.OK;
     }
 }

@@ -12,7 +12,8 @@ import java.io.PrintWriter;
  * ETA, redraw in place). Elsewhere (a pipe, a log, a test): one plain line per tenth, so logs stay readable.
  */
 final class ProgressReporter implements AutoCloseable {
-    static final boolean TERMINAL = System.console() != null && System.console().isTerminal();
+    /** Progress goes to stderr, so stderr alone decides: `jseek pull URL > path.txt` still shows the live bar. */
+    static final boolean TERMINAL = Terminals.stderrIsTerminal();
 
     private final ProgressBar bar;
     private final PrintWriter err;

@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,7 +28,7 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "where models go (default: $JSEEK_MODELS or ~/.local/share/jseek/models)")
     Path dir;
 
-    @Option(names = "--sha256", paramLabel = "HEX", description = "the expected SHA-256 of a URL download (else the server's is used)")
+    @Option(names = "--sha256", paramLabel = "HEX", description = "the expected SHA-256 of a URL download (default: the one the server sends, as Hugging Face does)")
     String sha256;
 
     @Override
@@ -49,8 +50,8 @@ final class PullCommand implements Callable<Integer> {
         ModelDownloader downloader = new ModelDownloader();
         Path first = null;
         for (int i = 0; i < urls.size(); i++) {
-            URI url = URI.create(urls.get(i));
-            String name = Path.of(url.getPath()).getFileName().toString();
+            URI url = parse(urls.get(i));
+            String name = fileName(url);
             ModelDownloader.Outcome outcome;
             try (ProgressReporter progress = ProgressReporter.start(err, name, -1, "MiB", 1 << 20)) {
                 outcome = downloader.download(url, target.resolve(name), checksums.isEmpty() ? null : checksums.get(i),
@@ -66,6 +67,32 @@ final class PullCommand implements Callable<Integer> {
         }
         out.println(first); // the path to pass to --model (the first part of a split model)
         return ExitCodes.OK;
+    }
+
+    private static URI parse(String url) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("'" + url + "' is not a valid URL (" + e.getReason() + " at index " + e.getIndex()
+                    + "); give the address of a .gguf file, e.g. https://huggingface.co/ORG/REPO/resolve/main/MODEL.gguf");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("the URL " + url + " has no host name; give the address of a .gguf file, "
+                    + "e.g. https://huggingface.co/ORG/REPO/resolve/main/MODEL.gguf");
+        }
+        return uri;
+    }
+
+    /** The name the file gets in --dir: the URL's last path segment, which must name a file. */
+    static String fileName(URI url) {
+        String path = url.getPath() == null ? "" : url.getPath();
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("\\")) {
+            throw new IllegalArgumentException("the URL " + url + " names no file; give the address of the .gguf file itself, "
+                    + "e.g. https://huggingface.co/ORG/REPO/resolve/main/MODEL.gguf");
+        }
+        return name;
     }
 
     static Path defaultDir() {

@@ -4,12 +4,10 @@ import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTurn;
 
 import dev.jseek.Generator;
-import dev.jseek.JseekException;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
-import org.jline.reader.impl.completer.StringsCompleter;
 import org.jline.terminal.Terminal;
 
 import java.io.IOException;
@@ -42,7 +40,7 @@ final class Repl {
         this.reader = LineReaderBuilder.builder()
                 .terminal(terminal)
                 .appName("jseek")
-                .completer(new StringsCompleter(SlashCommands.completions()))
+                .completer(SlashCommands.completer())
                 .variable(LineReader.HISTORY_FILE, historyFile)
                 .variable(LineReader.SECONDARY_PROMPT_PATTERN, "... ")
                 .build();
@@ -84,8 +82,12 @@ final class Repl {
                 } else {
                     reply(() -> session.send(input, printerFor()));
                 }
-            } catch (JseekException | IllegalArgumentException | IllegalStateException e) {
-                out.println("jseek: " + e.getMessage());
+            } catch (RuntimeException e) {
+                // One line, and the conversation goes on: a failed command or reply must not end the session.
+                out.println("jseek: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+                if (Verbosity.isVerbose()) {
+                    e.printStackTrace(out);
+                }
                 out.flush();
             }
         }

@@ -47,11 +47,19 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PROMPT", arity = "0..*", description = "the prompt; '-' or nothing reads stdin")
     List<String> words = List.of();
 
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "read the prompt from a file")
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "read the prompt from a file (default: none: the arguments, else stdin)")
     Path file;
 
     @Mixin
+    ContextOptions context = new ContextOptions();
+
+    @Mixin
     ChatFlags chat = new ChatFlags();
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "4096",
+            description = "most tokens per reply, reasoning included (default: ${DEFAULT-VALUE}; "
+                    + ChatFlags.DEMO_MAX_TOKENS + " with the demo model)")
+    int maxTokens;
 
     @Option(names = "--reasoning", paramLabel = "WHERE", defaultValue = "stderr",
             description = "where the reasoning goes: stderr or drop (default: ${DEFAULT-VALUE})")
@@ -68,19 +76,20 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // Every value is checked before the model loads, so a typo costs no waiting.
-        if (chat.maxTokens < 1) {
-            throw new IllegalArgumentException("--max-tokens must be at least 1, not " + chat.maxTokens);
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("--max-tokens must be at least 1, not " + maxTokens);
         }
         if (!reasoning.equals("stderr") && !reasoning.equals("drop")) {
             throw new IllegalArgumentException("--reasoning must be stderr or drop, not '" + reasoning + "'");
         }
         SamplerParams samplerParams = sampling.params();
-        ContextParams contextParams = modelOptions.contextParams();
-        ChatOptions options = raw ? null : chat.options(contextParams, samplerParams);
-        String prompt = readPrompt();
-        try (Model model = modelOptions.load(err)) {
+        ContextParams contextParams = context.contextParams(modelOptions.threads);
+        boolean demo = modelOptions.demo();
+        ChatOptions options = raw ? null : chat.options(contextParams, samplerParams, maxTokens, demo);
+        String prompt = readPrompt(err);
+        try (Model model = modelOptions.load(err, chat.demoNote(maxTokens, demo))) {
             if (raw) {
-                return complete(model, contextParams, samplerParams, prompt, out, err);
+                return complete(model, contextParams, samplerParams, prompt, chat.maxTokens(maxTokens, demo), out, err);
             }
             try (ChatSession session = new ChatSession(model, options)) {
                 session.setSystemPrompt(chat.system);
@@ -100,16 +109,26 @@ final class RunCommand implements Callable<Integer> {
     private ChatListener streaming(PrintWriter out, PrintWriter err) {
         boolean showReasoning = reasoning.equals("stderr");
         return new ChatListener() {
+            private boolean reasoningShown;
+            private boolean answering;
+
             @Override
             public void onReasoning(String text) {
                 if (showReasoning) {
-                    err.print(text);
+                    // framed, so that on a terminal (stderr and stdout together) the reasoning is not read as the answer
+                    err.print(reasoningShown ? text : "[thinking]\n" + text);
                     err.flush();
+                    reasoningShown = true;
                 }
             }
 
             @Override
             public void onAnswer(String text) {
+                if (!answering && reasoningShown) {
+                    err.println("\n[/thinking]");
+                    err.flush();
+                }
+                answering = true;
                 out.print(text);
                 out.flush();
             }
@@ -148,13 +167,13 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** --raw: the prompt's continuation, as llama.cpp's own completion tools produce it. */
-    private int complete(Model model, ContextParams contextParams, SamplerParams samplerParams, String prompt,
+    private int complete(Model model, ContextParams contextParams, SamplerParams samplerParams, String prompt, int maxTokens,
                          PrintWriter out, PrintWriter err) {
         try (Context context = model.newContext(contextParams);
              Sampler sampler = new Sampler(model.vocab(), samplerParams);
              Generator generator = new Generator(context, 0)) {
             int[] tokens = model.vocab().tokenize(prompt, true, false);
-            Generator.Result result = generator.generate(tokens, sampler, chat.maxTokens, (token, text) -> {
+            Generator.Result result = generator.generate(tokens, sampler, maxTokens, (token, text) -> {
                 out.print(text);
                 out.flush();
             });
@@ -168,19 +187,36 @@ final class RunCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private String readPrompt() throws IOException {
+    /**
+     * The prompt: the arguments, else --file, else stdin. A missing prompt is read from stdin only when stdin is a
+     * pipe or a file: a terminal there means nobody piped anything in, and reading it would wait on the user
+     * (an explicit '-' still reads it, to Ctrl-D, as `cat -` does).
+     */
+    private String readPrompt(PrintWriter err) throws IOException {
+        String prompt;
         if (file != null) {
             if (!words.isEmpty()) {
                 throw new IllegalArgumentException("give the prompt either as arguments or with --file, not both");
             }
-            return Files.readString(file, StandardCharsets.UTF_8);
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("the prompt file " + file + " does not exist or is not a file; check the path");
+            }
+            prompt = Files.readString(file, StandardCharsets.UTF_8);
+        } else if (!words.isEmpty() && !words.equals(List.of("-"))) {
+            prompt = String.join(" ", words);
+        } else if (words.isEmpty() && Terminals.stdinIsTerminal()) {
+            throw new IllegalArgumentException("no prompt given: pass it as an argument (jseek run \"Why is the sea salty?\"), "
+                    + "with --file FILE, or pipe it into stdin");
+        } else {
+            if (Terminals.stdinIsTerminal()) {
+                err.println("jseek: reading the prompt from the terminal; end it with Ctrl-D.");
+                err.flush();
+            }
+            prompt = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        if (!words.isEmpty() && !words.equals(List.of("-"))) {
-            return String.join(" ", words);
+        if (prompt.isBlank()) {
+            throw new IllegalArgumentException("the prompt is empty; pass it as an argument, with --file FILE, or on stdin");
         }
-        if (System.console() != null && System.console().isTerminal() && words.isEmpty()) {
-            throw new IllegalArgumentException("no prompt given: pass it as an argument, with --file, or on stdin");
-        }
-        return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        return prompt;
     }
 }

@@ -10,13 +10,13 @@ final class SamplingOptions {
             description = "DeepSeek's recommended sampling: r1, v3, v2, coder, greedy (default: ${DEFAULT-VALUE})")
     String preset;
 
-    @Option(names = "--temp", paramLabel = "T", description = "temperature; 0 = greedy")
+    @Option(names = "--temp", paramLabel = "T", description = "temperature; 0 = greedy (default: the preset's, 0.6 for r1)")
     Float temperature;
 
     @Option(names = "--top-k", paramLabel = "K", description = "top-k; 0 = off (default: 0)")
     Integer topK;
 
-    @Option(names = "--top-p", paramLabel = "P", description = "top-p; 1 = off")
+    @Option(names = "--top-p", paramLabel = "P", description = "top-p; 1 = off (default: the preset's, 0.95 for r1)")
     Float topP;
 
     @Option(names = "--min-p", paramLabel = "P", description = "min-p; 0 = off (default: 0)")
@@ -26,8 +26,16 @@ final class SamplingOptions {
     Float repeatPenalty;
 
     @Option(names = "--repeat-last-n", paramLabel = "N", defaultValue = "64",
-            description = "tokens the penalty looks back; 0 = off (default: ${DEFAULT-VALUE})")
+            description = "tokens the penalties look back; 0 = off (default: ${DEFAULT-VALUE})")
     int repeatLastN;
+
+    @Option(names = "--frequency-penalty", paramLabel = "X", defaultValue = "0",
+            description = "subtracted from a token's logit for each time it is among the last --repeat-last-n; 0 = off (default: ${DEFAULT-VALUE})")
+    float frequencyPenalty;
+
+    @Option(names = "--presence-penalty", paramLabel = "X", defaultValue = "0",
+            description = "subtracted once from the logit of any token among the last --repeat-last-n; 0 = off (default: ${DEFAULT-VALUE})")
+    float presencePenalty;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "-1", description = "random seed; -1 = random (default: ${DEFAULT-VALUE})")
     long seed;
@@ -46,6 +54,7 @@ final class SamplingOptions {
         if (minP != null) {
             p = p.withMinP(minP);
         }
-        return p.withRepeatPenalty(repeatPenalty == null ? p.repeatPenalty() : repeatPenalty, repeatLastN);
+        return p.withRepeatPenalty(repeatPenalty == null ? p.repeatPenalty() : repeatPenalty, repeatLastN)
+                .withFrequencyPenalty(frequencyPenalty).withPresencePenalty(presencePenalty);
     }
 }

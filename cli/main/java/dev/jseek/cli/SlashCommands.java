@@ -7,18 +7,24 @@ import dev.jseek.chat.ChatTurn;
 
 import dev.jseek.SamplerParams;
 
+import org.jline.reader.Candidate;
+import org.jline.reader.Completer;
+
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** The REPL's slash commands. Each returns whether the REPL goes on. */
 final class SlashCommands {
     private static final List<String> NAMES = List.of("/help", "/reset", "/system", "/set", "/show", "/stats", "/save",
             "/load", "/regen", "/think", "/exit");
     private static final List<String> SETTINGS = List.of("temperature", "top-p", "top-k", "min-p", "seed", "max-tokens",
-            "reasoning-budget");
+            "reasoning-budget", "frequency-penalty", "presence-penalty");
 
     private final Repl repl;
     private final ChatSession session;
@@ -30,18 +36,31 @@ final class SlashCommands {
         this.out = out;
     }
 
-    /** Everything Tab completes: the commands and their fixed arguments. */
-    static List<String> completions() {
-        List<String> all = new ArrayList<>(NAMES);
-        all.add("/quit");
-        SETTINGS.forEach(s -> all.add("/set " + s));
-        for (String mode : List.of("show", "hide", "collapse", "on", "off")) {
-            all.add("/think " + mode);
-        }
-        for (String what : List.of("settings", "reasoning", "history")) {
-            all.add("/show " + what);
-        }
-        return all;
+    /** Each command's fixed arguments, for Tab. */
+    private static final Map<String, List<String>> ARGUMENTS = Map.of(
+            "/set", SETTINGS,
+            "/think", List.of("show", "hide", "collapse", "on", "off"),
+            "/show", List.of("settings", "reasoning", "history"));
+
+    /**
+     * Tab completion: the command names for the first word, the command's arguments for the second. JLine puts a
+     * candidate's value in place of the word under the cursor, so an argument's candidate is the argument alone
+     * ("temperature", not "/set temperature", which JLine would insert whole, escaped, after "/set ").
+     */
+    static Completer completer() {
+        return (reader, line, candidates) -> {
+            List<String> words = line.words();
+            List<String> values = switch (line.wordIndex()) {
+                case 0 -> {
+                    List<String> names = new ArrayList<>(NAMES);
+                    names.add("/quit");
+                    yield names;
+                }
+                case 1 -> ARGUMENTS.getOrDefault(words.getFirst(), List.of());
+                default -> List.of();
+            };
+            values.forEach(v -> candidates.add(new Candidate(v)));
+        };
     }
 
     boolean run(String line) {
@@ -68,14 +87,8 @@ final class SlashCommands {
             case "/set" -> set(words);
             case "/show" -> show(arg);
             case "/stats" -> stats();
-            case "/save" -> {
-                session.save(path(arg));
-                say("Saved to " + path(arg) + ".");
-            }
-            case "/load" -> {
-                session.load(path(arg));
-                say("Loaded " + path(arg) + ": " + session.history().size() + " messages.");
-            }
+            case "/save" -> save(path(arg, "/save"));
+            case "/load" -> load(path(arg, "/load"));
             case "/regen" -> repl.reply(() -> session.regenerate(repl.newPrinter()));
             case "/think" -> think(arg);
             default -> say("Unknown command " + words[0] + "; /help lists them.");
@@ -88,7 +101,8 @@ final class SlashCommands {
                 /help                     this list
                 /reset                    forget the conversation (keeps the system prompt)
                 /system [TEXT]            show or set the system prompt
-                /set PARAM VALUE          temperature, top-p, top-k, min-p, seed, max-tokens, reasoning-budget
+                /set PARAM VALUE          temperature, top-p, top-k, min-p, seed, max-tokens, reasoning-budget,
+                                          frequency-penalty, presence-penalty
                 /show settings|reasoning|history
                 /stats                    figures of the last reply
                 /save FILE, /load FILE    save or restore the conversation with its KV cache
@@ -116,6 +130,8 @@ final class SlashCommands {
                 case "seed" -> o.withSampling(s.withSeed(Long.parseLong(value)));
                 case "max-tokens" -> o.withMaxTokens(Integer.parseInt(value));
                 case "reasoning-budget" -> o.withReasoningBudget(Integer.parseInt(value));
+                case "frequency-penalty" -> o.withSampling(s.withFrequencyPenalty(Float.parseFloat(value)));
+                case "presence-penalty" -> o.withSampling(s.withPresencePenalty(Float.parseFloat(value)));
                 default -> throw new IllegalArgumentException("unknown setting '" + words[1] + "'; one of " + String.join(", ", SETTINGS));
             };
             session.reconfigure(next);
@@ -131,8 +147,10 @@ final class SlashCommands {
                 ChatOptions o = session.options();
                 SamplerParams s = o.sampling();
                 say(String.format(Locale.ROOT, "template: %s%ncontext: %d tokens%ntemperature %.2f, top-p %.2f, top-k %d, min-p %.2f, seed %d"
+                                + "%npenalties over the last %d tokens: repeat %.2f, frequency %.2f, presence %.2f"
                                 + "%nmax tokens %d, thinking %s, reasoning budget %s, reasoning display %s",
                         session.template(), session.contextSize(), s.temperature(), s.topP(), s.topK(), s.minP(), s.seed(),
+                        s.repeatLastN(), s.repeatPenalty(), s.frequencyPenalty(), s.presencePenalty(),
                         o.maxTokens(), o.thinking() ? "on" : "off", o.reasoningBudget() < 0 ? "none" : o.reasoningBudget(),
                         repl.display.label()));
             }
@@ -169,11 +187,36 @@ final class SlashCommands {
         say("Reasoning: " + repl.display.label() + ", thinking " + (session.options().thinking() ? "on" : "off") + ".");
     }
 
-    private static Path path(String arg) {
-        if (arg.isEmpty()) {
-            throw new IllegalArgumentException("give a file name, e.g. /save chat.jseek");
+    private void save(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("cannot save to " + file + ": the directory " + dir
+                    + " does not exist; create it or pick another path");
         }
-        return Path.of(arg);
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("cannot save to " + file + ": it is a directory; give a file name, e.g. /save chat.jseek");
+        }
+        session.save(file);
+        say("Saved to " + file + ".");
+    }
+
+    private void load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("cannot load " + file + ": there is no such file; /save FILE writes one");
+        }
+        session.load(file);
+        say("Loaded " + file + ": " + session.history().size() + " messages.");
+    }
+
+    private static Path path(String arg, String command) {
+        if (arg.isEmpty()) {
+            throw new IllegalArgumentException("give a file name, e.g. " + command + " chat.jseek");
+        }
+        try {
+            return Path.of(arg);
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("'" + arg + "' is not a usable file name: " + e.getReason());
+        }
     }
 
     private void say(String text) {

@@ -27,7 +27,7 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores)")
     Integer threads;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "cache received weights here, so a reload skips the transfer")
+    @Option(names = "--cache", paramLabel = "DIR", description = "cache received weights here, so a reload skips the transfer (default: no cache)")
     Path cache;
 
     @Override

@@ -2,6 +2,13 @@ package dev.jseek.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jseek.Model;
+import dev.jseek.ModelParams;
+import dev.jseek.SamplerParams;
+import dev.jseek.chat.ChatListener;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTurn;
 import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,5 +151,59 @@ class BatchCommandTest {
         for (String answered : List.of("a", "c", "d", "e")) {
             assertTrue(r.get(answered).get("error") == null || r.get(answered).get("error").isNull(), r.get(answered).toString());
         }
+    }
+
+    /** A record that failed at run time (here: a prompt longer than a slot) is an error: exit code 1, as with bad lines. */
+    @Test
+    void runtimeErrorRecordsMakeExitCode1() throws IOException {
+        Path input = Files.writeString(dir.resolve("in.jsonl"), "{\"id\": \"ok\", \"prompt\": \"Hi\"}\n"
+                + "{\"id\": \"long\", \"prompt\": \"" + "word ".repeat(400) + "\"}\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = jseek(out, err, "batch", "-m", model.toString(), "-c", "256", "-n", "4", input.toString());
+        assertEquals(ExitCodes.FAILURE, code, err.toString());
+        Map<String, JsonNode> r = records(out.toString());
+        assertTrue(r.get("ok").has("answer"), r.toString());
+        assertTrue(r.get("long").get("error").asText().contains("a parallel slot holds"), r.toString());
+        assertTrue(err.toString().contains("1 of 2 records are errors"), err.toString());
+
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"), "not json\n");
+        assertEquals(ExitCodes.FAILURE, jseek(new StringWriter(), new StringWriter(), "batch", "-m", model.toString(), bad.toString()),
+                "only bad lines: nothing to answer, still a failure");
+    }
+
+    /** `jseek batch > out.jsonl` at a shell, with no input: it must say so, not wait for the terminal. */
+    @Test
+    void withNoInputAndATerminalOnStdinItSaysSoAtOnce() throws Exception {
+        Path stdout = dir.resolve("out.jsonl");
+        try (PseudoTerminal t = PseudoTerminal.start("xterm-256color", List.of("batch", "-m", model.toString()), stdout)) {
+            t.await("jseek: no input given", 0, java.time.Duration.ofSeconds(60));
+            assertEquals(ExitCodes.USAGE, t.exitCode(java.time.Duration.ofSeconds(60)), t.screen());
+        }
+        StringWriter err = new StringWriter();
+        assertEquals(ExitCodes.USAGE, jseek(new StringWriter(), err, "batch", "-m", model.toString(), "/no/such/input.jsonl"));
+        assertTrue(err.toString().contains("/no/such/input.jsonl does not exist"), err.toString());
+    }
+
+    /** --system and --reasoning-budget, as `run` has them: with one slot a record is exactly the chat session's reply. */
+    @Test
+    void theChatFlagsOfRunApplyToEveryRecord() throws IOException {
+        ChatOptions options = ChatOptions.defaults().withSampling(SamplerParams.greedy()).withMaxTokens(16).withReasoningBudget(5);
+        ChatTurn expected;
+        try (Model m = Model.load(model, ModelParams.defaults()); ChatSession chat = new ChatSession(m, options)) {
+            chat.setSystemPrompt("Be brief.");
+            expected = chat.send("Why is the sea salty?", ChatListener.silent());
+        }
+        Path input = Files.writeString(dir.resolve("in.jsonl"), "{\"id\": \"q\", \"prompt\": \"Why is the sea salty?\"}\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = jseek(out, err, "batch", "-m", model.toString(), "--parallel", "1", "--preset", "greedy", "-n", "16",
+                "--reasoning-budget", "5", "--system", "Be brief.", input.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode r = records(out.toString()).get("q");
+        assertEquals(expected.reasoning(), r.get("reasoning").asText(), r.toString());
+        assertEquals(expected.answer(), r.get("answer").asText(), r.toString());
+        assertEquals(5, r.get("stats").get("reasoning_tokens").asInt(), r.toString());
+        assertEquals(expected.stats().promptTokens(), r.get("stats").get("prompt_tokens").asInt(), "the system prompt is in the prompt");
     }
 }

@@ -49,7 +49,7 @@ class BenchmarkCommandTest {
             JsonNode a = ours.get(i);
             JsonNode b = theirs.get(i);
             a.fieldNames().forEachRemaining(f -> assertTrue(theirFields.contains(f), "llama-bench has no field " + f));
-            for (String same : List.of("model_type", "model_size", "model_n_params", "n_prompt", "n_gen", "n_threads", "n_batch", "n_ubatch")) {
+            for (String same : List.of("backends", "model_type", "model_size", "model_n_params", "n_prompt", "n_gen", "n_threads", "n_batch", "n_ubatch")) {
                 assertEquals(b.get(same).asText(), a.get(same).asText(), same);
             }
             assertEquals(2, a.get("samples_ns").size());
@@ -66,5 +66,29 @@ class BenchmarkCommandTest {
         List<String> lines = out.toString().lines().toList();
         assertEquals("| model                          |       size |     params | backend    | threads |            test |                  t/s |", lines.get(0));
         assertTrue(lines.get(2).matches("\\| deepseek2 .*\\|\\s+pp8 \\|\\s+[0-9.]+ ± [0-9.]+ \\|"), lines.get(2));
+    }
+
+    /**
+     * Spread over an RPC worker, the backend is RPC, as llama-bench says for the same worker (jseek used to say CPU
+     * whatever -ngl and --rpc were). jseek runs in a JVM of its own: RPC registrations are process-wide.
+     */
+    @Test
+    void theBackendIsWhatLlamaBenchReportsWithAnRpcWorker(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        int port = WorkerCommandTest.freePort();
+        Process worker = WorkerCommandTest.worker(port, dir.resolve("worker.log"));
+        try {
+            WorkerCommandTest.waitForPort(port);
+            String rpc = "127.0.0.1:" + port;
+            Subprocess.Result r = Subprocess.run(null, java.time.Duration.ofSeconds(120), "bench", "-m", MODEL.toString(),
+                    "-ngl", "-1", "--rpc", rpc, "-p", "8", "-n", "0", "-r", "1", "-t", "1", "-o", "json");
+            assertEquals(0, r.code(), r.err());
+            JsonNode ours = new ObjectMapper().readTree(r.out());
+            JsonNode theirs = llamaBench("-ngl", "99", "--rpc", rpc, "-p", "8", "-n", "0", "-r", "1", "-t", "1", "-o", "json");
+            assertEquals("RPC", ours.get(0).get("backends").asText());
+            assertEquals(theirs.get(0).get("backends").asText(), ours.get(0).get("backends").asText());
+        } finally {
+            worker.destroyForcibly();
+            worker.waitFor();
+        }
     }
 }

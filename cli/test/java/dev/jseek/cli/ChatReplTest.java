@@ -108,4 +108,82 @@ class ChatReplTest {
         List<String> history = Files.readAllLines(dir.resolve("history"));
         assertTrue(String.join("\n", history).contains("line one"), history.toString());
     }
+
+    /** Tab completes a command's argument as the argument alone (it used to insert "/set\\ temperature" after "/set "). */
+    @Test
+    void tabCompletesTheArgumentWithoutRepeatingTheCommand() throws Exception {
+        try (PseudoTerminal t = PseudoTerminal.start("xterm-256color", args("--reasoning-budget", "4", "-n", "8"))) {
+            int at = t.await(">>> ", 0, WAIT);
+            t.type("/set te\t\t");
+            at = t.await("temperature", at, WAIT);
+            t.type("0.3\r");
+            at = t.await("temperature = 0\\.3", at, WAIT);
+            t.type("/think c\t\t\r");
+            at = t.await("Reasoning: collapse", at, WAIT);
+            t.type("/sh\t s\t\r");
+            at = t.await("temperature 0\\.30", at, WAIT);
+            t.type("/exit\r");
+            assertEquals(0, t.exitCode(WAIT));
+            assertFalse(t.screen().contains("/set /set") || t.screen().contains("/think /think"), t.screen());
+        }
+    }
+
+    @Test
+    void completerOffersCommandsThenTheCommandsArguments() {
+        org.jline.reader.impl.DefaultParser parser = new org.jline.reader.impl.DefaultParser();
+        for (String[] c : new String[][] {{"/se", "/set"}, {"/set te", "temperature"}, {"/think c", "collapse"}, {"/show h", "history"}}) {
+            List<org.jline.reader.Candidate> candidates = new ArrayList<>();
+            SlashCommands.completer().complete(null, parser.parse(c[0], c[0].length()), candidates);
+            List<String> values = candidates.stream().map(org.jline.reader.Candidate::value).toList();
+            assertTrue(values.contains(c[1]), c[0] + " -> " + values);
+            assertTrue(values.stream().noneMatch(v -> v.contains(" ")), c[0] + " -> " + values);
+        }
+    }
+
+    /** The conversation piped in: each reply's answer (in plain output, after the reasoning's closing marker). */
+    private static List<String> answers(String output) {
+        List<String> answers = new ArrayList<>();
+        var m = java.util.regex.Pattern.compile("\\[/thinking] Thought for [0-9.]+ s\\R(.*?)\\R\\R?[0-9.]+ tok/s",
+                java.util.regex.Pattern.DOTALL).matcher(output);
+        while (m.find()) {
+            answers.add(m.group(1));
+        }
+        return answers;
+    }
+
+    private Subprocess.Result chat(String input, String... extra) throws Exception {
+        List<String> a = args(extra);
+        return Subprocess.run(input, Duration.ofSeconds(120), a.toArray(String[]::new));
+    }
+
+    /**
+     * /regen, /set, /save and /load, and failing ones (a missing file, a missing directory, a bad value): each failure
+     * is one line and the conversation goes on, where a failed /load or /save used to end the REPL and lose it.
+     */
+    @Test
+    void saveLoadRegenAndSetWorkAndAFailedCommandKeepsTheConversation() throws Exception {
+        Path saved = dir.resolve("chat.jseek");
+        Subprocess.Result first = chat(String.join("\n", "Why is the sea salty?", "/regen", "/set temperature 0.25",
+                "/set top-k many", "/show settings", "/load " + dir.resolve("nope.jseek"), "/save " + dir.resolve("no/such/dir/chat.jseek"),
+                "/save " + saved, "/show history", "") , "--preset", "greedy", "--reasoning-budget", "4", "-n", "12");
+        assertEquals(0, first.code(), first.out() + first.err());
+        String out = first.out();
+        List<String> answers = answers(out);
+        assertEquals(2, answers.size(), out);
+        assertEquals(answers.get(0), answers.get(1), "greedy: /regen answers the same message the same way");
+        assertTrue(out.contains("temperature = 0.25"), out);
+        assertTrue(out.contains("jseek: 'many' is not a number"), out);
+        assertTrue(out.contains("temperature 0.25"), "/show settings: " + out);
+        assertTrue(out.contains("jseek: cannot load " + dir.resolve("nope.jseek") + ": there is no such file"), out);
+        assertTrue(out.contains("jseek: cannot save to " + dir.resolve("no/such/dir/chat.jseek") + ": the directory"), out);
+        assertTrue(out.contains("Saved to " + saved), out);
+        String history = out.substring(out.lastIndexOf("Saved to"));
+        assertEquals(1, history.lines().filter(l -> l.endsWith("user: Why is the sea salty?")).count(), "/regen keeps one user turn: " + history);
+        assertTrue(history.contains("assistant: ") && history.contains(answers.get(1).strip()), history);
+
+        Subprocess.Result second = chat(String.join("\n", "/load " + saved, "/show history", ""), "--preset", "greedy");
+        assertEquals(0, second.code(), second.out() + second.err());
+        assertTrue(second.out().contains("Loaded " + saved + ": 2 messages."), second.out());
+        assertTrue(second.out().contains("user: Why is the sea salty?"), second.out());
+    }
 }

@@ -20,7 +20,9 @@ class FitCommandTest {
         assertEquals(0, code, err.toString());
         assertTrue(out.toString().contains("advice     -ngl "), out.toString());
         assertTrue(out.toString().contains("RAM available"), out.toString());
-        assertEquals(ExitCodes.MODEL, Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "fit", "/no/such.gguf"));
+        StringWriter missing = new StringWriter();
+        assertEquals(ExitCodes.MODEL, Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(missing), "fit", "/no/such.gguf"));
+        assertEquals("jseek: Model file /no/such.gguf does not exist; check the path.", missing.toString().strip(),
+                "a sentence, not only the path");
     }
 }

@@ -5,6 +5,8 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,5 +28,25 @@ class HelpTest {
                 assertEquals("", err.toString(), name + " " + flag);
             }
         }
+    }
+
+    /** Every option that takes a value says in --help what it is when not given (and never "null"). */
+    @Test
+    void everyOptionThatTakesAValueSaysItsDefault() {
+        List<String> missing = new ArrayList<>();
+        CommandLine root = new CommandLine(new Main());
+        for (CommandLine command : root.getSubcommands().values()) {
+            for (CommandLine.Model.OptionSpec option : command.getCommandSpec().options()) {
+                if (option.usageHelp() || option.versionHelp() || option.typeInfo().isBoolean()) {
+                    continue;
+                }
+                String description = String.join(" ", option.description());
+                String shown = command.getHelp().optionList();
+                if (!description.contains("default") || shown.contains("default: null")) {
+                    missing.add(command.getCommandName() + " " + option.longestName());
+                }
+            }
+        }
+        assertEquals(List.of(), missing, "options whose --help does not say the default");
     }
 }

@@ -56,6 +56,21 @@ class ModelDownloaderTest {
     void start() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/model.gguf", this::serve);
+        // Hugging Face's way: the resolve URL redirects to a CDN, and only the redirect carries the SHA-256
+        server.createContext("/resolve/model.gguf", ex -> {
+            ex.getResponseHeaders().add("X-Linked-ETag", etag);
+            ex.getResponseHeaders().add("ETag", "\"1b7e0bd8e5c0c3c4b2a4f3e0e8a7f1c2d3e4f5a6\"");
+            ex.getResponseHeaders().add("Location", "/cdn/model.gguf");
+            ex.sendResponseHeaders(302, -1);
+            ex.close();
+        });
+        server.createContext("/cdn/model.gguf", ex -> {
+            ex.getResponseHeaders().add("ETag", "\"0123456789abcdef0123456789abcdef\""); // an MD5-like ETag: not a SHA-256
+            ex.sendResponseHeaders(200, FILE.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(FILE);
+            }
+        });
         server.createContext("/missing.gguf", ex -> {
             ex.sendResponseHeaders(404, -1);
             ex.close();
@@ -127,6 +142,21 @@ class ModelDownloaderTest {
         assertTrue(e.getMessage().contains("is corrupt"), e.getMessage());
         assertFalse(Files.exists(target));
         assertFalse(Files.exists(dir.resolve("m.gguf.partial")));
+    }
+
+    @Test
+    void theSha256OnAHuggingFaceStyleRedirectIsTheOneChecked() throws Exception {
+        ModelDownloader.Outcome o = new ModelDownloader().download(url("/resolve/model.gguf"), dir.resolve("m.gguf"), null, (d, t) -> { });
+        assertArrayEquals(FILE, Files.readAllBytes(o.file()));
+        assertEquals("the server's SHA-256", o.checkedAgainst());
+        assertEquals(SHA, o.sha256());
+
+        etag = "\"" + "0".repeat(64) + "\"";
+        Path other = dir.resolve("other.gguf");
+        IOException e = assertThrows(IOException.class,
+                () -> new ModelDownloader().download(url("/resolve/model.gguf"), other, null, (d, t) -> { }));
+        assertTrue(e.getMessage().contains("is corrupt") && e.getMessage().contains("0".repeat(64)), e.getMessage());
+        assertFalse(Files.exists(other));
     }
 
     @Test

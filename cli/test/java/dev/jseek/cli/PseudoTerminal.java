@@ -30,10 +30,19 @@ final class PseudoTerminal implements AutoCloseable {
 
     /** Starts `jseek ARGS` in a 120×40 terminal of the given TERM type. */
     static PseudoTerminal start(String term, List<String> args) throws IOException {
+        return start(term, args, null);
+    }
+
+    /**
+     * Starts `jseek ARGS > stdout` in a 120×40 terminal: stdin and stderr are the terminal, stdout goes to the file
+     * (as with `jseek run > out.txt` at a shell prompt); null keeps stdout on the terminal too.
+     */
+    static PseudoTerminal start(String term, List<String> args, Path stdout) throws IOException {
         List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         java.addAll(args);
-        String command = "stty cols 120 rows 40; exec " + String.join(" ", java.stream().map(PseudoTerminal::quote).toList());
+        String command = "stty cols 120 rows 40; exec " + String.join(" ", java.stream().map(PseudoTerminal::quote).toList())
+                + (stdout == null ? "" : " > " + quote(stdout.toString()));
         // A test run started in the background (a shell's `cmd &`) inherits SIGINT ignored, and a JVM started so
         // never sees Ctrl-C: env resets it to the default, as a terminal user's shell would have it.
         ProcessBuilder pb = new ProcessBuilder("env", "--default-signal=INT", "script", "-qfec", command, "/dev/null")

@@ -65,4 +65,42 @@ class PullCommandTest {
         assertEquals("0", list[0]);
         assertTrue(list[1].contains("r1-distill-qwen-7b") && list[1].contains("not R1 itself") && list[1].contains("v2-lite-chat"), list[1]);
     }
+
+    /** A URL must name the file it downloads: "https://host/" used to end in a NullPointerException. */
+    @Test
+    void aUrlThatNamesNoFileIsOneLineAndAUsageError(@TempDir Path dir) {
+        for (String url : new String[] {"https://example.org/", "https://example.org", "http:///model.gguf", "https://exa mple.org/x.gguf"}) {
+            String[] r = jseek("pull", url, "--dir", dir.toString());
+            assertEquals(String.valueOf(ExitCodes.USAGE), r[0], url + ": " + r[2]);
+            assertEquals(1, r[2].strip().lines().count(), r[2]);
+            assertTrue(r[2].startsWith("jseek: ") && !r[2].contains("Exception"), r[2]);
+        }
+        assertTrue(jseek("pull", "https://example.org/", "--dir", dir.toString())[2].contains("names no file"));
+    }
+
+    /** Progress is drawn live when stderr is a terminal, even with stdout redirected (`jseek pull URL > path.txt`). */
+    @Test
+    void progressIsALiveBarWhenStderrIsATerminalEvenWithStdoutRedirected(@TempDir Path dir) throws Exception {
+        byte[] bytes = Files.readAllBytes(MODEL);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/tiny.gguf", ex -> {
+            ex.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        server.start();
+        Path stdout = dir.resolve("path.txt");
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/tiny.gguf";
+        try (PseudoTerminal t = PseudoTerminal.start("xterm-256color", java.util.List.of("pull", url, "--dir", dir.toString()), stdout)) {
+            java.time.Duration wait = java.time.Duration.ofSeconds(60);
+            t.await("checked against", 0, wait);
+            assertEquals(0, t.exitCode(wait), t.screen());
+            assertTrue(t.screen().matches("(?s).*tiny\\.gguf +100% *\\[.*"), "a progress bar, not plain lines: " + t.screen());
+            assertTrue(!t.screen().contains("tiny.gguf: 100%"), t.screen());
+        } finally {
+            server.stop(0);
+        }
+        assertEquals(dir.resolve("tiny.gguf").toString(), Files.readString(stdout).strip());
+    }
 }

@@ -21,26 +21,26 @@ class WorkerCommandTest {
     private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
             TinyDeepSeek.Config.defaults());
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
     /** `jseek ARGS` in a JVM of its own: a worker, or a client that ggml may end. */
-    private static List<String> jseekProcess(String... args) {
+    static List<String> jseekProcess(String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         return command;
     }
 
-    private static Process worker(int port, Path log) throws IOException {
+    static Process worker(int port, Path log) throws IOException {
         return new ProcessBuilder(jseekProcess("worker", "--port", String.valueOf(port), "-t", "1"))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    private static void waitForPort(int port) throws InterruptedException {
+    static void waitForPort(int port) throws InterruptedException {
         for (int i = 0; i < 400; i++) {
             try (Socket s = new Socket("127.0.0.1", port)) {
                 return;
@@ -110,7 +110,7 @@ class WorkerCommandTest {
             worker.destroyForcibly().waitFor();
             assertTrue(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the client must not hang on a dead worker");
             String stderr = java.nio.file.Files.readString(err);
-            assertEquals(5, client.exitValue(), stderr);
+            assertEquals(ExitCodes.RPC_LOST, client.exitValue(), stderr);
             assertOnlyTheAbortLine(stderr);
         } finally {
             worker.destroyForcibly().waitFor();

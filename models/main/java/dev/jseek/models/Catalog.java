@@ -8,8 +8,9 @@ import java.util.stream.IntStream;
 /**
  * Real DeepSeek GGUFs, as published on Hugging Face by unsloth and bartowski. Sizes and memory are the
  * publishers' figures, rounded; no file was downloaded from here (this machine has no route to Hugging Face),
- * so the addresses are as published, not verified. Downloads are checked against the server's SHA-256 where it
- * sends one (Hugging Face does, for every large file).
+ * so the addresses are as published, not verified, and no entry has a checksum of its own (one cannot be taken
+ * without the file). Downloads are checked against the SHA-256 Hugging Face sends for every LFS file, as
+ * {@code X-Linked-ETag} on the redirect from {@code resolve/main/…} to its CDN.
  */
 public final class Catalog {
     private static final String HF = "https://huggingface.co/";

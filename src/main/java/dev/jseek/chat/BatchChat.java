@@ -36,6 +36,8 @@ public final class BatchChat implements AutoCloseable {
     private final Context context;
     private final Batch batch;
     private final Options options;
+    /** What closes a reasoning block whose budget is spent (the same text as {@link ChatSession}'s). */
+    private final int[] forcedClose;
 
     /**
      * @param template    the chat template; null = the model's own
@@ -43,14 +45,24 @@ public final class BatchChat implements AutoCloseable {
      * @param sampling    default sampling (a request may bring its own)
      * @param maxTokens   default most tokens per reply, reasoning included
      * @param thinking    let reasoning models think
+     * @param reasoningBudget most reasoning tokens per reply before {@code </think>} is forced; -1 = no limit
      */
-    public record Options(ChatTemplate template, ContextParams context, SamplerParams sampling, int maxTokens, boolean thinking) {
+    public record Options(ChatTemplate template, ContextParams context, SamplerParams sampling, int maxTokens, boolean thinking,
+                          int reasoningBudget) {
         public Options {
             Objects.requireNonNull(context, "context");
             Objects.requireNonNull(sampling, "sampling");
             if (maxTokens < 1) {
                 throw new IllegalArgumentException("max tokens per reply must be at least 1, not " + maxTokens);
             }
+            if (reasoningBudget < -1) {
+                throw new IllegalArgumentException("reasoning budget must be -1 (no limit) or at least 0, not " + reasoningBudget);
+            }
+        }
+
+        /** No reasoning budget. */
+        public Options(ChatTemplate template, ContextParams context, SamplerParams sampling, int maxTokens, boolean thinking) {
+            this(template, context, sampling, maxTokens, thinking, -1);
         }
 
         /** 4 parallel sequences sharing 8192 tokens, DeepSeek-R1 sampling, 1024 tokens per reply. */
@@ -60,27 +72,32 @@ public final class BatchChat implements AutoCloseable {
         }
 
         public Options withParallel(int sequences) {
-            return new Options(template, context.withSequences(sequences), sampling, maxTokens, thinking);
+            return new Options(template, context.withSequences(sequences), sampling, maxTokens, thinking, reasoningBudget);
         }
 
         public Options withContext(ContextParams c) {
-            return new Options(template, c, sampling, maxTokens, thinking);
+            return new Options(template, c, sampling, maxTokens, thinking, reasoningBudget);
         }
 
         public Options withSampling(SamplerParams s) {
-            return new Options(template, context, s, maxTokens, thinking);
+            return new Options(template, context, s, maxTokens, thinking, reasoningBudget);
         }
 
         public Options withMaxTokens(int n) {
-            return new Options(template, context, sampling, n, thinking);
+            return new Options(template, context, sampling, n, thinking, reasoningBudget);
         }
 
         public Options withThinking(boolean on) {
-            return new Options(template, context, sampling, maxTokens, on);
+            return new Options(template, context, sampling, maxTokens, on, reasoningBudget);
         }
 
         public Options withTemplate(ChatTemplate t) {
-            return new Options(t, context, sampling, maxTokens, thinking);
+            return new Options(t, context, sampling, maxTokens, thinking, reasoningBudget);
+        }
+
+        /** Most reasoning tokens per reply; then {@code </think>} is forced and the model answers (as in a ChatSession). */
+        public Options withReasoningBudget(int tokens) {
+            return new Options(template, context, sampling, maxTokens, thinking, tokens);
         }
     }
 
@@ -101,7 +118,8 @@ public final class BatchChat implements AutoCloseable {
 
     /**
      * The outcome of one request: {@code error} is null on success, else one sentence (and the rest is empty).
-     * {@code tokens} are the generated token ids, reasoning included.
+     * {@code tokens} are the generated token ids, reasoning included (not the {@code </think>} forced after a
+     * reasoning budget: the model did not choose those).
      */
     public record Result(String id, String reasoning, String answer, Generator.StopReason stop, ChatTurn.Stats stats,
                          String error, int[] tokens) {
@@ -137,6 +155,7 @@ public final class BatchChat implements AutoCloseable {
         this.vocab = model.vocab();
         this.options = options;
         this.prompt = new ChatPrompt(vocab, options.template() != null ? options.template() : ChatTemplate.of(model));
+        this.forcedClose = vocab.tokenize(ChatSession.FORCED_CLOSE, false, true);
         this.context = model.newContext(options.context());
         try {
             this.batch = new Batch(context.batchSize(), 1);
@@ -233,7 +252,8 @@ public final class BatchChat implements AutoCloseable {
         }
         Sampler sampler = new Sampler(vocab, r.sampling() != null ? r.sampling() : options.sampling());
         context.removeTokens(sequence, 0, -1);
-        return new Slot(index, r.id(), sequence, tokens, sampler, maxTokens, room, prompt.opensThinking(options.thinking()));
+        return new Slot(index, r.id(), sequence, tokens, sampler, maxTokens, room, prompt.opensThinking(options.thinking()),
+                options.reasoningBudget(), forcedClose);
     }
 
     /** Builds and decodes one batch; false if the run was cancelled. */
@@ -255,6 +275,14 @@ public final class BatchChat implements AutoCloseable {
                     slot.sampleIndex = batch.size();
                 }
                 batch.add(slot.prompt[slot.fed++], slot.position++, slot.sequence, last);
+            }
+            // a closed reasoning block: the last sampled token and the forced </think>, sampled after its end
+            while (slot != null && slot.forced != null && slot.forcedFed < slot.forced.length && batch.size() < batch.capacity()) {
+                boolean last = slot.forcedFed == slot.forced.length - 1;
+                if (last) {
+                    slot.sampleIndex = batch.size();
+                }
+                batch.add(slot.forced[slot.forcedFed++], slot.position++, slot.sequence, last);
             }
         }
         try {
@@ -291,6 +319,11 @@ public final class BatchChat implements AutoCloseable {
         final StringBuilder reasoning = new StringBuilder();
         final StringBuilder answer = new StringBuilder();
         final ReasoningParser parser;
+        final int reasoningBudget;
+        final int[] forcedClose;
+        /** Set once the budget is spent: tokens to decode before sampling goes on. */
+        int[] forced;
+        int forcedFed;
         int[] tokens = new int[16];
         final long started = System.nanoTime();
         int fed;
@@ -304,8 +337,11 @@ public final class BatchChat implements AutoCloseable {
         long reasoningEnd;
         Generator.StopReason stop;
 
-        Slot(int index, String id, int sequence, int[] prompt, Sampler sampler, int maxTokens, int room, boolean prefilled) {
+        Slot(int index, String id, int sequence, int[] prompt, Sampler sampler, int maxTokens, int room, boolean prefilled,
+             int reasoningBudget, int[] forcedClose) {
             this.index = index;
+            this.reasoningBudget = reasoningBudget;
+            this.forcedClose = forcedClose;
             this.id = id;
             this.sequence = sequence;
             this.prompt = prompt;
@@ -340,16 +376,27 @@ public final class BatchChat implements AutoCloseable {
             }
             tokens[generated++] = token;
             parser.push(utf8.push(vocab.piece(token, true)));
+            boolean budgetSpent = false;
             if (parser.phase() == ReasoningParser.Phase.REASONING) {
                 reasoningTokens++;
                 reasoningStart = reasoningStart == 0 ? now : reasoningStart;
+                budgetSpent = reasoningBudget >= 0 && reasoningTokens >= reasoningBudget && forced == null;
             } else if (reasoningStart != 0 && reasoningEnd == 0) {
                 reasoningEnd = now;
             }
             if (generated == maxTokens) {
                 stop = Generator.StopReason.MAX_TOKENS;
-            } else if (position >= room) {
+            } else if (position >= room || (budgetSpent && position + 1 + forcedClose.length > room)) {
                 stop = Generator.StopReason.CONTEXT_FULL;
+            } else if (budgetSpent) {
+                // Budget spent: close the reasoning block ourselves and let the model answer (as ChatSession does).
+                parser.forceAnswer();
+                for (int t : forcedClose) {
+                    sampler.accept(t); // the penalties see the forced tokens too
+                }
+                forced = new int[forcedClose.length + 1];
+                forced[0] = token;
+                System.arraycopy(forcedClose, 0, forced, 1, forcedClose.length);
             } else {
                 pending = token;
             }

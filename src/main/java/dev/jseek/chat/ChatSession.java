@@ -22,7 +22,8 @@ import java.util.List;
  * One thread at a time; {@link #cancel()} from any thread.
  */
 public final class ChatSession implements AutoCloseable {
-    private static final String FORCED_CLOSE = "\n</think>\n\n";
+    /** Closes a reasoning block whose budget is spent (BatchChat forces the same). */
+    static final String FORCED_CLOSE = "\n</think>\n\n";
 
     private final Model model;
     private final Vocab vocab;
