@@ -107,7 +107,7 @@ public final class ModelDownloader {
                     + "; it was deleted, run the command again.");
         }
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        String source = expectedSha256 != null ? "the catalog's SHA-256" : expected != null ? "the server's SHA-256" : "nothing (no checksum known)";
+        String source = expectedSha256 != null ? "the SHA-256 given with --sha256" : expected != null ? "the server's SHA-256" : "nothing (no checksum known)";
         return new Outcome(target, Files.size(target), actual, source);
     }
 
