@@ -131,7 +131,7 @@ class ModelDownloaderTest {
         ModelDownloader.Outcome o = downloader.download(url("/model.gguf"), target, SHA, (d, t) -> { });
         assertEquals("bytes=" + partial + "-", ranges.getLast(), "the second request asked for the rest only");
         assertArrayEquals(FILE, Files.readAllBytes(o.file()));
-        assertEquals("the catalog's SHA-256", o.checkedAgainst());
+        assertEquals("the SHA-256 given with --sha256", o.checkedAgainst());
     }
 
     @Test
