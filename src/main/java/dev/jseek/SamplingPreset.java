@@ -8,11 +8,11 @@ import java.util.Locale;
  */
 public enum SamplingPreset {
     /** DeepSeek-R1 and the R1-Distill models: temperature 0.5–0.7, 0.6 recommended, top-p 0.95. */
-    R1(0.6f, 0.95f, "DeepSeek-R1 and R1-Distill: temperature 0.6, top-p 0.95"),
+    R1(0.6f, 0.95f, "DeepSeek-R1 and R1-Distill: temperature 0.6, top-p 0.95, top-k 40"),
     /** DeepSeek-V3 chat: the API's default temperature 1.0 maps to 0.3 on the model. */
-    V3(0.3f, 0.95f, "DeepSeek-V3: temperature 0.3, top-p 0.95"),
+    V3(0.3f, 0.95f, "DeepSeek-V3: temperature 0.3, top-p 0.95, top-k 40"),
     /** DeepSeek-V2 / V2-Lite chat. */
-    V2(0.3f, 0.95f, "DeepSeek-V2(-Lite) chat: temperature 0.3, top-p 0.95"),
+    V2(0.3f, 0.95f, "DeepSeek-V2(-Lite) chat: temperature 0.3, top-p 0.95, top-k 40"),
     /** DeepSeek-Coder-V2: the model card's examples decode greedily. */
     CODER(0f, 1f, "DeepSeek-Coder-V2: greedy"),
     /** Always the most likely token: reproducible output. */
@@ -28,8 +28,10 @@ public enum SamplingPreset {
         this.description = description;
     }
 
+    /** The preset's values; a sampled preset also keeps llama.cpp's top-k of {@value SamplerParams#SAMPLED_TOP_K}. */
     public SamplerParams params() {
-        return SamplerParams.greedy().withTemperature(temperature).withTopP(topP);
+        SamplerParams p = SamplerParams.greedy().withTemperature(temperature).withTopP(topP);
+        return temperature > 0 ? p.withTopK(SamplerParams.SAMPLED_TOP_K) : p;
     }
 
     public String description() {

@@ -32,4 +32,13 @@ class SamplerParamsTest {
         assertThrows(IllegalArgumentException.class, () -> ContextParams.defaults().withContextSize(-1));
         assertThrows(IllegalArgumentException.class, () -> ContextParams.defaults().withThreads(0));
     }
+
+    @Test
+    void sampledPresetsKeepLlamaCppsTopKSoTopPNeverSortsTheWholeVocabulary() {
+        for (SamplingPreset p : SamplingPreset.values()) {
+            SamplerParams params = p.params();
+            assertEquals(params.temperature() > 0 ? 40 : 0, params.topK(), p.name());
+        }
+        assertEquals(SamplingPreset.R1.params(), SamplerParams.deepSeekR1());
+    }
 }
