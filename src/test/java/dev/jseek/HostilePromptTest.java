@@ -69,7 +69,7 @@ class HostilePromptTest {
         try {
             Files.writeString(input, text, StandardCharsets.UTF_8);
             Process p = new ProcessBuilder(tool.toString(), "-m", model.path().toString(), "-f", input.toString(),
-                    "--ids", "--log-disable", "--no-parse-special").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    "--ids", "--log-disable", "--no-parse-special", "--no-escape").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             assertTrue(p.waitFor(120, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), "llama-tokenize failed: " + out);

@@ -187,15 +187,18 @@ class PromptFuzzTest {
                 }
                 Path file = Files.write(dir.resolve(c.id + ".txt"), c.utf8);
                 Process p = new ProcessBuilder(tool.toString(), "-m", MODEL.toString(), "-f", file.toString(), "--ids",
-                        "--log-disable", "--no-parse-special").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                        "--log-disable", "--no-parse-special", "--no-escape").redirectError(ProcessBuilder.Redirect.DISCARD).start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS));
                 assertEquals(0, p.exitValue(), c.kind + ": llama-tokenize failed");
                 String list = out.substring(out.lastIndexOf('[') + 1, out.lastIndexOf(']'));
                 int[] expected = list.isBlank() ? new int[0]
                         : Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
-                assertArrayEquals(expected, model.vocab().tokenize(new String(c.utf8, StandardCharsets.UTF_8), true, false),
-                        c.kind + ", " + c.utf8.length + " bytes");
+                int[] actual = model.vocab().tokenize(new String(c.utf8, StandardCharsets.UTF_8), true, false);
+                if (!Arrays.equals(expected, actual)) {
+                    Path kept = Files.write(Path.of(System.getProperty("jseek.test.work", "target/test-work")).resolve("prompt-fuzz-mismatch-" + c.id + ".txt"), c.utf8);
+                    assertArrayEquals(expected, actual, c.kind + ", " + c.utf8.length + " bytes; the prompt is in " + kept);
+                }
                 compared++;
                 Files.delete(file);
             }
