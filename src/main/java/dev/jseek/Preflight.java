@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * weight. A file whose defects slip past jseek's Java checks and make llama.cpp abort there (GGML_ASSERT, a division
  * by zero) then ends the child, and this process gets a {@link ModelLoadException} naming the file and llama.cpp's
  * last words. The child needs the metadata in memory, not the weights, so a 400 GB model costs it seconds, not a
- * second full load. A file that passed is remembered by path, size, modification time and library build, under the
+ * second full load. No graph runs, so an abort inside a CPU kernel (a weight stored as an integer type) is not seen
+ * here; the Java checks refuse the one such case known (bench/FUZZ.md). A file that passed is remembered by path, size, modification time and library build, under the
  * cache's {@code preflight/} directory, so even that is paid once. {@link ModelParams#withPreflight(boolean)} (the
  * cli's {@code --no-preflight}) skips it for one load; {@code JSEEK_PREFLIGHT=off} or {@code -Djseek.preflight=off}
  * for the whole process.
@@ -36,9 +37,10 @@ final class Preflight {
     static final int EXIT_LOAD_FAILED = 3;
     // how the child reports its peak resident memory, in bytes, on a line of its own
     static final String PEAK_RSS = "jseek-preflight: peak RSS bytes ";
-    // A child that takes longer is treated as a hang. It reads headers only (the V2-Lite shape, 9.7 GiB: ~2 s), so
-    // the limit is generous: 2 minutes, plus 1 s per GiB of model files for slow or remote storage (a 400 GB R1:
-    // ~8 minutes). -Djseek.preflight.timeoutSeconds sets a fixed limit instead (the fuzz test does).
+    // A child that takes longer is treated as a hang. It reads the header only, so its time hardly grows with the
+    // file (bench/RESULTS.md: 0.6 s for the 9.7 GiB V2-Lite shape and for a 1.3 TB R1 shape, JVM start included); the
+    // limit is generous all the same: 2 minutes, plus 1 s per GiB of model files for slow or remote storage (a
+    // 400 GB R1: ~8 minutes). -Djseek.preflight.timeoutSeconds sets a fixed limit instead (the fuzz test does).
     private static final long BASE_TIMEOUT_SECONDS = 120;
     private static final long GIB = 1L << 30;
     // llama.cpp's split files: NAME-00001-of-00009.gguf, loaded from the first
@@ -109,9 +111,10 @@ final class Preflight {
             LOG.log(Level.WARNING, "pre-flight skipped: no java launcher or class path to start a child with");
             return Optional.empty();
         }
+        // the serial GC with a small young generation, as cli/launcher.sh: ~40 MiB less resident than the default G1
         List<String> command = new ArrayList<>(List.of(java.toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+SuppressFatalErrorMessage", "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xmx256m", "-Djseek.native.dir=" + backend.libraryDir(), "-Djseek.preflight=off",
+                "-XX:+UseSerialGC", "-Xmn8m", "-Xmx256m", "-Djseek.native.dir=" + backend.libraryDir(), "-Djseek.preflight=off",
                 "-cp", classPath, PreflightChild.class.getName()));
         if (!javaChecks) {
             command.add("--no-java-checks");
