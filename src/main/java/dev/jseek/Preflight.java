@@ -25,10 +25,10 @@ import java.util.regex.Pattern;
  * by zero) then ends the child, and this process gets a {@link ModelLoadException} naming the file and llama.cpp's
  * last words. The child needs the metadata in memory, not the weights, so a 400 GB model costs it seconds, not a
  * second full load. No graph runs, so an abort inside a CPU kernel (a weight stored as an integer type) is not seen
- * here; the Java checks refuse the one such case known (bench/FUZZ.md). A file that passed is remembered by path, size, modification time and library build, under the
- * cache's {@code preflight/} directory, so even that is paid once. {@link ModelParams#withPreflight(boolean)} (the
- * cli's {@code --no-preflight}) skips it for one load; {@code JSEEK_PREFLIGHT=off} or {@code -Djseek.preflight=off}
- * for the whole process.
+ * here; the Java checks refuse the one such case known (bench/FUZZ.md). A file that passed is remembered by path,
+ * size, modification time and library build, under the cache's {@code preflight/} directory, so even that is paid
+ * once. {@link ModelParams#withPreflight(boolean)} (the cli's {@code --no-preflight}) skips it for one load;
+ * {@code JSEEK_PREFLIGHT=off} or {@code -Djseek.preflight=off} for the whole process.
  */
 final class Preflight {
     private static final System.Logger LOG = System.getLogger("dev.jseek.preflight");
@@ -78,7 +78,8 @@ final class Preflight {
         }
         switch (outcome.get()) {
             case Outcome.Passed passed -> {
-                LOG.log(Level.DEBUG, () -> "pre-flight of " + model + " passed in " + passed.took().toMillis() + " ms; the child's peak RSS was "
+                LOG.log(Level.DEBUG, () -> "pre-flight of " + model + " passed in " + passed.took().toMillis()
+                        + " ms; the child's peak RSS was "
                         + (passed.peakRssBytes() < 0 ? "not measured" : passed.peakRssBytes() / (1 << 20) + " MiB"));
                 remember(marker);
             }
