@@ -125,6 +125,7 @@ public final class BenchSuite {
         }
         reps = baseReps;
         startUp(tiny);
+        preflight(models.contains("v2-lite") ? List.of(tiny, v2LiteModel()) : List.of(tiny));
     }
 
     // ---- models ----
@@ -506,6 +507,61 @@ public final class BenchSuite {
         row("llama-simple -n 1 Hello", fmt(median(samples[1])), range(samples[1]), raw(samples[1]));
         text("Wall time of the whole process: JVM start, library and model load, prompt, one token, exit. The "
                 + "model was seen before, so jseek's pre-flight check is not repeated.");
+    }
+
+    // ---- 6. the pre-flight ----
+
+    /**
+     * The child JVM jseek starts for a model file it has not loaded before, on each model and on a sparse file with
+     * DeepSeek-R1's layout (1.3 TB, the weights a hole): wall time and peak memory of the dry-run load.
+     */
+    private void preflight(List<Path> models) throws IOException {
+        int runs = Math.min(reps, 3);
+        subsection("Pre-flight: the dry-run load of a model file not seen before, in its child JVM (" + runs + " runs)");
+        table("model file", "size", "wall time (ms)", "peak RSS (VmHWM)", "peak anonymous RSS", "raw VmHWM (MiB)");
+        Path r1 = workDir.resolve("r1-shape-sparse.gguf");
+        TinyDeepSeek.writeSparse(vocab(), r1, TinyDeepSeek.Config.r1Shape());
+        try {
+            for (Path model : concat(models, List.of(r1))) {
+                List<Proc> done = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    done.add(Proc.run(preflightChild(model)).requireOk("the pre-flight child"));
+                }
+                double[] wall = done.stream().mapToDouble(Proc::wallMs).toArray();
+                // the child's own VmHWM, read as it exits, where it printed one; else the polled value
+                double[] hwm = done.stream().mapToDouble(p -> p.stdout().lines().filter(l -> l.startsWith(PREFLIGHT_RSS))
+                        .mapToLong(l -> Long.parseLong(l.substring(PREFLIGHT_RSS.length()).strip())).findFirst().orElse(p.peakRss())).toArray();
+                double[] anon = done.stream().mapToDouble(Proc::peakAnon).toArray();
+                row(model.getFileName().toString(), gib(Files.size(model)), fmt(median(wall)), mib(median(hwm)), mib(median(anon)),
+                        rawScaled(hwm, 1.0 / (1 << 20)));
+            }
+        } finally {
+            Files.delete(r1);
+        }
+        text("llama.cpp reads the metadata, makes the tensors, builds and schedules a small context's graphs and tokenizes "
+                + "a sample, with no_alloc: no weight is read or allocated, so the cost does not grow with the weights. The "
+                + "R1-shaped file takes 4 MB of disk. A file that passed is remembered; the next load skips this.");
+        List<String> shown = new ArrayList<>(preflightChild(Path.of("MODEL")));
+        shown.set(0, "java");
+        shown.replaceAll(a -> a.equals("-Djseek.native.dir=" + nativeDir) ? "-Djseek.native.dir=$(native/build.sh)"
+                : a.equals(System.getProperty("java.class.path")) ? "cli/target/jseek.jar" : a);
+        command(String.join(" ", shown) + "   # peak RSS: /usr/bin/time -v, or the line it prints");
+    }
+
+    private static final String PREFLIGHT_RSS = "jseek-preflight: peak RSS bytes ";
+
+    /** The command line Preflight.runChild starts (dev/jseek/Preflight.java): keep the two alike. */
+    private List<String> preflightChild(Path model) {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "-XX:+SuppressFatalErrorMessage", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmn8m", "-Xmx256m",
+                "-Djseek.native.dir=" + nativeDir, "-Djseek.preflight=off", "-cp", System.getProperty("java.class.path"),
+                "dev.jseek.PreflightChild", model.toString());
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     // ---- processes ----

@@ -9,8 +9,9 @@ package dev.jseek;
  * @param progress  called with 0..1 while the weights load; null for none
  * @param placements tensor placements that override the GPU layer count (e.g. MoE experts on the CPU)
  * @param rpcServers host:port of RPC workers whose devices the model may be spread over (multi-machine)
- * @param preflight  load a file not seen before in a child process first, so a file that makes llama.cpp abort
- *                   ends that child instead of this one ({@link Preflight})
+ * @param preflight  dry-run the load of a file not seen before in a child process first (metadata, tensor shapes
+ *                   and graphs; no weight is read), so a file that makes llama.cpp abort ends that child instead of
+ *                   this one ({@link Preflight})
  * @param checkMemory refuse, before loading, a CPU-only model larger than this machine's available memory
  */
 public record ModelParams(int gpuLayers, boolean useMmap, boolean useMlock, LoadProgress progress,
@@ -35,7 +36,10 @@ public record ModelParams(int gpuLayers, boolean useMmap, boolean useMlock, Load
         return new ModelParams(0, true, false, null, java.util.List.of(), java.util.List.of(), true, true);
     }
 
-    /** Off only for files this process has reason to trust: the pre-flight child itself, or generated models. */
+    /**
+     * Off for files this process has reason to trust (generated models), or when the user says so (the cli's
+     * {@code --no-preflight}): a file that makes llama.cpp abort then ends this process.
+     */
     public ModelParams withPreflight(boolean on) {
         return new ModelParams(gpuLayers, useMmap, useMlock, progress, placements, rpcServers, on, checkMemory);
     }

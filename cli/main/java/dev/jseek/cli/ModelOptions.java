@@ -45,6 +45,10 @@ final class ModelOptions {
     @Option(names = "--no-mmap", description = "read the weights into memory instead of mapping the file")
     boolean noMmap;
 
+    @Option(names = "--no-preflight",
+            description = "skip the dry-run load of a new model file in a child process (a file that crashes llama.cpp then ends jseek)")
+    boolean noPreflight;
+
     @Option(names = "--verbose", description = "show llama.cpp's log and stack traces on errors")
     void verbose(boolean on) {
         if (on) {
@@ -66,7 +70,7 @@ final class ModelOptions {
             placements.add(TensorPlacement.layerExpertsOnCpu(layer));
         }
         return ModelParams.defaults().withGpuLayers(gpuLayers).withMlock(mlock).withMmap(!noMmap)
-                .withPlacements(placements).withRpcServers(rpcServers);
+                .withPlacements(placements).withRpcServers(rpcServers).withPreflight(!noPreflight);
     }
 
     /** Whether no --model was given, so the demo model runs. */

@@ -27,7 +27,7 @@ class BenchSuiteSmokeTest {
         String log = Files.readString(dir.resolve("log"));
         assertEquals(0, code, log);
         String md = Files.readString(report);
-        for (String heading : List.of("jseek bench vs llama-bench", "Same process", "The JVM around it", "Many prompts", "time to first token", "Peak memory", "Start-up")) {
+        for (String heading : List.of("jseek bench vs llama-bench", "Same process", "The JVM around it", "Many prompts", "time to first token", "Peak memory", "Start-up", "Pre-flight")) {
             assertTrue(md.contains(heading), heading + " missing:\n" + md);
         }
         // both sides measured: the ratio column holds a positive number for pp and tg, across processes and in one

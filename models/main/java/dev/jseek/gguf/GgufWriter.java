@@ -211,10 +211,43 @@ public final class GgufWriter {
         }
     }
 
+    /**
+     * Writes the metadata and tensor table only, and gives the file the length it would have with the tensor data:
+     * the data is a hole that reads as zeros and, on file systems with sparse files, takes no disk. It makes the
+     * layout of a model too large to write (a 1.3 TB DeepSeek-R1) for code that must not read the weights; the
+     * tensors' contents (and fillers) are ignored.
+     */
+    public void writeSparse(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            var out = new LittleEndianOutput(channel);
+            long dataBytes = writeHeader(out);
+            out.flush();
+            if (dataBytes > 0) {
+                channel.write(ByteBuffer.allocate(1), channel.position() + dataBytes - 1); // the last padding byte
+            }
+        }
+    }
+
     /** Writes the whole file to {@code channel}, which is left open. */
     public void write(WritableByteChannel channel) throws IOException {
-        int alignment = alignment();
         var out = new LittleEndianOutput(channel);
+        writeHeader(out);
+        int alignment = alignment();
+        for (PendingTensor tensor : tensors) {
+            if (tensor.data() != null) {
+                out.bytes(tensor.data());
+            } else {
+                writeGenerated(out, tensor);
+            }
+            out.pad(alignment);
+        }
+        out.flush();
+    }
+
+    /** Magic, counts, metadata and tensor table, padded to the alignment; returns the bytes of data that follow. */
+    private long writeHeader(LittleEndianOutput out) throws IOException {
+        int alignment = alignment();
         out.u32(GgufReader.MAGIC);
         out.u32(VERSION);
         out.u64(tensors.size());
@@ -237,15 +270,7 @@ public final class GgufWriter {
         if (!tensors.isEmpty()) {
             out.pad(alignment);
         }
-        for (PendingTensor tensor : tensors) {
-            if (tensor.data() != null) {
-                out.bytes(tensor.data());
-            } else {
-                writeGenerated(out, tensor);
-            }
-            out.pad(alignment);
-        }
-        out.flush();
+        return offset;
     }
 
     // one chunk per core is made in parallel, then the group is written in order

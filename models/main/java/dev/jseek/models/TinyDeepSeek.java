@@ -26,6 +26,7 @@ public final class TinyDeepSeek {
     public static final String ARCHITECTURE = "deepseek2";
     public static final String MODEL_NAME = "jseek tiny DeepSeek-R1 (random weights)";
     public static final String V2_LITE_SHAPE_NAME = "jseek DeepSeek-V2-Lite shape (random weights)";
+    public static final String SPARSE_NAME = "jseek DeepSeek shape (no weights: a sparse file)";
 
     /** The R1 chat markers, appended to the vocab as control tokens in this order (unless already there). */
     public static final List<String> CHAT_MARKERS = R1Tokenizer.CHAT_MARKERS;
@@ -153,6 +154,17 @@ public final class TinyDeepSeek {
                     10000f, 40f, 4096, 1e-6f, 42);
         }
 
+        /**
+         * DeepSeek-V3/R1's shapes (their config.json, without the MTP layer): hidden 7168, 61 blocks (3 dense),
+         * 128 heads, q_lora 1536, kv_lora 512, qk_nope 128, qk_rope 64, v_head 128, dense FFN 18432, 256 routed
+         * experts of FFN 2048 with 8 used and 1 shared, 8 groups of which 4 used, sigmoid router with scale 2.5,
+         * YaRN x40 over 4096: 671 B parameters, 1.3 TB in F16, so written only as a sparse file.
+         */
+        public static Config r1Shape() {
+            return new Config(7168, 61, 3, 128, 1536, 512, 128, 64, 128, 18432, 2048, 256, 8, 1, 8, 4, 2.5f, true, 163840,
+                    10000f, 40f, 4096, 1e-6f, 42);
+        }
+
         /** True for V2-Lite's layout, which llama.cpp recognises by the block count. */
         public boolean lite() {
             return qLoraRank == 0;
@@ -200,6 +212,26 @@ public final class TinyDeepSeek {
         }
         progress.accept("writing " + out);
         writer.write(out);
+    }
+
+    /**
+     * The file {@link #write} would make, with the metadata and tensor table only: the weights are a hole of the
+     * right length ({@link GgufWriter#writeSparse}), so an R1-sized file takes seconds and no disk. For tests of
+     * what must work without reading the weights (metadata, the tensor table, llama.cpp's dry-run load).
+     */
+    public static void writeSparse(Path vocabGguf, Path out, Config cfg) throws IOException {
+        R1Tokenizer.Extended tokenizer = R1Tokenizer.extend(GgufReader.read(vocabGguf).metadata());
+        var writer = new GgufWriter();
+        putGeneral(writer, cfg);
+        writer.putString("general.name", SPARSE_NAME);
+        putHyperparameters(writer, cfg, tokenizer.tokenCount());
+        writer.putAll(tokenizer.metadata());
+        for (var spec : DeepSeek2Tensors.plan(cfg, tokenizer.tokenCount())) {
+            writer.addGeneratedTensor(spec.name(), spec.type(), spec.shape(), UniformF16.CHUNK_BYTES, (index, chunk) -> {
+                throw new AssertionError("a sparse file's weights are never made");
+            });
+        }
+        writer.writeSparse(out);
     }
 
     private static void putGeneral(GgufWriter w, Config cfg) {
@@ -280,6 +312,7 @@ public final class TinyDeepSeek {
         Path out = null;
         Config cfg = Config.defaults();
         Long seed = null;
+        boolean sparse = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -289,8 +322,10 @@ public final class TinyDeepSeek {
                     case "--shape" -> cfg = switch (value(args, ++i, "--shape")) {
                         case "tiny" -> Config.defaults();
                         case "v2-lite" -> Config.v2LiteShape();
-                        default -> throw new IllegalArgumentException("--shape must be tiny or v2-lite, not '" + args[i] + "'");
+                        case "r1" -> Config.r1Shape();
+                        default -> throw new IllegalArgumentException("--shape must be tiny, v2-lite or r1, not '" + args[i] + "'");
                     };
+                    case "--sparse" -> sparse = true;
                     case "-h", "--help" -> {
                         System.out.println(USAGE);
                         return;
@@ -304,6 +339,9 @@ public final class TinyDeepSeek {
             if (seed != null) {
                 cfg = cfg.withSeed(seed);
             }
+            if (cfg.blockCount() == Config.r1Shape().blockCount() && !sparse) {
+                throw new IllegalArgumentException("--shape r1 is 1.3 TB of weights: write it with --sparse");
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("tiny-deepseek: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
@@ -311,7 +349,11 @@ public final class TinyDeepSeek {
         }
         long start = System.nanoTime();
         try {
-            write(vocab, out, cfg, message -> System.err.println("tiny-deepseek: " + message));
+            if (sparse) {
+                writeSparse(vocab, out, cfg);
+            } else {
+                write(vocab, out, cfg, message -> System.err.println("tiny-deepseek: " + message));
+            }
             System.err.printf("tiny-deepseek: wrote %,d bytes in %d ms%n", Files.size(out),
                     (System.nanoTime() - start) / 1_000_000);
         } catch (NoSuchFileException e) {
@@ -325,10 +367,12 @@ public final class TinyDeepSeek {
     }
 
     private static final String USAGE = """
-            usage: TinyDeepSeek --vocab PATH --out PATH [--shape tiny|v2-lite] [--seed N]
+            usage: TinyDeepSeek --vocab PATH --out PATH [--shape tiny|v2-lite|r1] [--sparse] [--seed N]
               --vocab  a DeepSeek vocab GGUF, e.g. llama.cpp's models/ggml-vocab-deepseek-llm.gguf
               --out    where to write the model
-              --shape  tiny (30 MB, the default) or v2-lite (DeepSeek-V2-Lite's shapes, 15.7 B parameters, 31 GB)
+              --shape  tiny (30 MB, the default), v2-lite (DeepSeek-V2-Lite's shapes, 15.7 B parameters, 31 GB)
+                       or r1 (DeepSeek-V3/R1's, 671 B parameters, 1.3 TB: only with --sparse)
+              --sparse metadata and tensor table only; the weights are a hole of the right length (no disk)
               --seed   seed of the random weights (default 42)""";
 
     private static String value(String[] args, int i, String option) {

@@ -181,6 +181,36 @@ class TinyDeepSeekTest {
     }
 
     @Test
+    void aSparseFileIsTheFullOneWithItsWeightsLeftOut() throws IOException {
+        assumeTrue(model != null);
+        Path sparse = dir.resolve("sparse.gguf");
+        TinyDeepSeek.writeSparse(vocab, sparse, TinyDeepSeek.Config.defaults());
+        GgufFile full = GgufReader.read(model);
+        GgufFile header = GgufReader.read(sparse);
+        assertEquals(Files.size(model), Files.size(sparse));
+        assertEquals(full.tensors(), header.tensors());
+        assertEquals(TinyDeepSeek.SPARSE_NAME, header.metadata().getString("general.name"));
+        byte[] data = Files.readAllBytes(sparse);
+        for (long i = header.dataOffset(); i < data.length; i++) {
+            assertEquals(0, data[(int) i], "byte " + i + " of the weights");
+        }
+    }
+
+    @Test
+    void theR1ShapeHasR1sTensorsAndParameterCount() {
+        var plan = DeepSeek2Tensors.plan(TinyDeepSeek.Config.r1Shape(), 129280);
+        long parameters = plan.stream().mapToLong(DeepSeek2Tensors.TensorSpec::elementCount).sum();
+        // DeepSeek-V3's model card: 671 B main-model parameters (685 B with the MTP module, which this leaves out)
+        assertEquals(671e9, parameters, 1e9, "parameters: " + parameters);
+        var byName = new java.util.HashMap<String, DeepSeek2Tensors.TensorSpec>();
+        plan.forEach(t -> byName.put(t.name(), t));
+        assertArrayEquals(new long[] {7168, 1536}, byName.get("blk.0.attn_q_a.weight").shape());
+        assertArrayEquals(new long[] {7168, 2048, 256}, byName.get("blk.60.ffn_gate_exps.weight").shape());
+        assertArrayEquals(new long[] {7168, 18432}, byName.get("blk.2.ffn_up.weight").shape());
+        assertTrue(byName.containsKey("blk.3.exp_probs_b.bias"), "V3's sigmoid router has an expert bias");
+    }
+
+    @Test
     void theV2LiteShapeHasV2LitesTensorsAndParameterCount() {
         var cfg = TinyDeepSeek.Config.v2LiteShape();
         var plan = DeepSeek2Tensors.plan(cfg, 102400);
