@@ -55,8 +55,8 @@ public final class Model implements AutoCloseable {
         return loadNative(path, params, backend);
     }
 
-    /** The native load alone: for callers that made the checks above, or the pre-flight child that tests them. */
-    static Model loadNative(Path path, ModelParams params, Backend backend) {
+    /** The native load alone, after the checks above. */
+    private static Model loadNative(Path path, ModelParams params, Backend backend) {
         params.rpcServers().forEach(backend::addRpcServer);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment p = llama_h.llama_model_default_params(arena);

@@ -1,6 +1,5 @@
 package dev.jseek.cli;
 
-import dev.jseek.DemoModel;
 import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
