@@ -27,6 +27,22 @@ class NativeLibrariesTest {
         assertTrue(e.getMessage().contains("native/build.sh"), e.getMessage());
     }
 
+    /** build.sh finds the cache through $HOME; the JVM must too, even when user.home says otherwise (sudo, CI users). */
+    @Test
+    void theCacheFollowsHomeAsTheShellDoesNotUserHome(@TempDir Path dir) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Duser.home=" + dir.resolve("user-home"),
+                "-cp", System.getProperty("java.class.path"), PrintCacheRoot.class.getName());
+        pb.environment().remove("JSEEK_CACHE");
+        pb.environment().remove("XDG_CACHE_HOME");
+        pb.environment().put("HOME", dir.resolve("shell-home").toString());
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertEquals(0, p.waitFor(), out);
+        // before: <user-home>/.cache/jseek, where build.sh never put the libraries
+        assertEquals(dir.resolve("shell-home").resolve(".cache").resolve("jseek").toString(), out);
+    }
+
     @Test
     void theFirstDirectoryWithTheLibrariesWins(@TempDir Path empty) {
         Path real = Backend.get().libraryDir();
