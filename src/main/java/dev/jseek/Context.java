@@ -38,46 +38,46 @@ public final class Context implements AutoCloseable {
         // cancel() can never write to freed memory, even racing close(). ggml's workers may read it: shared.
         Arena flagArena = Arena.ofAuto();
         nativeCancelFlag = flagArena.allocate(1);
-        MemorySegment ctx = model.use(m -> {
-            try (Arena scratch = Arena.ofConfined()) {
-                MemorySegment p = llama_h.llama_context_default_params(scratch);
-                llama_context_params.n_ctx(p, params.contextSize());
-                llama_context_params.n_batch(p, params.batchSize());
-                llama_context_params.n_ubatch(p, Math.min(params.microBatch(), params.batchSize()));
-                llama_context_params.n_seq_max(p, params.sequences());
-                llama_context_params.n_threads(p, params.threads());
-                llama_context_params.n_threads_batch(p, params.batchThreads());
-                llama_context_params.flash_attn_type(p, params.flashAttention().llamaValue());
-                llama_context_params.type_k(p, params.cacheTypeK().ggmlType());
-                llama_context_params.type_v(p, params.cacheTypeV().ggmlType());
-                llama_context_params.no_perf(p, false);
-                MemorySegment nativeCheck = SymbolLookup.loaderLookup().find("jseek_abort_requested").orElse(null);
-                if (nativeCheck != null) {
-                    llama_context_params.abort_callback(p, nativeCheck);
-                    llama_context_params.abort_callback_data(p, nativeCancelFlag);
-                } else {
-                    // without the shim: a Java upcall, correct but slower (ggml asks before every graph node)
-                    llama_context_params.abort_callback(p, ggml_abort_callback.allocate(this::shouldAbort, flagArena));
-                }
-                LlamaLog.clearErrors();
-                return llama_h.llama_init_from_model(m, p);
+        // Under a lease, the model cannot close between creating this context and registering it as its child.
+        try (NativeHandle.Lease lease = model.lease()) {
+            MemorySegment ctx = create(lease.pointer(), params, flagArena);
+            if (ctx.equals(MemorySegment.NULL)) {
+                String reason = LlamaLog.recentErrors();
+                throw new JseekException("Cannot create a context of " + params.contextSize() + " tokens for " + model.path()
+                        + ": " + (reason.isEmpty() ? "llama.cpp gave no reason (run with --verbose)" : reason));
             }
-        });
-        if (ctx.equals(MemorySegment.NULL)) {
-            String reason = LlamaLog.recentErrors();
-            throw new JseekException("Cannot create a context of " + params.contextSize() + " tokens for " + model.path()
-                    + ": " + (reason.isEmpty() ? "llama.cpp gave no reason (run with --verbose)" : reason));
-        }
-        this.handle = new NativeHandle("context", ctx, llama_h::llama_free);
-        this.contextSize = llama_h.llama_n_ctx(ctx);
-        this.sequenceContextSize = llama_h.llama_n_ctx_seq(ctx);
-        this.batchSize = llama_h.llama_n_batch(ctx);
-        this.sequences = llama_h.llama_n_seq_max(ctx);
-        try {
+            this.handle = new NativeHandle("context", ctx, llama_h::llama_free);
+            this.contextSize = llama_h.llama_n_ctx(ctx);
+            this.sequenceContextSize = llama_h.llama_n_ctx_seq(ctx);
+            this.batchSize = llama_h.llama_n_batch(ctx);
+            this.sequences = llama_h.llama_n_seq_max(ctx);
             model.adopt(this);
-        } catch (RuntimeException e) {
-            handle.close();
-            throw e;
+        }
+    }
+
+    private MemorySegment create(MemorySegment model, ContextParams params, Arena flagArena) {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment p = llama_h.llama_context_default_params(scratch);
+            llama_context_params.n_ctx(p, params.contextSize());
+            llama_context_params.n_batch(p, params.batchSize());
+            llama_context_params.n_ubatch(p, Math.min(params.microBatch(), params.batchSize()));
+            llama_context_params.n_seq_max(p, params.sequences());
+            llama_context_params.n_threads(p, params.threads());
+            llama_context_params.n_threads_batch(p, params.batchThreads());
+            llama_context_params.flash_attn_type(p, params.flashAttention().llamaValue());
+            llama_context_params.type_k(p, params.cacheTypeK().ggmlType());
+            llama_context_params.type_v(p, params.cacheTypeV().ggmlType());
+            llama_context_params.no_perf(p, false);
+            MemorySegment nativeCheck = SymbolLookup.loaderLookup().find("jseek_abort_requested").orElse(null);
+            if (nativeCheck != null) {
+                llama_context_params.abort_callback(p, nativeCheck);
+                llama_context_params.abort_callback_data(p, nativeCancelFlag);
+            } else {
+                // without the shim: a Java upcall, correct but slower (ggml asks before every graph node)
+                llama_context_params.abort_callback(p, ggml_abort_callback.allocate(this::shouldAbort, flagArena));
+            }
+            LlamaLog.clearErrors();
+            return llama_h.llama_init_from_model(model, p);
         }
     }
 

@@ -30,7 +30,6 @@ public final class Model implements AutoCloseable {
     private final Vocab vocab;
     /** Open contexts and samplers: closed before the weights are freed. */
     private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
-    private volatile boolean closing;
 
     private Model(MemorySegment model, Path path) {
         this.handle = new NativeHandle("model " + path.getFileName(), model, llama_h::llama_model_free);
@@ -197,13 +196,18 @@ public final class Model implements AutoCloseable {
         return handle.shared(action);
     }
 
-    /** Registers something that must be closed before the weights are freed; refused once closing has begun. */
+    /** Holds the model open across several statements (see {@link NativeHandle#lease()}). */
+    NativeHandle.Lease lease() {
+        return handle.lease();
+    }
+
+    /**
+     * Registers something that must be closed before the weights are freed. Call it under a {@link #lease()} or
+     * {@link #use}: {@link #close()} takes its snapshot of the children only once no lease is held, so nothing
+     * registered can be missed, and nothing can register after.
+     */
     void adopt(AutoCloseable child) {
         children.add(child);
-        if (closing || handle.isClosed()) {
-            children.remove(child);
-            throw new IllegalStateException(this + " is closed");
-        }
     }
 
     void release(AutoCloseable child) {
@@ -214,18 +218,21 @@ public final class Model implements AutoCloseable {
         return handle.isClosed();
     }
 
-    /** Closes every context and sampler made from this model, then frees the weights; a second call does nothing. */
+    /**
+     * Waits for native calls on the model in progress, closes every context and sampler made from it (each waiting
+     * for its own call in progress), then frees the weights; a second call does nothing.
+     */
     @Override
     public void close() {
-        closing = true; // set before the snapshot: a child adopted after it sees the flag and is refused
-        for (AutoCloseable child : List.copyOf(children)) {
-            try {
-                child.close();
-            } catch (Exception e) {
-                LlamaLog.LOGGER.log(System.Logger.Level.WARNING, "closing " + child + " failed", e);
+        handle.close(() -> {
+            for (AutoCloseable child : List.copyOf(children)) {
+                try {
+                    child.close();
+                } catch (Exception e) {
+                    LlamaLog.LOGGER.log(System.Logger.Level.WARNING, "closing " + child + " failed", e);
+                }
             }
-        }
-        handle.close();
+        });
     }
 
     @Override

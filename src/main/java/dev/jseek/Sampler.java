@@ -43,7 +43,9 @@ public final class Sampler implements AutoCloseable {
         this.handle = new NativeHandle("sampler", chain, llama_h::llama_sampler_free);
         this.model = vocab.model();
         try {
-            model.adopt(this); // a grammar sampler keeps the vocabulary's pointer: it must go before the model
+            try (NativeHandle.Lease lease = model.lease()) {
+                model.adopt(this); // a grammar sampler keeps the vocabulary's pointer: it must go before the model
+            }
             populate(vocab, params, grammar);
         } catch (RuntimeException e) {
             close();

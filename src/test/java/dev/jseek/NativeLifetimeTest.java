@@ -138,6 +138,25 @@ class NativeLifetimeTest {
     }
 
     @Test
+    void aContextMadeWhileItsModelClosesIsClosedWithItNeverLeftOnFreedWeights() throws Exception {
+        Model model = Model.load(TestModels.tiny(), ModelParams.defaults());
+        Context made;
+        Thread closer;
+        try (var lease = model.lease()) { // as a constructor in progress holds it
+            closer = Thread.ofPlatform().start(model::close);
+            while (closer.getState() != Thread.State.WAITING) { // the close waits for the lease
+                Thread.onSpinWait();
+            }
+            made = model.newContext(ContextParams.defaults().withContextSize(64));
+            assertFalse(made.isClosed());
+        }
+        closer.join();
+        assertTrue(model.isClosed());
+        assertTrue(made.isClosed(), "the close saw the new context and closed it before freeing the weights");
+        assertThrows(IllegalStateException.class, () -> model.newContext(ContextParams.defaults()));
+    }
+
+    @Test
     void idsOutsideTheirRangeAreRefusedBeforeLlamaCppSeesThem() {
         Vocab vocab = shared.vocab();
         // before: llama.cpp's .at() threw a C++ exception through C and ended the JVM

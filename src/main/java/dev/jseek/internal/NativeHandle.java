@@ -57,6 +57,38 @@ public final class NativeHandle implements AutoCloseable {
         }
     }
 
+    /**
+     * Holds the handle open, as {@link #shared} does, across several statements (e.g. a constructor that must
+     * register with its parent before the parent can close). Close the lease on the thread that took it.
+     */
+    public Lease lease() {
+        lock.readLock().lock();
+        try {
+            return new Lease(live());
+        } catch (RuntimeException e) {
+            lock.readLock().unlock();
+            throw e;
+        }
+    }
+
+    /** An open {@link #lease()}: the pointer stays valid until it is closed. */
+    public final class Lease implements AutoCloseable {
+        private final MemorySegment pointer;
+
+        private Lease(MemorySegment pointer) {
+            this.pointer = pointer;
+        }
+
+        public MemorySegment pointer() {
+            return pointer;
+        }
+
+        @Override
+        public void close() {
+            lock.readLock().unlock();
+        }
+    }
+
     private MemorySegment live() {
         MemorySegment p = pointer;
         if (p == null) {
@@ -72,12 +104,24 @@ public final class NativeHandle implements AutoCloseable {
     /** Waits for any use in progress, then frees the pointer; later calls do nothing. */
     @Override
     public void close() {
+        close(() -> { });
+    }
+
+    /**
+     * Waits for any use or lease in progress, runs {@code beforeFree} while no new one can begin (e.g. closing
+     * what was made from this object), then frees the pointer; later calls do nothing.
+     */
+    public void close(Runnable beforeFree) {
         lock.writeLock().lock();
         try {
             MemorySegment p = pointer;
             if (p != null) {
-                pointer = null;
-                free.accept(p);
+                try {
+                    beforeFree.run();
+                } finally {
+                    pointer = null;
+                    free.accept(p);
+                }
             }
         } finally {
             lock.writeLock().unlock();
