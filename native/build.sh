@@ -102,8 +102,19 @@ build_shim() {
   fi
 }
 
+# The real tokenizers ship with llama.cpp: the tiny test models are built on them (DeepSeek's for deepseek2;
+# Qwen2's and Llama 3's for the R1-Distill families). Copied into a cache entry that lacks them, too.
+copy_vocab() {
+  local dir=$1 f
+  mkdir -p "$dir/vocab"
+  for f in "$src"/models/ggml-vocab-deepseek-*.gguf "$src"/models/ggml-vocab-qwen2.gguf "$src"/models/ggml-vocab-llama-bpe.gguf; do
+    [ -f "$dir/vocab/$(basename "$f")" ] || cp "$f" "$dir/vocab/"
+  done
+}
+
 if [ -f "$out/.complete" ]; then
   build_shim "$out"
+  if [ -f "$src/include/llama.h" ]; then copy_vocab "$out"; fi
   echo "$out"
   exit 0
 fi
@@ -140,9 +151,7 @@ fi
 # The cache entry holds only what runs: libraries, backend modules and tools, with $ORIGIN rpaths.
 rm -rf "$out.tmp" && mkdir -p "$out.tmp"
 cp -a "$build"/bin/. "$out.tmp"/
-# The real DeepSeek tokenizers ship with llama.cpp: the tiny test models are built on them.
-mkdir -p "$out.tmp/vocab"
-cp "$src"/models/ggml-vocab-deepseek-*.gguf "$out.tmp/vocab/"
+copy_vocab "$out.tmp"
 {
   echo "version=$version"
   echo "source=$src"

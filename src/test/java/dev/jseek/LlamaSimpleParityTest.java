@@ -36,8 +36,11 @@ class LlamaSimpleParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"The quick brown fox jumps over the lazy dog", "深度求索的模型会思考吗？", "Whales 🐳 and dolphins 🐬 sing"})
     void greedyOutputEqualsLlamaSimple(String prompt) throws Exception {
-        String expected = llamaSimple(prompt);
+        assertEquals(llamaSimple(TestModels.tiny(), prompt), greedyLikeLlamaSimple(model, prompt));
+    }
 
+    /** What llama-simple prints for {@code prompt}, made by jseek: the prompt's pieces, 32 greedy tokens, a newline. */
+    static String greedyLikeLlamaSimple(Model model, String prompt) {
         int[] promptTokens = model.vocab().tokenize(prompt, true, true); // as llama-simple: add and parse special
         // Same context shape as llama-simple: n_ctx = n_prompt + n_predict - 1, n_batch = n_prompt, 4 threads.
         ContextParams params = new ContextParams(promptTokens.length + N_PREDICT - 1, promptTokens.length,
@@ -46,15 +49,15 @@ class LlamaSimpleParityTest {
              Sampler greedy = new Sampler(model.vocab(), SamplerParams.greedy());
              Generator generator = new Generator(ctx, 0)) {
             Generator.Result result = generator.generate(promptTokens, greedy, N_PREDICT, (t, s) -> { });
-            String actual = model.vocab().detokenize(promptTokens, true) + result.text() + "\n";
             assertTrue(result.tokens().length > 0, "generated nothing");
-            assertEquals(expected, actual);
+            return model.vocab().detokenize(promptTokens, true) + result.text() + "\n";
         }
     }
 
-    private static String llamaSimple(String prompt) throws IOException, InterruptedException {
+    /** llama-simple's stdout for 32 tokens of {@code prompt} on {@code modelFile}. */
+    static String llamaSimple(Path modelFile, String prompt) throws IOException, InterruptedException {
         Path dir = Backend.get().libraryDir();
-        Process p = new ProcessBuilder(dir.resolve("llama-simple").toString(), "-m", TestModels.tiny().toString(),
+        Process p = new ProcessBuilder(dir.resolve("llama-simple").toString(), "-m", modelFile.toString(),
                 "-n", String.valueOf(N_PREDICT), prompt)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();

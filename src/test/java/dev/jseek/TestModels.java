@@ -1,6 +1,7 @@
 package dev.jseek;
 
 import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.models.TinyDistill;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,6 +29,22 @@ public final class TestModels {
             try {
                 Files.createDirectories(dir);
                 TinyDeepSeek.write(Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf"), target, config);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return target;
+    }
+
+    /** The tiny random-weight model of an R1-Distill family (its default config), generated once per build into target/. */
+    public static synchronized Path distill(TinyDistill.Family family) {
+        TinyDistill.Config config = TinyDistill.Config.defaults(family);
+        Path target = workDir().resolve("jseek-tiny-distill-" + family.architecture() + "-"
+                + Integer.toHexString(config.toString().hashCode()) + ".gguf");
+        if (!Files.isRegularFile(target)) {
+            try {
+                Files.createDirectories(workDir());
+                TinyDistill.write(Backend.get().libraryDir().resolve("vocab").resolve(family.vocabFile()), target, config);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

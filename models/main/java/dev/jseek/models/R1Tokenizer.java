@@ -48,6 +48,16 @@ final class R1Tokenizer {
     }
 
     static Extended extend(GgufMetadata vocab) throws GgufFormatException {
+        return extend(vocab, CHAT_MARKERS, TEMPLATE_RESOURCE);
+    }
+
+    /**
+     * As {@link #extend(GgufMetadata)} with other markers and template: the R1-Distill releases add DeepSeek's
+     * markers to a Qwen or Llama vocabulary and ship their own template.
+     *
+     * @param templateResource a Jinja file beside this class in the jseek-models jar
+     */
+    static Extended extend(GgufMetadata vocab, List<String> markers, String templateResource) throws GgufFormatException {
         List<String> tokens = new ArrayList<>(vocab.getStringArray(TOKENS));
         int originalCount = tokens.size();
         int[] types = vocab.contains(TOKEN_TYPES) ? vocab.getIntArray(TOKEN_TYPES) : null;
@@ -56,7 +66,7 @@ final class R1Tokenizer {
         requireLength(vocab, SCORES, scores, originalCount);
 
         // a marker the vocab already has keeps its id: llama.cpp requires token texts to be unique
-        List<String> added = CHAT_MARKERS.stream().filter(m -> !tokens.contains(m)).toList();
+        List<String> added = markers.stream().filter(m -> !tokens.contains(m)).toList();
         tokens.addAll(added);
         int count = tokens.size();
 
@@ -81,18 +91,22 @@ final class R1Tokenizer {
         if (scores != null) {
             metadata.put(SCORES, GgufArray.ofFloat32(Arrays.copyOf(scores, count)));
         }
-        metadata.put(CHAT_TEMPLATE, new GgufValue.Str(chatTemplate()));
+        metadata.put(CHAT_TEMPLATE, new GgufValue.Str(chatTemplate(templateResource)));
         return new Extended(metadata, count);
     }
 
     static String chatTemplate() {
-        try (InputStream in = R1Tokenizer.class.getResourceAsStream(TEMPLATE_RESOURCE)) {
+        return chatTemplate(TEMPLATE_RESOURCE);
+    }
+
+    static String chatTemplate(String resource) {
+        try (InputStream in = R1Tokenizer.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("resource " + TEMPLATE_RESOURCE + " is missing from the jseek-models jar");
+                throw new IllegalStateException("resource " + resource + " is missing from the jseek-models jar");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read resource " + TEMPLATE_RESOURCE, e);
+            throw new IllegalStateException("cannot read resource " + resource, e);
         }
     }
 
