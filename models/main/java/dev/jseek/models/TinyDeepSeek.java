@@ -247,7 +247,12 @@ public final class TinyDeepSeek {
 
     // keys and types as convert_hf_to_gguf.py (DeepseekV2Model) writes them for DeepSeek-V3/R1
     private static void putHyperparameters(GgufWriter w, Config c, int vocabSize) {
-        String a = ARCHITECTURE + ".";
+        putHyperparameters(w, c, vocabSize, ARCHITECTURE);
+    }
+
+    /** The deepseek2 keys under {@code architecture}'s prefix: deepseek32 (V3.2) reads the same ones. */
+    static void putHyperparameters(GgufWriter w, Config c, int vocabSize, String architecture) {
+        String a = architecture + ".";
         w.putUInt32(a + "block_count", c.blockCount());
         w.putUInt32(a + "context_length", c.contextLength());
         w.putUInt32(a + "embedding_length", c.embeddingLength());
@@ -290,7 +295,7 @@ public final class TinyDeepSeek {
         }
     }
 
-    private static float[] values(DeepSeek2Tensors.TensorSpec spec, long seed) {
+    static float[] values(DeepSeek2Tensors.TensorSpec spec, long seed) {
         float[] values = new float[Math.toIntExact(spec.elementCount())];
         switch (spec.init()) {
             case ONE -> Arrays.fill(values, 1f);

@@ -1,0 +1,155 @@
+package dev.jseek;
+
+import dev.jseek.chat.ChatListener;
+import dev.jseek.chat.ChatMessage;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTemplate;
+import dev.jseek.chat.ChatTurn;
+import dev.jseek.gguf.GgufReader;
+import dev.jseek.models.ArchitectureCheck;
+import dev.jseek.models.TinyDeepSeek32;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * DeepSeek-V3.2 ({@code deepseek32}: MLA with DeepSeek Sparse Attention) as a tiny random-weight model whose indexer
+ * keeps the top 8 cached tokens per query: llama-simple is the oracle for greedy output, the sparse path is shown to
+ * matter, a chat turn splits reasoning from the answer and a saved session continues as if never saved.
+ */
+class DeepSeek32ModelTest {
+    private static final ChatOptions OPTIONS = ChatOptions.defaults().withSampling(SamplerParams.greedy())
+            .withMaxTokens(12).withReasoningBudget(4)
+            // V3.2's template turns thinking off unless asked; the built-in deepseek3 renders its thinking mode
+            .withTemplate(ChatTemplate.named("deepseek3"));
+    private static Model model;
+
+    @BeforeAll
+    static void load() {
+        model = Model.load(TestModels.deepSeek32(), ModelParams.defaults());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"The quick brown fox jumps over the lazy dog", "深度求索的模型会思考吗？", "Whales 🐳 and dolphins 🐬 sing"})
+    void greedyOutputEqualsLlamaSimple(String prompt) throws Exception {
+        int promptTokens = model.vocab().tokenize(prompt, true, true).length;
+        assertTrue(promptTokens + 1 > TinyDeepSeek32.Config.defaults().indexerTopK(),
+                "after the prompt each query has more cached tokens than the indexer keeps: the sparse path runs");
+        assertEquals(LlamaSimpleParityTest.llamaSimple(TestModels.deepSeek32(), prompt),
+                LlamaSimpleParityTest.greedyLikeLlamaSimple(model, prompt));
+    }
+
+    @Test
+    void theIndexersTopKDecidesTheOutput(@TempDir Path dir) throws Exception {
+        // the same weights (top_k is metadata only) with top_k as large as the context: dense MLA over every token
+        var defaults = TinyDeepSeek32.Config.defaults();
+        Path dense = dir.resolve("dense.gguf");
+        TinyDeepSeek32.write(vocabFile(), dense,
+                new TinyDeepSeek32.Config(defaults.base(), defaults.indexerHeadCount(), defaults.indexerKeyLength(), 4096));
+        String prompt = "The quick brown fox jumps over the lazy dog";
+        String sparse = LlamaSimpleParityTest.greedyLikeLlamaSimple(model, prompt);
+        try (Model denseModel = Model.load(dense, ModelParams.defaults())) {
+            assertNotEquals(sparse, LlamaSimpleParityTest.greedyLikeLlamaSimple(denseModel, prompt),
+                    "keeping 8 tokens per query must change what the model attends to");
+        }
+    }
+
+    @Test
+    void theFileIsDeepSeek32WithV32sTemplateAndPassesTheCheck() throws Exception {
+        var file = GgufReader.read(TestModels.deepSeek32());
+        assertEquals("deepseek32", file.metadata().getString("general.architecture"));
+        assertEquals(8, file.metadata().getInt("deepseek32.attention.indexer.top_k"));
+        String template = file.metadata().getString("tokenizer.chat_template");
+        assertTrue(template.contains("｜DSML｜") && template.contains("thinking_start_token"), "V3.2's own template");
+        ArchitectureCheck.verify(file);
+
+        // llama.cpp's C API recognises V3.2's Jinja text as its deepseek3 family; V3.2 does not pre-fill <think>
+        ChatTemplate own = ChatTemplate.of(model);
+        assertEquals("<｜User｜>Hi<｜Assistant｜>", own.format(List.of(ChatMessage.user("Hi")), true));
+        assertFalse(own.prefillsThinking());
+    }
+
+    @Test
+    void aChatTurnSplitsReasoningFromTheAnswer() {
+        try (ChatSession chat = new ChatSession(model, OPTIONS.withMaxTokens(24).withReasoningBudget(8))) {
+            StringBuilder streamedReasoning = new StringBuilder();
+            StringBuilder streamedAnswer = new StringBuilder();
+            ChatTurn turn = chat.send("What is 2+2?", new ChatListener() {
+                @Override
+                public void onReasoning(String text) {
+                    streamedReasoning.append(text);
+                }
+
+                @Override
+                public void onAnswer(String text) {
+                    streamedAnswer.append(text);
+                }
+            });
+            assertEquals(turn.reasoning(), streamedReasoning.toString());
+            assertEquals(turn.answer(), streamedAnswer.toString());
+            assertFalse(turn.reasoning().isEmpty(), "the pre-filled <think> makes the first tokens reasoning");
+            assertTrue(turn.stats().reasoningTokens() > 0 && turn.stats().reasoningTokens() <= 8, turn.stats().toString());
+            assertTrue(turn.stats().generatedTokens() > turn.stats().reasoningTokens(),
+                    "the budget ends the reasoning, an answer follows: " + turn.stats());
+            assertFalse(turn.answer().contains("</think>") || turn.reasoning().contains("</think>"), turn.toString());
+            assertEquals(List.of(ChatMessage.user("What is 2+2?"), ChatMessage.assistant(turn.answer())), chat.history());
+        }
+    }
+
+    @Test
+    void aLoadedSessionContinuesExactlyAsIfItHadNeverBeenSaved(@TempDir Path dir) {
+        Path file = dir.resolve("chat.jseek");
+        ChatTurn uninterrupted;
+        try (ChatSession chat = new ChatSession(model, OPTIONS)) {
+            chat.setSystemPrompt("Be brief.");
+            chat.send("First question", ChatListener.silent());
+            chat.save(file);
+            uninterrupted = chat.send("Second question", ChatListener.silent());
+        }
+        try (ChatSession restored = new ChatSession(model, OPTIONS)) {
+            restored.load(file);
+            assertEquals(3, restored.history().size());
+            ChatTurn resumed = restored.send("Second question", ChatListener.silent());
+            assertEquals(uninterrupted.reasoning() + "|" + uninterrupted.answer(), resumed.reasoning() + "|" + resumed.answer());
+            assertTrue(uninterrupted.stats().generatedTokens() > 0, "the reply is not empty");
+            assertEquals(uninterrupted.stats().decodedPromptTokens(), resumed.stats().decodedPromptTokens(),
+                    "the KV cache (with the indexer's keys) came back with the file: only the new tokens are decoded");
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameWeightsAndAnotherSeedOthers(@TempDir Path dir) throws Exception {
+        Path again = dir.resolve("again.gguf");
+        Path other = dir.resolve("other.gguf");
+        TinyDeepSeek32.write(vocabFile(), again, TinyDeepSeek32.Config.defaults());
+        TinyDeepSeek32.write(vocabFile(), other, TinyDeepSeek32.Config.defaults().withSeed(43));
+        byte[] expected = Files.readAllBytes(TestModels.deepSeek32());
+        assertTrue(expected.length < 40_000_000, "a few tens of MB at most: " + expected.length);
+        assertArrayEquals(expected, Files.readAllBytes(again));
+        assertFalse(Arrays.equals(expected, Files.readAllBytes(other)));
+    }
+
+    private static Path vocabFile() {
+        return Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf");
+    }
+}
