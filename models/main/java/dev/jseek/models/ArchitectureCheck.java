@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * Checks that a GGUF's hyperparameters agree with each other and with its tensor shapes, for the families
- * jseek runs: {@code deepseek2} (V2, V2-Lite, Coder-V2, V3, R1) and the R1-Distill ones ({@code qwen2},
+ * jseek runs: {@code deepseek2} (V2, V2-Lite, Coder-V2, V3, R1), {@code deepseek32} (V3.2) and the R1-Distill ones ({@code qwen2},
  * {@code qwen3}, {@code llama}). llama.cpp checks tensor shapes against the metadata as it loads, but trusts the
  * metadata itself: an MLA model with {@code head_count_kv} 4, a query without q_lora on a non-lite layer count,
  * or a zero head count load and then abort the process (GGML_ASSERT, division by zero) when the first graph is
@@ -50,6 +50,11 @@ public final class ArchitectureCheck {
             case "deepseek2" -> {
                 check.weightTypes();
                 check.deepSeek2();
+            }
+            case "deepseek32" -> {
+                check.weightTypes();
+                check.deepSeek2();
+                check.deepSeek32();
             }
             case "llama", "qwen2", "qwen3" -> {
                 check.weightTypes();
@@ -130,10 +135,10 @@ public final class ArchitectureCheck {
                 shape(b + "attn_kv_a_mqa.weight", embd, kvLora + rope);
                 shape(b + "attn_k_b.weight", nope, kvLora, heads);
                 shape(b + "attn_v_b.weight", kvLora, valueMla, heads);
-                lastDimension(LITE_BLOCK_COUNTS.contains(layers) ? b + "attn_q.weight" : b + "attn_q_b.weight", heads * keyMla);
+                lastDimension(lite(layers) ? b + "attn_q.weight" : b + "attn_q_b.weight", heads * keyMla);
             }
         }
-        if (LITE_BLOCK_COUNTS.contains(layers)) {
+        if (lite(layers)) {
             for (int i = 0; i < layers; i++) {
                 if (file.findTensor("blk." + i + ".attn_q.weight").isEmpty() && file.findTensor("blk." + i + ".attn_q_a.weight").isPresent()) {
                     throw fail("it has " + layers + " blocks, which llama.cpp runs as DeepSeek-V2-Lite (attn_q, no q_lora), "
@@ -154,6 +159,44 @@ public final class ArchitectureCheck {
         }
         if (dense < layers) {
             moe(layers, dense, embd);
+        }
+    }
+
+    // llama.cpp loads only deepseek2 files with 26 or 27 blocks as V2-Lite; deepseek32 always has a q_lora
+    private boolean lite(int layers) {
+        return arch.equals("deepseek2") && LITE_BLOCK_COUNTS.contains(layers);
+    }
+
+    // DeepSeek-V3.2 (src/models/deepseek32.cpp): deepseek2's MLA/MoE plus the lightning indexer of DSA
+    private void deepSeek32() throws GgufFormatException {
+        if (!file.metadata().contains(prefix + "attention.key_length_mla")) {
+            throw fail(prefix + "attention.key_length_mla is missing, but deepseek32 runs only as MLA");
+        }
+        int layers = positive("block_count", MAX_LAYERS);
+        long embd = positive("embedding_length", Integer.MAX_VALUE);
+        long qLora = positive("attention.q_lora_rank", Integer.MAX_VALUE);
+        long heads = positive("attention.indexer.head_count", Integer.MAX_VALUE);
+        long keyLength = positive("attention.indexer.key_length", Integer.MAX_VALUE);
+        long rope = positive("rope.dimension_count", Integer.MAX_VALUE);
+        // GGML_ASSERT(hparams.n_rot() <= n_embd_indexer_head): the indexer's key is [rope | nope]
+        if (rope > keyLength) {
+            throw fail(prefix + "attention.indexer.key_length is " + keyLength + " but must be at least rope.dimension_count ("
+                    + rope + ")");
+        }
+        // llama_kv_cache::build_input_k_rot: the indexer's keys and queries are multiplied by a Hadamard matrix as wide as
+        // the largest power of two (64 or more) dividing the key length; unless that is the key length, ggml_mul_mat
+        // aborts while the first graph is built (seen with 32 and 192)
+        if (keyLength < 64 || Long.bitCount(keyLength) != 1) {
+            throw fail(prefix + "attention.indexer.key_length is " + keyLength + " but must be a power of two, at least 64 "
+                    + "(the width of the indexer's Hadamard rotation)");
+        }
+        for (int i = 0; i < layers; i++) {
+            String b = "blk." + i + ".indexer.";
+            shape(b + "k_norm.weight", keyLength);
+            shape(b + "k_norm.bias", keyLength);
+            shape(b + "proj.weight", embd, heads);
+            shape(b + "attn_k.weight", embd, keyLength);
+            shape(b + "attn_q_b.weight", qLora, heads * keyLength);
         }
     }
 

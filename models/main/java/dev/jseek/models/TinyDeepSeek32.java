@@ -33,7 +33,7 @@ public final class TinyDeepSeek32 {
      * @param base             the MLA/MoE dimensions and the seed; must have a q_lora (deepseek32 has no lite form)
      * @param indexerHeadCount index_n_heads
      * @param indexerKeyLength index_head_dim: the indexer's key is [rope | nope], so at least qk_rope_head_dim, and a
-     *                         multiple of 64 (the Hadamard rotation llama.cpp applies to it)
+     *                         power of two of at least 64 (the Hadamard rotation llama.cpp applies to it)
      * @param indexerTopK      index_topk: how many cached tokens each query attends to
      */
     public record Config(TinyDeepSeek.Config base, int indexerHeadCount, int indexerKeyLength, int indexerTopK) {
@@ -44,8 +44,10 @@ public final class TinyDeepSeek32 {
             // deepseek32.cpp: GGML_ASSERT(hparams.n_rot() <= n_embd_indexer_head)
             require(indexerKeyLength >= base.qkRopeHeadDim(),
                     "indexerKeyLength must be at least qkRopeHeadDim: the indexer key starts with the rotated part");
-            // llama_kv_cache::build_input_k_rot: the indexer's Hadamard rotation is at least 64 wide and must divide it
-            require(indexerKeyLength % 64 == 0, "indexerKeyLength must be a multiple of 64: the indexer's Hadamard rotation is 64 wide or more");
+            // llama_kv_cache::build_input_k_rot: the indexer's Hadamard rotation is as wide as the largest power of two
+            // (64 or more) dividing the key length, and is multiplied with the whole key
+            require(indexerKeyLength >= 64 && Integer.bitCount(indexerKeyLength) == 1,
+                    "indexerKeyLength must be a power of two, at least 64: the width of the indexer's Hadamard rotation");
             require(indexerTopK > 0, "indexerTopK must be positive");
         }
 
