@@ -2,10 +2,12 @@ package dev.jseek.models;
 
 import dev.jseek.gguf.GgmlType;
 import dev.jseek.gguf.GgufFile;
+import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -145,7 +147,7 @@ public final class TinyDeepSeek32 {
     }
 
     /** {@code --vocab PATH --out PATH [--shape tiny|v32] [--sparse] [--seed N]}. */
-    public static void main(String... args) throws IOException {
+    public static void main(String... args) {
         Path vocab = null;
         Path out = null;
         Config cfg = Config.defaults();
@@ -184,12 +186,21 @@ public final class TinyDeepSeek32 {
             System.exit(2);
             return;
         }
-        if (sparse) {
-            writeSparse(vocab, out, cfg);
-        } else {
-            write(vocab, out, cfg);
+        try {
+            if (sparse) {
+                writeSparse(vocab, out, cfg);
+            } else {
+                write(vocab, out, cfg);
+            }
+            System.err.printf("tiny-deepseek32: wrote %,d bytes to %s%n", Files.size(out), out);
+        } catch (NoSuchFileException e) {
+            System.err.println("tiny-deepseek32: no such file: " + e.getFile());
+            System.exit(1);
+        } catch (IOException e) {
+            // a GgufFormatException's message is a whole sentence; other I/O errors need their kind
+            System.err.println("tiny-deepseek32: " + (e instanceof GgufFormatException ? e.getMessage() : e.toString()));
+            System.exit(1);
         }
-        System.err.printf("tiny-deepseek32: wrote %,d bytes to %s%n", Files.size(out), out);
     }
 
     private static final String USAGE = """
