@@ -1,6 +1,7 @@
 package dev.jseek;
 
 import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.models.TinyDeepSeek4;
 import dev.jseek.models.TinyDistill;
 
 import java.io.IOException;
@@ -45,6 +46,21 @@ public final class TestModels {
             try {
                 Files.createDirectories(workDir());
                 TinyDistill.write(Backend.get().libraryDir().resolve("vocab").resolve(family.vocabFile()), target, config);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return target;
+    }
+
+    /** The tiny random-weight DeepSeek-V4 ({@code deepseek4}) model (its default config), generated once per build into target/. */
+    public static synchronized Path deepSeek4() {
+        TinyDeepSeek4.Config config = TinyDeepSeek4.Config.defaults();
+        Path target = workDir().resolve("jseek-tiny-deepseek4-" + Integer.toHexString(config.toString().hashCode()) + ".gguf");
+        if (!Files.isRegularFile(target)) {
+            try {
+                Files.createDirectories(workDir());
+                TinyDeepSeek4.write(Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf"), target, config);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
