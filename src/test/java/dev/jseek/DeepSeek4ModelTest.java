@@ -9,6 +9,7 @@ import dev.jseek.chat.ChatTurn;
 import dev.jseek.gguf.GgmlType;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufReader;
+import dev.jseek.models.ArchitectureCheck;
 import dev.jseek.models.TinyDeepSeek4;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,6 +58,16 @@ class DeepSeek4ModelTest {
     }
 
     @Test
+    void greedyOutputEqualsLlamaSimpleWhenThePromptFillsACompressionBlock() throws Exception {
+        // 201 tokens: past the 16-token window and the 4- and 128-token compression blocks, so the indexed (CSA)
+        // and heavily compressed (HCA) caches hold entries and the indexer's top-k selects among them
+        String prompt = "The quick brown fox jumps over the lazy dog. ".repeat(20).strip();
+        assertTrue(model.vocab().tokenize(prompt, true, true).length > 128);
+        assertEquals(LlamaSimpleParityTest.llamaSimple(TestModels.deepSeek4(), prompt),
+                LlamaSimpleParityTest.greedyLikeLlamaSimple(model, prompt));
+    }
+
+    @Test
     void theFileIsDeepSeek4WithV4sTemplateAndEveryCompressionPath() throws Exception {
         GgufFile file = GgufReader.read(TestModels.deepSeek4());
         var meta = file.metadata();
@@ -73,6 +84,7 @@ class DeepSeek4ModelTest {
         assertEquals(GgmlType.I32, table.type());
         assertTrue(names.contains("blk.1.exp_probs_b.bias") && !names.contains("blk.0.exp_probs_b.bias"));
         assertTrue(names.contains("output_hc_fn.weight"));
+        ArchitectureCheck.verify(file);
     }
 
     @Test
