@@ -61,9 +61,9 @@ public final class TinyDeepSeek4 {
      * @param outputLoraRank          o_lora_rank: each group's rank
      * @param slidingWindow           sliding_window
      * @param compressRatios          compress_ratios, one per block: 0 (window only), 4 (compressed with the indexer)
-     *                                or 128
+     *                                or 128; at least one 4
      * @param indexerHeadCount        index_n_heads
-     * @param indexerHeadDim          index_head_dim (at least ropeDim)
+     * @param indexerHeadDim          index_head_dim (a multiple of 64, at least ropeDim)
      * @param indexerTopK             index_topk
      * @param hcMult                  hc_mult: copies of the residual stream
      * @param hcSinkhornIterations    hc_sinkhorn_iters
@@ -125,8 +125,11 @@ public final class TinyDeepSeek4 {
                     "outputGroupCount must divide headCount (llama.cpp asserts n_head % o_groups == 0)");
             require(!compressRatios.isEmpty() && compressRatios.size() <= 512, "one compress ratio per block, 1..512 blocks");
             require(COMPRESS_RATIOS.containsAll(compressRatios), "compress ratios must be 0, 4 or 128");
-            require(!compressRatios.contains(4) || (indexerHeadCount > 0 && indexerHeadDim >= ropeDim && indexerTopK > 0),
-                    "ratio-4 blocks need an indexer: positive heads and top-k, head dim at least ropeDim");
+            // without a ratio-4 block llama.cpp divides by zero sizing the indexer's cache (ArchitectureCheck)
+            require(compressRatios.contains(4), "at least one block needs compress ratio 4 (the lightning indexer)");
+            require(indexerHeadCount > 0 && indexerTopK > 0, "the indexer needs positive heads and top-k");
+            require(indexerHeadDim >= ropeDim && indexerHeadDim % 64 == 0,
+                    "indexerHeadDim must be a multiple of 64 (llama.cpp's Hadamard rotation) and at least ropeDim");
             require(hcMult > 0 && hcSinkhornIterations > 0 && hcEps > 0, "hyper-connections need hcMult, iterations and eps > 0");
             require(hashLayerCount >= 0 && hashLayerCount <= compressRatios.size(), "hashLayerCount must be in 0..blocks");
             require(expertCount > 0 && expertCount <= 512, "expertCount must be in 1..512 (LLAMA_MAX_EXPERTS)");
