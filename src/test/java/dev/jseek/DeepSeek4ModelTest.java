@@ -7,6 +7,7 @@ import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTemplate;
 import dev.jseek.chat.ChatTurn;
 import dev.jseek.gguf.GgmlType;
+import dev.jseek.gguf.GgufValue;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.models.ArchitectureCheck;
@@ -16,16 +17,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -147,6 +153,27 @@ class DeepSeek4ModelTest {
             assertEquals(uninterrupted.stats().decodedPromptTokens(), resumed.stats().decodedPromptTokens(),
                     "the KV cache came back with the file: only the new tokens are decoded");
         }
+    }
+
+    // metadata-only edits that keep every tensor shape llama.cpp expects; the other two deepseek4 rules (a ratio-4
+    // block, an indexer key_length that is a multiple of 64) change the tensor table too, so a file breaking them
+    // has to be written whole (models/ DeepSeek4ArchitectureCheckTest checks those rules)
+    static Stream<Arguments> filesLlamaCppAbortsOn() {
+        return Stream.of(
+                Arguments.of("deepseek4.attention.head_count_kv", GgufValue.Int.uint32(2), "head_count_kv is 2"),
+                Arguments.of("deepseek4.attention.value_length", GgufValue.Int.uint32(16), "value_length is 16"),
+                Arguments.of("deepseek4.rope.dimension_count", GgufValue.Int.uint32(48), "rope.dimension_count is 48"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("filesLlamaCppAbortsOn")
+    void aFileLlamaCppAbortsOnCrashesTheChildAndTheJavaChecksRefuseIt(String key, GgufValue value, String message,
+                                                                      @TempDir Path dir) {
+        Path bad = GgufEdit.withMetadata(TestModels.deepSeek4(), dir.resolve("bad.gguf"), m -> m.put(key, value));
+        var outcome = Preflight.runChild(bad, Backend.get(), false).orElseThrow();
+        assertInstanceOf(Preflight.Outcome.Crashed.class, outcome, "llama.cpp alone does not survive " + key);
+        var e = assertThrows(ModelLoadException.class, () -> Model.load(bad, ModelParams.defaults()));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 
     @Test
