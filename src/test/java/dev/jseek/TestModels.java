@@ -2,6 +2,7 @@ package dev.jseek;
 
 import dev.jseek.models.TinyDeepSeek;
 import dev.jseek.models.TinyDeepSeek32;
+import dev.jseek.models.TinyDeepSeek4;
 import dev.jseek.models.TinyDistill;
 
 import java.io.IOException;
@@ -56,16 +57,35 @@ public final class TestModels {
     /** The tiny random-weight DeepSeek-V3.2 ({@code deepseek32}) model, generated once per build into target/. */
     public static synchronized Path deepSeek32() {
         TinyDeepSeek32.Config config = TinyDeepSeek32.Config.defaults();
-        Path target = workDir().resolve("jseek-tiny-deepseek32-" + Integer.toHexString(config.toString().hashCode()) + ".gguf");
+        return generated("deepseek32", config, target -> TinyDeepSeek32.write(deepSeekVocab(), target, config));
+    }
+
+    /** The tiny random-weight DeepSeek-V4 ({@code deepseek4}) model, generated once per build into target/. */
+    public static synchronized Path deepSeek4() {
+        TinyDeepSeek4.Config config = TinyDeepSeek4.Config.defaults();
+        return generated("deepseek4", config, target -> TinyDeepSeek4.write(deepSeekVocab(), target, config));
+    }
+
+    private interface ModelWriter {
+        void write(Path target) throws IOException;
+    }
+
+    /** A generated model in the work directory, named by its configuration, written only if missing. */
+    private static Path generated(String name, Object config, ModelWriter writer) {
+        Path target = workDir().resolve("jseek-tiny-" + name + "-" + Integer.toHexString(config.toString().hashCode()) + ".gguf");
         if (!Files.isRegularFile(target)) {
             try {
                 Files.createDirectories(workDir());
-                TinyDeepSeek32.write(Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf"), target, config);
+                writer.write(target);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return target;
+    }
+
+    private static Path deepSeekVocab() {
+        return Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf");
     }
 
     public static Path workDir() {

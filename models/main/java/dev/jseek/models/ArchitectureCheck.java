@@ -1,5 +1,6 @@
 package dev.jseek.models;
 
+import dev.jseek.gguf.GgmlType;
 import dev.jseek.gguf.GgufArray;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufFormatException;
@@ -56,6 +57,7 @@ public final class ArchitectureCheck {
                 check.deepSeek2();
                 check.deepSeek32();
             }
+            case "deepseek4" -> check.deepSeek4();
             case "llama", "qwen2", "qwen3" -> {
                 check.weightTypes();
                 check.groupedQueryAttention();
@@ -216,6 +218,48 @@ public final class ArchitectureCheck {
             for (String part : List.of("gate", "up", "down")) {
                 lastDimension(b + "ffn_" + part + "_exps.weight", experts);
             }
+        }
+    }
+
+    // DeepSeek-V4 (src/models/deepseek4.cpp and its KV cache): each rule below is a file llama.cpp loads and then
+    // aborts on (GGML_ASSERT or SIGFPE) while it builds the first graph
+    private void deepSeek4() throws GgufFormatException {
+        for (GgufTensorInfo t : file.tensors()) {
+            // the hash router's token-to-experts table is the one integer tensor V4 has
+            if (t.type() != GgmlType.I32 || !t.name().endsWith(".ffn_gate_tid2eid.weight")) {
+                switch (t.type()) {
+                    case I8, I16, I32, I64, F64 -> throw fail("tensor " + t.name() + " is stored as " + t.type().ggmlName()
+                            + ", which no " + arch + " weight uses");
+                    default -> {
+                    }
+                }
+            }
+        }
+        int layers = positive("block_count", MAX_LAYERS);
+        positive("attention.head_count", Integer.MAX_VALUE);
+        long head = positive("attention.key_length", Integer.MAX_VALUE);
+        equal("attention.head_count_kv", 1, "V4 attends with one shared key/value head");
+        equal("attention.value_length", head, "attention.key_length: the shared head is both key and value");
+        long rope = positive("rope.dimension_count", Integer.MAX_VALUE);
+        if (rope > head) {
+            throw fail(prefix + "rope.dimension_count is " + rope + " but must be at most attention.key_length (" + head + ")");
+        }
+        if (!(file.metadata().find(prefix + "attention.compress_ratios").orElse(null) instanceof GgufArray ratios)
+                || !(ratios.elementType() == GgufType.INT32 || ratios.elementType() == GgufType.UINT32)) {
+            return; // llama.cpp refuses a file without the ratios itself
+        }
+        boolean indexed = false;
+        for (int i = 0; i < Math.min(layers, ratios.size()); i++) {
+            indexed |= ratios.getInteger(i) == 4;
+        }
+        // without a ratio-4 block the lightning indexer's cache has no layer, and sizing its rotation divides by zero
+        if (!indexed) {
+            throw fail(prefix + "attention.compress_ratios has no block with ratio 4 (the lightning indexer), which llama.cpp needs");
+        }
+        long indexerHead = positive("attention.indexer.key_length", Integer.MAX_VALUE);
+        // the indexer's keys are rotated by a Hadamard matrix of at least 64
+        if (indexerHead % 64 != 0) {
+            throw fail(prefix + "attention.indexer.key_length is " + indexerHead + " but must be a multiple of 64");
         }
     }
 

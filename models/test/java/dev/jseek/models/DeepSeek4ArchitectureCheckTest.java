@@ -1,0 +1,110 @@
+package dev.jseek.models;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jseek.gguf.GgmlType;
+import dev.jseek.gguf.GgufArray;
+import dev.jseek.gguf.GgufFile;
+import dev.jseek.gguf.GgufFormatException;
+import dev.jseek.gguf.GgufMetadata;
+import dev.jseek.gguf.GgufReader;
+import dev.jseek.gguf.GgufTensorInfo;
+import dev.jseek.gguf.GgufValue;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The deepseek4 rules on the tiny V4 model with one thing changed. Each changed file was run through the pinned
+ * llama.cpp's llama-simple: it loads, then aborts building the first graph (GGML_ASSERT, or SIGFPE for the missing
+ * indexer).
+ */
+class DeepSeek4ArchitectureCheckTest {
+    @TempDir
+    static Path dir;
+    static GgufFile tiny;
+
+    @BeforeAll
+    static void writeModel() throws IOException {
+        Path vocab = TestVocab.path().orElse(null);
+        if (vocab != null) {
+            Path model = dir.resolve("tiny4.gguf");
+            TinyDeepSeek4.write(vocab, model, TinyDeepSeek4.Config.defaults());
+            tiny = GgufReader.read(model);
+        }
+    }
+
+    @Test
+    void theTinyModelPassesWithItsIntegerHashTable() {
+        assumeTrue(tiny != null);
+        assertDoesNotThrow(() -> ArchitectureCheck.verify(tiny));
+    }
+
+    @Test
+    void anIntegerTensorOtherThanTheHashTableIsRefused() {
+        assumeTrue(tiny != null);
+        List<GgufTensorInfo> tensors = new ArrayList<>();
+        for (GgufTensorInfo t : tiny.tensors()) {
+            tensors.add(t.name().equals("blk.1.exp_probs_b.bias") ? new GgufTensorInfo(t.name(), t.shape(), GgmlType.I32, t.offset()) : t);
+        }
+        assertMessage(file(new LinkedHashMap<>(tiny.metadata().asMap()), tensors), "tensor blk.1.exp_probs_b.bias is stored as i32");
+    }
+
+    @Test
+    void moreThanOneKeyValueHeadIsRefused() {
+        // GGML_ASSERT(a->ne[0] == b->ne[0])
+        rejects(m -> m.put("deepseek4.attention.head_count_kv", GgufValue.Int.uint32(2)), "deepseek4.attention.head_count_kv is 2");
+    }
+
+    @Test
+    void aValueLengthOtherThanTheKeyLengthIsRefused() {
+        // GGML_ASSERT(n_embd_head == n_embd_head_v)
+        rejects(m -> m.put("deepseek4.attention.value_length", GgufValue.Int.uint32(16)), "deepseek4.attention.value_length is 16");
+    }
+
+    @Test
+    void aRopeLongerThanTheHeadIsRefused() {
+        // GGML_ASSERT(n_offs >= 0) in the rope of the head's tail
+        rejects(m -> m.put("deepseek4.rope.dimension_count", GgufValue.Int.uint32(48)), "deepseek4.rope.dimension_count is 48");
+    }
+
+    @Test
+    void ratiosWithoutAnIndexedBlockAreRefused() {
+        // SIGFPE sizing the indexer cache's rotation
+        rejects(m -> m.put("deepseek4.attention.compress_ratios", GgufArray.ofInt32(0, 128, 0)), "has no block with ratio 4");
+    }
+
+    @Test
+    void anIndexerKeyLengthThatIsNotAMultipleOf64IsRefused() {
+        // GGML_ASSERT(ggml_nelements(a) == ne0*ne1) reshaping for the 64-wide Hadamard rotation
+        rejects(m -> m.put("deepseek4.attention.indexer.key_length", GgufValue.Int.uint32(48)),
+                "deepseek4.attention.indexer.key_length is 48 but must be a multiple of 64");
+    }
+
+    private static void rejects(Consumer<Map<String, GgufValue>> change, String expected) {
+        assumeTrue(tiny != null);
+        Map<String, GgufValue> values = new LinkedHashMap<>(tiny.metadata().asMap());
+        change.accept(values);
+        assertMessage(file(values, tiny.tensors()), expected);
+    }
+
+    private static GgufFile file(Map<String, GgufValue> values, List<GgufTensorInfo> tensors) {
+        return new GgufFile(tiny.path(), tiny.version(), tiny.alignment(), tiny.dataOffset(), tiny.fileSize(),
+                new GgufMetadata(tiny.path().toString(), values), tensors);
+    }
+
+    private static void assertMessage(GgufFile file, String expected) {
+        var e = assertThrows(GgufFormatException.class, () -> ArchitectureCheck.verify(file));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+}

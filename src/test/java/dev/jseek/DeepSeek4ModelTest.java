@@ -1,0 +1,191 @@
+package dev.jseek;
+
+import dev.jseek.chat.ChatListener;
+import dev.jseek.chat.ChatMessage;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTemplate;
+import dev.jseek.chat.ChatTurn;
+import dev.jseek.gguf.GgmlType;
+import dev.jseek.gguf.GgufValue;
+import dev.jseek.gguf.GgufFile;
+import dev.jseek.gguf.GgufReader;
+import dev.jseek.models.ArchitectureCheck;
+import dev.jseek.models.TinyDeepSeek4;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * DeepSeek-V4 ({@code deepseek4}) as a tiny random-weight model: llama.cpp's own llama-simple is the oracle for
+ * greedy output, V4's template markers are single control tokens, a chat turn splits reasoning from the answer and
+ * a saved session continues as if never saved. The chat runs on llama.cpp's built-in "deepseek3" renderer: jseek
+ * formats prompts through llama_chat_apply_template, which cannot run V4's Jinja (its {@code <think>} depends on a
+ * {@code thinking} variable), so the session would not know to pre-fill the reasoning block from V4's own text.
+ */
+class DeepSeek4ModelTest {
+    private static final ChatOptions OPTIONS = ChatOptions.defaults().withTemplate(ChatTemplate.named("deepseek3"))
+            .withSampling(SamplerParams.greedy()).withMaxTokens(12).withReasoningBudget(4);
+    private static Model model;
+
+    @BeforeAll
+    static void load() {
+        model = Model.load(TestModels.deepSeek4(), ModelParams.defaults());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"The quick brown fox jumps over the lazy dog", "深度求索的模型会思考吗？", "Whales 🐳 and dolphins 🐬 sing"})
+    void greedyOutputEqualsLlamaSimple(String prompt) throws Exception {
+        assertEquals(LlamaSimpleParityTest.llamaSimple(TestModels.deepSeek4(), prompt),
+                LlamaSimpleParityTest.greedyLikeLlamaSimple(model, prompt));
+    }
+
+    @Test
+    void greedyOutputEqualsLlamaSimpleWhenThePromptFillsACompressionBlock() throws Exception {
+        // 201 tokens: past the 16-token window and the 4- and 128-token compression blocks, so the indexed (CSA)
+        // and heavily compressed (HCA) caches hold entries and the indexer's top-k selects among them
+        String prompt = "The quick brown fox jumps over the lazy dog. ".repeat(20).strip();
+        assertTrue(model.vocab().tokenize(prompt, true, true).length > 128);
+        assertEquals(LlamaSimpleParityTest.llamaSimple(TestModels.deepSeek4(), prompt),
+                LlamaSimpleParityTest.greedyLikeLlamaSimple(model, prompt));
+    }
+
+    @Test
+    void theFileIsDeepSeek4WithV4sTemplateAndEveryCompressionPath() throws Exception {
+        GgufFile file = GgufReader.read(TestModels.deepSeek4());
+        var meta = file.metadata();
+        assertEquals("deepseek4", meta.getString("general.architecture"));
+        assertTrue(meta.getString("tokenizer.chat_template").contains("｜DSML｜"), "V4's own template, with its tool-call markers");
+        assertArrayEquals(new int[] {0, 4, 128}, meta.getIntArray("deepseek4.attention.compress_ratios"));
+        var names = file.tensors().stream().map(t -> t.name()).toList();
+        // ratio 4 brings the lightning indexer, ratio 128 only the compressor, ratio 0 neither
+        assertFalse(names.contains("blk.0.attn_compressor_kv.weight"));
+        assertTrue(names.contains("blk.1.indexer.proj.weight") && names.contains("blk.1.attn_compressor_kv.weight"));
+        assertTrue(names.contains("blk.2.attn_compressor_kv.weight") && !names.contains("blk.2.indexer.proj.weight"));
+        // block 0 routes by the token's hash table, the others by score plus bias
+        var table = file.tensors().stream().filter(t -> t.name().equals("blk.0.ffn_gate_tid2eid.weight")).findFirst().orElseThrow();
+        assertEquals(GgmlType.I32, table.type());
+        assertTrue(names.contains("blk.1.exp_probs_b.bias") && !names.contains("blk.0.exp_probs_b.bias"));
+        assertTrue(names.contains("output_hc_fn.weight"));
+        ArchitectureCheck.verify(file);
+    }
+
+    @Test
+    void v4sTemplateMarkersAreSingleControlTokens() {
+        Vocab vocab = model.vocab();
+        for (String marker : TinyDeepSeek4.CHAT_MARKERS) {
+            int[] tokens = vocab.tokenize(marker, false, true);
+            assertEquals(1, tokens.length, marker + " is one token");
+            assertTrue(vocab.isControl(tokens[0]), marker + " is a control token");
+        }
+        assertEquals("<｜end▁of▁sentence｜>", vocab.text(vocab.eos()));
+        assertTrue(vocab.addsBos());
+        // llama.cpp recognises V4's text as its deepseek3 format (without the Jinja's thinking switch)
+        assertEquals("<｜User｜>Hi<｜Assistant｜>", ChatTemplate.of(model).format(List.of(ChatMessage.user("Hi")), true));
+    }
+
+    @Test
+    void aChatTurnSplitsReasoningFromTheAnswer() {
+        try (ChatSession chat = new ChatSession(model, OPTIONS.withMaxTokens(24).withReasoningBudget(8))) {
+            StringBuilder streamedReasoning = new StringBuilder();
+            StringBuilder streamedAnswer = new StringBuilder();
+            ChatTurn turn = chat.send("What is 2+2?", new ChatListener() {
+                @Override
+                public void onReasoning(String text) {
+                    streamedReasoning.append(text);
+                }
+
+                @Override
+                public void onAnswer(String text) {
+                    streamedAnswer.append(text);
+                }
+            });
+            assertEquals(turn.reasoning(), streamedReasoning.toString());
+            assertEquals(turn.answer(), streamedAnswer.toString());
+            assertFalse(turn.reasoning().isEmpty(), "the pre-filled <think> makes the first tokens reasoning");
+            assertTrue(turn.stats().reasoningTokens() > 0 && turn.stats().reasoningTokens() <= 8, turn.stats().toString());
+            assertTrue(turn.stats().generatedTokens() > turn.stats().reasoningTokens(),
+                    "the budget ends the reasoning, an answer follows: " + turn.stats());
+            assertFalse(turn.answer().contains("</think>") || turn.reasoning().contains("</think>"), turn.toString());
+            assertEquals(List.of(ChatMessage.user("What is 2+2?"), ChatMessage.assistant(turn.answer())), chat.history());
+        }
+    }
+
+    @Test
+    void aLoadedSessionContinuesExactlyAsIfItHadNeverBeenSaved(@TempDir Path dir) {
+        Path file = dir.resolve("chat.jseek");
+        ChatTurn uninterrupted;
+        try (ChatSession chat = new ChatSession(model, OPTIONS)) {
+            chat.setSystemPrompt("Be brief.");
+            chat.send("First question", ChatListener.silent());
+            chat.save(file);
+            uninterrupted = chat.send("Second question", ChatListener.silent());
+        }
+        try (ChatSession restored = new ChatSession(model, OPTIONS)) {
+            restored.load(file);
+            assertEquals(3, restored.history().size());
+            ChatTurn resumed = restored.send("Second question", ChatListener.silent());
+            assertEquals(uninterrupted.reasoning() + "|" + uninterrupted.answer(), resumed.reasoning() + "|" + resumed.answer());
+            assertTrue(uninterrupted.stats().generatedTokens() > 0, "the reply is not empty");
+            assertEquals(uninterrupted.stats().decodedPromptTokens(), resumed.stats().decodedPromptTokens(),
+                    "the KV cache came back with the file: only the new tokens are decoded");
+        }
+    }
+
+    // metadata-only edits that keep every tensor shape llama.cpp expects; the other two deepseek4 rules (a ratio-4
+    // block, an indexer key_length that is a multiple of 64) change the tensor table too, so a file breaking them
+    // has to be written whole (models/ DeepSeek4ArchitectureCheckTest checks those rules)
+    static Stream<Arguments> filesLlamaCppAbortsOn() {
+        return Stream.of(
+                Arguments.of("deepseek4.attention.head_count_kv", GgufValue.Int.uint32(2), "head_count_kv is 2"),
+                Arguments.of("deepseek4.attention.value_length", GgufValue.Int.uint32(16), "value_length is 16"),
+                Arguments.of("deepseek4.rope.dimension_count", GgufValue.Int.uint32(48), "rope.dimension_count is 48"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("filesLlamaCppAbortsOn")
+    void aFileLlamaCppAbortsOnCrashesTheChildAndTheJavaChecksRefuseIt(String key, GgufValue value, String message,
+                                                                      @TempDir Path dir) {
+        Path bad = GgufEdit.withMetadata(TestModels.deepSeek4(), dir.resolve("bad.gguf"), m -> m.put(key, value));
+        var outcome = Preflight.runChild(bad, Backend.get(), false).orElseThrow();
+        assertInstanceOf(Preflight.Outcome.Crashed.class, outcome, "llama.cpp alone does not survive " + key);
+        var e = assertThrows(ModelLoadException.class, () -> Model.load(bad, ModelParams.defaults()));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    @Test
+    void theSameSeedGivesTheSameFileAndAnotherSeedAnother(@TempDir Path dir) throws Exception {
+        Path vocab = Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf");
+        Path again = dir.resolve("again.gguf");
+        Path other = dir.resolve("other.gguf");
+        TinyDeepSeek4.write(vocab, again, TinyDeepSeek4.Config.defaults());
+        TinyDeepSeek4.write(vocab, other, TinyDeepSeek4.Config.defaults().withSeed(43));
+        byte[] expected = Files.readAllBytes(TestModels.deepSeek4());
+        assertArrayEquals(expected, Files.readAllBytes(again));
+        assertFalse(Arrays.equals(expected, Files.readAllBytes(other)));
+        assertTrue(expected.length < 40_000_000, "a few tens of MB: " + expected.length);
+    }
+}
