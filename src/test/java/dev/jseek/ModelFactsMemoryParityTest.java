@@ -29,7 +29,22 @@ class ModelFactsMemoryParityTest {
     void mlaCachesOneLatentRowPerLayerPerToken() throws IOException {
         ModelFacts facts = ModelFacts.of(GgufReader.read(TestModels.tiny()));
         assertEquals(2L * 3 * (32 + 8), facts.kvBytesPerToken(), "F16, 3 layers, kv_lora_rank 32 + rope 8, no V");
-        assertEquals(facts.kvBytesPerToken(), measuredKvBytesPerToken(TestModels.tiny()));
+        assertEquals(facts.kvBytesPerToken(), measuredKvBytesPerToken(TestModels.tiny(), 1));
+    }
+
+    /**
+     * DeepSeek-V3.2 (deepseek32) keeps two caches, llama_kv_cache_dsa: the MLA latent and the lightning indexer's keys
+     * (one head of indexer.key_length per layer). Its saved state writes both, each cell with its own 12 bytes of metadata.
+     */
+    @Test
+    void deepSeek32CachesTheLatentAndTheIndexerKeys() throws IOException {
+        Path file = TestModels.deepSeek32();
+        ModelFacts facts = ModelFacts.of(GgufReader.read(file));
+        var m = GgufReader.read(file).metadata();
+        long latent = m.getInt("deepseek32.attention.kv_lora_rank") + m.getInt("deepseek32.rope.dimension_count");
+        long indexer = m.getInt("deepseek32.attention.indexer.key_length");
+        assertEquals(2L * facts.layers() * (latent + indexer), facts.kvBytesPerToken(), "F16 latent + indexer key per layer");
+        assertEquals(facts.kvBytesPerToken(), measuredKvBytesPerToken(file, 2));
     }
 
     @Test
@@ -44,15 +59,15 @@ class ModelFactsMemoryParityTest {
             assertEquals(model.sizeBytes(), facts.weightBytes());
             assertEquals(model.layerCount(), facts.layers());
         }
-        assertEquals(facts.kvBytesPerToken(), measuredKvBytesPerToken(file));
+        assertEquals(facts.kvBytesPerToken(), measuredKvBytesPerToken(file, 1));
     }
 
     /**
      * What llama.cpp stores per token: the growth of one sequence's saved state from 8 to 16 tokens. Each cell
      * saved adds its KV rows plus 12 bytes of cell metadata (position, sequence count, the sequence id:
-     * llama_kv_cache::state_write_meta); the fixed header cancels out.
+     * llama_kv_cache::state_write_meta), once per cache a model keeps; the fixed header cancels out.
      */
-    private static long measuredKvBytesPerToken(Path file) {
+    private static long measuredKvBytesPerToken(Path file, int caches) {
         int step = 8;
         try (Model model = Model.load(file, ModelParams.defaults());
              Context ctx = model.newContext(new ContextParams(256, step, step, 1, 2, 2));
@@ -67,7 +82,7 @@ class ModelFactsMemoryParityTest {
                 ctx.decode(batch);
                 sizes[round] = ctx.saveSequence(0).length;
             }
-            return (sizes[1] - sizes[0]) / step - 12;
+            return (sizes[1] - sizes[0]) / step - 12L * caches;
         }
     }
 

@@ -54,8 +54,13 @@ final class FitCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "advice     %s%n", advice.fits() ? advice.flags() : "does not fit");
         out.printf(Locale.ROOT, "           %s%n", advice.explanation());
         if (advice.fits()) {
-            out.printf(Locale.ROOT, "           GPU %s, RAM %s (estimates: weights exact, KV cache and compute buffers estimated)%n",
-                    ModelFacts.humanBytes(advice.gpuBytes()), ModelFacts.humanBytes(advice.ramBytes()));
+            out.printf(Locale.ROOT, "           GPU %s, RAM %s (estimates: weights exact, %s)%n",
+                    ModelFacts.humanBytes(advice.gpuBytes()), ModelFacts.humanBytes(advice.ramBytes()),
+                    facts.kvEstimated() ? "KV cache and compute buffers estimated" : "compute buffers estimated");
+        }
+        if (!facts.kvEstimated()) {
+            out.printf(Locale.ROOT, "note       the KV cache is not estimated for the %s architecture: these figures leave it out%n",
+                    facts.architecture());
         }
         out.flush();
         return advice.fits() ? ExitCodes.OK : ExitCodes.FAILURE;

@@ -100,6 +100,7 @@ final class ModelInfoCommand implements Callable<Integer> {
         row(b, "what it is", f.kind());
         row(b, "architecture", f.architecture() + ", " + f.layers() + " layers, embedding " + f.embeddingLength()
                 + ", " + f.heads() + " heads, vocabulary " + f.vocabularySize());
+        row(b, "attention", f.attention());
         row(b, "parameters", ModelFacts.humanCount(f.parameters()) + (f.isMoe()
                 ? ", " + ModelFacts.humanCount(f.activeParameters()) + " active per token" : ""));
         if (f.isMoe()) {
@@ -109,9 +110,15 @@ final class ModelInfoCommand implements Callable<Integer> {
         row(b, "quantization", f.quantization() + " (" + tensorTypes(f.tensorTypes()) + ")");
         row(b, "context length", f.contextLength() + " tokens (trained)");
         row(b, "chat template", f.templateFamily() + (f.templatePrefillsThinking() ? ", pre-fills <think>" : ""));
-        row(b, "memory", String.format(Locale.ROOT, "%s at %d tokens of context: weights %s + KV cache %s + compute ~%s",
-                ModelFacts.humanBytes(f.memoryBytes(contextSize)), contextSize, ModelFacts.humanBytes(f.weightBytes()),
-                ModelFacts.humanBytes(f.kvBytesPerToken() * contextSize), ModelFacts.humanBytes(ModelFacts.COMPUTE_ALLOWANCE_BYTES)));
+        if (f.kvEstimated()) {
+            row(b, "memory", String.format(Locale.ROOT, "%s at %d tokens of context: weights %s + KV cache %s + compute ~%s",
+                    ModelFacts.humanBytes(f.memoryBytes(contextSize)), contextSize, ModelFacts.humanBytes(f.weightBytes()),
+                    ModelFacts.humanBytes(f.kvBytesPerToken() * contextSize), ModelFacts.humanBytes(ModelFacts.COMPUTE_ALLOWANCE_BYTES)));
+        } else {
+            row(b, "memory", String.format(Locale.ROOT, "at least %s: weights %s + compute ~%s; the KV cache is not estimated "
+                            + "for the %s architecture", ModelFacts.humanBytes(f.memoryBytes(contextSize)), ModelFacts.humanBytes(f.weightBytes()),
+                    ModelFacts.humanBytes(ModelFacts.COMPUTE_ALLOWANCE_BYTES), f.architecture()));
+        }
         f.note().ifPresent(n -> row(b, "note", n));
         return b.toString().stripTrailing();
     }
@@ -136,6 +143,7 @@ final class ModelInfoCommand implements Callable<Integer> {
         o.put("layers", f.layers());
         o.put("embedding_length", f.embeddingLength());
         o.put("heads", f.heads());
+        o.put("attention", f.attention());
         o.put("vocabulary_size", f.vocabularySize());
         o.put("context_length", f.contextLength());
         o.put("parameters", f.parameters());
@@ -153,7 +161,11 @@ final class ModelInfoCommand implements Callable<Integer> {
         ObjectNode memory = o.putObject("memory");
         memory.put("context_length", contextSize);
         memory.put("weights_bytes", f.weightBytes());
-        memory.put("kv_cache_bytes", f.kvBytesPerToken() * contextSize);
+        if (f.kvEstimated()) {
+            memory.put("kv_cache_bytes", f.kvBytesPerToken() * contextSize);
+        } else {
+            memory.putNull("kv_cache_bytes"); // not estimated for this architecture; total_bytes is then a lower bound
+        }
         memory.put("compute_bytes", ModelFacts.COMPUTE_ALLOWANCE_BYTES);
         memory.put("total_bytes", f.memoryBytes(contextSize));
         return o.toString();

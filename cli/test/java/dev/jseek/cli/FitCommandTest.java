@@ -1,13 +1,19 @@
 package dev.jseek.cli;
 
+import dev.jseek.Backend;
 import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.models.TinyDeepSeek4;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FitCommandTest {
@@ -24,5 +30,18 @@ class FitCommandTest {
         assertEquals(ExitCodes.MODEL, Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(missing), "fit", "/no/such.gguf"));
         assertEquals("jseek: Model file /no/such.gguf does not exist; check the path.", missing.toString().strip(),
                 "a sentence, not only the path");
+    }
+
+    /** deepseek4's KV cache is not estimated, and fit says its figures leave it out rather than count it as nothing. */
+    @Test
+    void saysWhenTheKvCacheIsLeftOut(@TempDir Path dir) throws IOException {
+        Path model = dir.resolve("tiny4.gguf");
+        TinyDeepSeek4.write(Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf"), model,
+                TinyDeepSeek4.Config.defaults());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Main.execute(new PrintWriter(out), new PrintWriter(err), "fit", model.toString(), "-c", "2048");
+        assertTrue(out.toString().contains("the KV cache is not estimated for the deepseek4 architecture"), out + "" + err);
+        assertFalse(out.toString().contains("KV cache and compute buffers estimated"), out.toString());
     }
 }

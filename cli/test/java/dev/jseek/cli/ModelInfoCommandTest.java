@@ -2,7 +2,10 @@ package dev.jseek.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jseek.Backend;
 import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.models.TinyDeepSeek32;
+import dev.jseek.models.TinyDeepSeek4;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +49,46 @@ class ModelInfoCommandTest {
         assertEquals("deepseek3", small.get("chat_template").asText());
         long kvSmall = small.get("memory").get("kv_cache_bytes").asLong();
         assertEquals(kvSmall * 8, large.get("memory").get("kv_cache_bytes").asLong());
+    }
+
+    /** The tiny deepseek32 model: V3.2's attention and indexer, its KV cache with the indexer's keys, not the 685B release. */
+    @Test
+    void deepSeek32SaysItsSparseAttentionAndCountsTheIndexerCache(@TempDir Path dir) throws IOException {
+        Path model = dir.resolve("tiny32.gguf");
+        TinyDeepSeek32.Config config = TinyDeepSeek32.Config.defaults();
+        TinyDeepSeek32.write(vocab(), model, config);
+        String[] r = run("info", model.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("MLA (multi-head latent attention) with DSA sparse attention: a lightning indexer ("
+                + config.indexerHeadCount() + " heads of " + config.indexerKeyLength() + ", top-k " + config.indexerTopK() + ")"), r[1]);
+        assertTrue(r[1].contains("in no DeepSeek release's shape"), r[1]);
+        JsonNode json = new ObjectMapper().readTree(run("info", "--json", "-c", "1000", model.toString())[1]);
+        TinyDeepSeek.Config base = config.base();
+        long perToken = 2L * base.blockCount() * (base.kvLoraRank() + base.qkRopeHeadDim() + config.indexerKeyLength());
+        assertEquals(perToken * 1000, json.get("memory").get("kv_cache_bytes").asLong());
+        assertEquals(base.expertCount(), json.get("experts").get("routed").asInt());
+        assertTrue(json.get("active_parameters").asLong() < json.get("parameters").asLong());
+    }
+
+    /** The tiny deepseek4 model: V4's attention in words, and no KV figure the code cannot back. */
+    @Test
+    void deepSeek4SaysItsAttentionAndThatItsKvCacheIsNotEstimated(@TempDir Path dir) throws IOException {
+        Path model = dir.resolve("tiny4.gguf");
+        TinyDeepSeek4.Config config = TinyDeepSeek4.Config.defaults();
+        TinyDeepSeek4.write(vocab(), model, config);
+        String[] r = run("info", model.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("DeepSeek-V4 attention: " + config.headCount() + " query heads share one K=V head of "
+                + config.headDim() + ", a sliding window of " + config.slidingWindow() + " tokens"), r[1]);
+        assertTrue(r[1].contains("the KV cache is not estimated for the deepseek4 architecture"), r[1]);
+        assertTrue(r[1].contains(config.expertCount() + " routed (" + config.expertUsedCount() + " used per token)"), r[1]);
+        JsonNode json = new ObjectMapper().readTree(run("info", "--json", model.toString())[1]);
+        assertTrue(json.get("memory").get("kv_cache_bytes").isNull(), json.toString());
+        assertTrue(json.get("kind").asText().contains("a small test model"), json.toString());
+    }
+
+    private static Path vocab() {
+        return Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf");
     }
 
     @Test
