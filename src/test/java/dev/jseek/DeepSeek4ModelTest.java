@@ -1,11 +1,8 @@
 package dev.jseek;
 
-import dev.jseek.chat.ChatListener;
 import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
-import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTemplate;
-import dev.jseek.chat.ChatTurn;
 import dev.jseek.gguf.GgmlType;
 import dev.jseek.gguf.GgufValue;
 import dev.jseek.gguf.GgufFile;
@@ -109,50 +106,12 @@ class DeepSeek4ModelTest {
 
     @Test
     void aChatTurnSplitsReasoningFromTheAnswer() {
-        try (ChatSession chat = new ChatSession(model, OPTIONS.withMaxTokens(24).withReasoningBudget(8))) {
-            StringBuilder streamedReasoning = new StringBuilder();
-            StringBuilder streamedAnswer = new StringBuilder();
-            ChatTurn turn = chat.send("What is 2+2?", new ChatListener() {
-                @Override
-                public void onReasoning(String text) {
-                    streamedReasoning.append(text);
-                }
-
-                @Override
-                public void onAnswer(String text) {
-                    streamedAnswer.append(text);
-                }
-            });
-            assertEquals(turn.reasoning(), streamedReasoning.toString());
-            assertEquals(turn.answer(), streamedAnswer.toString());
-            assertFalse(turn.reasoning().isEmpty(), "the pre-filled <think> makes the first tokens reasoning");
-            assertTrue(turn.stats().reasoningTokens() > 0 && turn.stats().reasoningTokens() <= 8, turn.stats().toString());
-            assertTrue(turn.stats().generatedTokens() > turn.stats().reasoningTokens(),
-                    "the budget ends the reasoning, an answer follows: " + turn.stats());
-            assertFalse(turn.answer().contains("</think>") || turn.reasoning().contains("</think>"), turn.toString());
-            assertEquals(List.of(ChatMessage.user("What is 2+2?"), ChatMessage.assistant(turn.answer())), chat.history());
-        }
+        ChatChecks.aTurnSplitsReasoningFromTheAnswer(model, OPTIONS);
     }
 
     @Test
     void aLoadedSessionContinuesExactlyAsIfItHadNeverBeenSaved(@TempDir Path dir) {
-        Path file = dir.resolve("chat.jseek");
-        ChatTurn uninterrupted;
-        try (ChatSession chat = new ChatSession(model, OPTIONS)) {
-            chat.setSystemPrompt("Be brief.");
-            chat.send("First question", ChatListener.silent());
-            chat.save(file);
-            uninterrupted = chat.send("Second question", ChatListener.silent());
-        }
-        try (ChatSession restored = new ChatSession(model, OPTIONS)) {
-            restored.load(file);
-            assertEquals(3, restored.history().size());
-            ChatTurn resumed = restored.send("Second question", ChatListener.silent());
-            assertEquals(uninterrupted.reasoning() + "|" + uninterrupted.answer(), resumed.reasoning() + "|" + resumed.answer());
-            assertTrue(uninterrupted.stats().generatedTokens() > 0, "the reply is not empty");
-            assertEquals(uninterrupted.stats().decodedPromptTokens(), resumed.stats().decodedPromptTokens(),
-                    "the KV cache came back with the file: only the new tokens are decoded");
-        }
+        ChatChecks.aLoadedSessionContinuesExactly(model, OPTIONS, dir);
     }
 
     // metadata-only edits that keep every tensor shape llama.cpp expects; the other two deepseek4 rules (a ratio-4

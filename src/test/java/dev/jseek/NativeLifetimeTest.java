@@ -77,7 +77,8 @@ class NativeLifetimeTest {
         CountDownLatch release = new CountDownLatch(1);
         Thread holder = holdInside(ctx, release);
         Thread closer = Thread.ofPlatform().start(ctx::close);
-        while (closer.getState() != Thread.State.WAITING) { // parked on the guard: it cannot free the context yet
+        // close() cancels first, then parks on the guard: wait for both, so neither assertion below races it
+        while (!ctx.isCancelRequested() || closer.getState() != Thread.State.WAITING) {
             Thread.onSpinWait();
         }
         assertFalse(ctx.isClosed());
