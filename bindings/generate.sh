@@ -12,21 +12,21 @@ command -v "$jextract" >/dev/null 2>&1 ||
   die "jextract not found: put it on PATH or set JEXTRACT_HOME to a jextract for JDK 25 (see README)."
 
 src=$(bash "$here/../native/build.sh" --source)
-includes=(-I "$src/include" -I "$src/ggml/include")
+includes=(-I "$src/include" -I "$src/ggml/include" -I "$here/../native/shim")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # 1. Every symbol the headers declare, with the header it comes from.
 "$jextract" "${includes[@]}" --dump-includes "$tmp/all.txt" "$here/jseek.h" >/dev/null
 
-# 2. Keep all of llama.h and the listed ggml symbols. Unfiltered output does not compile
+# 2. Keep all of llama.h, jseek's chat bridge (native/shim/jseek_chat.h) and the listed ggml symbols. Unfiltered output does not compile
 #    (a struct and a function share the name ggml_backend_graph_copy).
 grep -v '^\s*#' "$here/ggml-symbols.txt" | sed '/^\s*$/d' | sort -u >"$tmp/wanted"
 grep -v '\*$' "$tmp/wanted" >"$tmp/wanted-exact" || true
 awk -v wanted="$tmp/wanted" '
   BEGIN { while ((getline n < wanted) > 0) if (n ~ /\*$/) prefix[substr(n, 1, length(n) - 1)] = 1; else keep[n] = 1 }
   /^--include-/ {
-    name = $2; ok = ($0 ~ /header: .*\/llama\.h$/) || (name in keep)
+    name = $2; ok = ($0 ~ /header: .*\/(llama|jseek_chat)\.h$/) || (name in keep)
     for (p in prefix) if (index(name, p) == 1) ok = 1
     if (ok) print $1, $2
   }

@@ -1,4 +1,6 @@
-// The headers jseek binds: llama.cpp's API plus ggml's RPC backend (multi-machine).
+// The headers jseek binds: llama.cpp's API, ggml's RPC backend (multi-machine), and jseek's C ABI over
+// llama.cpp's common chat library (native/shim/jseek_chat.h: Jinja templates, tool calls, schema grammars).
 // llama.h pulls in ggml.h, ggml-backend.h and ggml-cpu.h; generate.sh keeps only what jseek uses.
 #include "llama.h"
 #include "ggml-rpc.h"
+#include "jseek_chat.h"

@@ -3,8 +3,10 @@
 # (llama.cpp version, backend set, OS/arch, build flags) and prints that entry's directory on stdout.
 # Progress and diagnostics go to stderr. A second run with nothing changed returns in well under a second.
 #
-# Usage: build.sh            build (or find) the native libraries; prints their directory
-#        build.sh --source   only obtain the pinned source; prints its directory
+# Usage: build.sh                    build (or find) the native libraries; prints their directory
+#        build.sh --source           only obtain the pinned source; prints its directory
+#        build.sh --reference-server also build llama-server into the entry (a test oracle, not shipped);
+#                                    prints the entry's directory
 #
 # Environment:
 #   JSEEK_CACHE       cache root (default: $XDG_CACHE_HOME/jseek or ~/.cache/jseek)
@@ -90,16 +92,52 @@ fi
 
 key="llama.cpp-$src_id-$os-$arch-$backends-$(printf '%s %s' "$flags" "$targets" | sha256sum | cut -c1-8)"
 out="$cache/native/$key"
-# jseek's own few lines of C (native/shim): built beside the libraries, rebuilt when their source changes.
+# jseek's own C and C++ (native/shim): built beside the libraries, rebuilt when their source changes.
+#  - libjseek-shim: the abort flag and the ggml abort hook (plain C);
+#  - libjseek-chat: a C ABI over the pinned release's common chat library (Jinja templates, tool-call parsing,
+#    JSON-Schema grammars), compiled against that release's headers and linked to its libllama-common.
 build_shim() {
-  local dir=$1 lib
-  lib="$dir/$(case "$os" in darwin) echo libjseek-shim.dylib ;; *) echo libjseek-shim.so ;; esac)"
+  local dir=$1 lib chat ext
+  ext=$(case "$os" in darwin) echo dylib ;; *) echo so ;; esac)
+  lib="$dir/libjseek-shim.$ext"
   if [ ! -f "$lib" ] || [ "$here/shim/jseek_abort.c" -nt "$lib" ]; then
     local cc=${CC:-cc}
     command -v "$cc" >/dev/null 2>&1 || cc=gcc
     "$cc" -O2 -shared -fPIC -o "$lib.tmp" "$here/shim/jseek_abort.c" || die "cannot compile native/shim/jseek_abort.c with $cc."
     mv "$lib.tmp" "$lib"
   fi
+  chat="$dir/libjseek-chat.$ext"
+  if [ ! -f "$chat" ] || [ "$here/shim/jseek_chat.cpp" -nt "$chat" ] || [ "$here/shim/jseek_chat.h" -nt "$chat" ]; then
+    [ -f "$src/common/chat.h" ] || die "$chat is missing and the llama.cpp source ($src) is not there to build it; delete $dir and build again."
+    local cxx=${CXX:-c++}
+    command -v "$cxx" >/dev/null 2>&1 || cxx=g++
+    local rpath='$ORIGIN'
+    [ "$os" = darwin ] && rpath='@loader_path'
+    "$cxx" -std=c++17 -O2 -shared -fPIC -I"$src/common" -I"$src/include" -I"$src/ggml/include" -I"$src/vendor" \
+      -o "$chat.tmp" "$here/shim/jseek_chat.cpp" -L"$dir" -lllama-common -lllama -Wl,-rpath,"$rpath" ||
+      die "cannot compile native/shim/jseek_chat.cpp with $cxx."
+    mv "$chat.tmp" "$chat"
+  fi
+}
+
+# llama-server from the same build, for the tests that compare jseek's chat rendering with llama.cpp's own
+# (/apply-template). Built on demand into the entry's build directory (only the server's own sources compile
+# when that directory is still there), with the web UI left out: it would need npm or a download.
+build_reference_server() {
+  local dir=$1 build="$cache/build/$key"
+  [ -x "$dir/llama-server" ] && [ -e "$dir/libllama-server-impl.so" ] && return 0
+  [ -f "$src/include/llama.h" ] || fetch_pinned_source
+  say "building llama-server (a test oracle) in $build"
+  # shellcheck disable=SC2086
+  cmake -S "$src" -B "$build" $flags -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
+    -Wno-dev >"$build.server-configure.log" 2>&1 ||
+    { tail -n 30 "$build.server-configure.log" >&2; die "cmake configure for llama-server failed; the log is $build.server-configure.log."; }
+  cmake --build "$build" -j "$jobs" --target llama-server >"$build.server-build.log" 2>&1 ||
+    { tail -n 30 "$build.server-build.log" >&2; die "building llama-server failed; the log is $build.server-build.log."; }
+  # its own libraries (llama-server-impl, mtmd) go beside it; the runtime's are already there
+  local lib
+  for lib in "$build"/bin/lib*; do [ -e "$dir/$(basename "$lib")" ] || cp -a "$lib" "$dir/"; done
+  cp "$build/bin/llama-server" "$dir/llama-server.tmp" && mv "$dir/llama-server.tmp" "$dir/llama-server"
 }
 
 # The real tokenizers ship with llama.cpp: the tiny test models are built on them (DeepSeek's for deepseek2;
@@ -115,6 +153,7 @@ copy_vocab() {
 if [ -f "$out/.complete" ]; then
   build_shim "$out"
   if [ -f "$src/include/llama.h" ]; then copy_vocab "$out"; fi
+  [ "${1:-}" = --reference-server ] && build_reference_server "$out"
   echo "$out"
   exit 0
 fi
@@ -163,5 +202,6 @@ copy_vocab "$out.tmp"
 build_shim "$out.tmp"
 touch "$out.tmp/.complete"
 rm -rf "$out" && mv "$out.tmp" "$out"
+[ "${1:-}" = --reference-server ] && build_reference_server "$out"
 say "done: $out"
 echo "$out"

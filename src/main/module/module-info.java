@@ -8,6 +8,7 @@
 module dev.jseek {
     requires transitive dev.jseek.models;
     requires dev.jseek.bindings;
+    requires com.fasterxml.jackson.databind; // chat requests and results (llama.cpp's chat library speaks JSON)
     requires jdk.management; // the free physical memory, for the memory check
 
     exports dev.jseek;

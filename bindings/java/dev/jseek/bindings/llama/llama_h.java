@@ -18070,6 +18070,432 @@ public class llama_h extends llama_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class jseek_chat_init {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            llama_h.C_POINTER,
+            llama_h.C_POINTER,
+            llama_h.C_POINTER,
+            llama_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("jseek_chat_init");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jseek_chat *jseek_chat_init(const struct llama_model *model, const char *override_template, char **error)
+     * }
+     */
+    public static FunctionDescriptor jseek_chat_init$descriptor() {
+        return jseek_chat_init.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jseek_chat *jseek_chat_init(const struct llama_model *model, const char *override_template, char **error)
+     * }
+     */
+    public static MethodHandle jseek_chat_init$handle() {
+        return jseek_chat_init.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jseek_chat *jseek_chat_init(const struct llama_model *model, const char *override_template, char **error)
+     * }
+     */
+    public static MemorySegment jseek_chat_init$address() {
+        return jseek_chat_init.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jseek_chat *jseek_chat_init(const struct llama_model *model, const char *override_template, char **error)
+     * }
+     */
+    public static MemorySegment jseek_chat_init(MemorySegment model, MemorySegment override_template, MemorySegment error) {
+        var mh$ = jseek_chat_init.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jseek_chat_init", model, override_template, error);
+            }
+            return (MemorySegment)mh$.invokeExact(model, override_template, error);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jseek_chat_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            llama_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("jseek_chat_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void jseek_chat_free(jseek_chat *chat)
+     * }
+     */
+    public static FunctionDescriptor jseek_chat_free$descriptor() {
+        return jseek_chat_free.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void jseek_chat_free(jseek_chat *chat)
+     * }
+     */
+    public static MethodHandle jseek_chat_free$handle() {
+        return jseek_chat_free.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void jseek_chat_free(jseek_chat *chat)
+     * }
+     */
+    public static MemorySegment jseek_chat_free$address() {
+        return jseek_chat_free.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void jseek_chat_free(jseek_chat *chat)
+     * }
+     */
+    public static void jseek_chat_free(MemorySegment chat) {
+        var mh$ = jseek_chat_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jseek_chat_free", chat);
+            }
+            mh$.invokeExact(chat);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jseek_chat_describe {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            llama_h.C_POINTER,
+            llama_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("jseek_chat_describe");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * char *jseek_chat_describe(const jseek_chat *chat)
+     * }
+     */
+    public static FunctionDescriptor jseek_chat_describe$descriptor() {
+        return jseek_chat_describe.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * char *jseek_chat_describe(const jseek_chat *chat)
+     * }
+     */
+    public static MethodHandle jseek_chat_describe$handle() {
+        return jseek_chat_describe.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * char *jseek_chat_describe(const jseek_chat *chat)
+     * }
+     */
+    public static MemorySegment jseek_chat_describe$address() {
+        return jseek_chat_describe.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * char *jseek_chat_describe(const jseek_chat *chat)
+     * }
+     */
+    public static MemorySegment jseek_chat_describe(MemorySegment chat) {
+        var mh$ = jseek_chat_describe.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jseek_chat_describe", chat);
+            }
+            return (MemorySegment)mh$.invokeExact(chat);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jseek_chat_apply {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            llama_h.C_POINTER,
+            llama_h.C_POINTER,
+            llama_h.C_POINTER,
+            llama_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("jseek_chat_apply");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * char *jseek_chat_apply(const jseek_chat *chat, const char *request_json, size_t request_len)
+     * }
+     */
+    public static FunctionDescriptor jseek_chat_apply$descriptor() {
+        return jseek_chat_apply.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * char *jseek_chat_apply(const jseek_chat *chat, const char *request_json, size_t request_len)
+     * }
+     */
+    public static MethodHandle jseek_chat_apply$handle() {
+        return jseek_chat_apply.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * char *jseek_chat_apply(const jseek_chat *chat, const char *request_json, size_t request_len)
+     * }
+     */
+    public static MemorySegment jseek_chat_apply$address() {
+        return jseek_chat_apply.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * char *jseek_chat_apply(const jseek_chat *chat, const char *request_json, size_t request_len)
+     * }
+     */
+    public static MemorySegment jseek_chat_apply(MemorySegment chat, MemorySegment request_json, long request_len) {
+        var mh$ = jseek_chat_apply.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jseek_chat_apply", chat, request_json, request_len);
+            }
+            return (MemorySegment)mh$.invokeExact(chat, request_json, request_len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jseek_chat_parse {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            llama_h.C_POINTER,
+            llama_h.C_POINTER,
+            llama_h.C_LONG,
+            llama_h.C_POINTER,
+            llama_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("jseek_chat_parse");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * char *jseek_chat_parse(const char *params_json, size_t params_len, const char *text, size_t text_len)
+     * }
+     */
+    public static FunctionDescriptor jseek_chat_parse$descriptor() {
+        return jseek_chat_parse.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * char *jseek_chat_parse(const char *params_json, size_t params_len, const char *text, size_t text_len)
+     * }
+     */
+    public static MethodHandle jseek_chat_parse$handle() {
+        return jseek_chat_parse.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * char *jseek_chat_parse(const char *params_json, size_t params_len, const char *text, size_t text_len)
+     * }
+     */
+    public static MemorySegment jseek_chat_parse$address() {
+        return jseek_chat_parse.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * char *jseek_chat_parse(const char *params_json, size_t params_len, const char *text, size_t text_len)
+     * }
+     */
+    public static MemorySegment jseek_chat_parse(MemorySegment params_json, long params_len, MemorySegment text, long text_len) {
+        var mh$ = jseek_chat_parse.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jseek_chat_parse", params_json, params_len, text, text_len);
+            }
+            return (MemorySegment)mh$.invokeExact(params_json, params_len, text, text_len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jseek_chat_schema_to_grammar {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            llama_h.C_POINTER,
+            llama_h.C_POINTER,
+            llama_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("jseek_chat_schema_to_grammar");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * char *jseek_chat_schema_to_grammar(const char *schema_json, size_t schema_len)
+     * }
+     */
+    public static FunctionDescriptor jseek_chat_schema_to_grammar$descriptor() {
+        return jseek_chat_schema_to_grammar.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * char *jseek_chat_schema_to_grammar(const char *schema_json, size_t schema_len)
+     * }
+     */
+    public static MethodHandle jseek_chat_schema_to_grammar$handle() {
+        return jseek_chat_schema_to_grammar.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * char *jseek_chat_schema_to_grammar(const char *schema_json, size_t schema_len)
+     * }
+     */
+    public static MemorySegment jseek_chat_schema_to_grammar$address() {
+        return jseek_chat_schema_to_grammar.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * char *jseek_chat_schema_to_grammar(const char *schema_json, size_t schema_len)
+     * }
+     */
+    public static MemorySegment jseek_chat_schema_to_grammar(MemorySegment schema_json, long schema_len) {
+        var mh$ = jseek_chat_schema_to_grammar.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jseek_chat_schema_to_grammar", schema_json, schema_len);
+            }
+            return (MemorySegment)mh$.invokeExact(schema_json, schema_len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jseek_chat_string_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            llama_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("jseek_chat_string_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void jseek_chat_string_free(char *s)
+     * }
+     */
+    public static FunctionDescriptor jseek_chat_string_free$descriptor() {
+        return jseek_chat_string_free.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void jseek_chat_string_free(char *s)
+     * }
+     */
+    public static MethodHandle jseek_chat_string_free$handle() {
+        return jseek_chat_string_free.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void jseek_chat_string_free(char *s)
+     * }
+     */
+    public static MemorySegment jseek_chat_string_free$address() {
+        return jseek_chat_string_free.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void jseek_chat_string_free(char *s)
+     * }
+     */
+    public static void jseek_chat_string_free(MemorySegment s) {
+        var mh$ = jseek_chat_string_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jseek_chat_string_free", s);
+            }
+            mh$.invokeExact(s);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int LLAMA_DEFAULT_SEED = (int)4294967295L;
     /**
      * {@snippet lang=c :

@@ -33,6 +33,10 @@ public final class BatchChat implements AutoCloseable {
     private final Model model;
     private final Vocab vocab;
     private final ChatPrompt prompt;
+    /** The model's own template when the options name none: the batch made it and closes it. */
+    private final ChatTemplate ownedTemplate;
+    /** What the prompt is rendered with (thinking on or off). */
+    private final ChatOptions promptOptions;
     private final Context context;
     private final Batch batch;
     private final Options options;
@@ -154,13 +158,25 @@ public final class BatchChat implements AutoCloseable {
         this.model = model;
         this.vocab = model.vocab();
         this.options = options;
-        this.prompt = new ChatPrompt(vocab, options.template() != null ? options.template() : ChatTemplate.of(model));
-        this.forcedClose = vocab.tokenize(ChatSession.FORCED_CLOSE, false, true);
-        this.context = model.newContext(options.context());
+        this.ownedTemplate = options.template() == null ? ChatTemplate.of(model) : null;
+        try {
+            this.prompt = new ChatPrompt(vocab, options.template() != null ? options.template() : ownedTemplate);
+            this.promptOptions = ChatOptions.defaults().withThinking(options.thinking());
+            this.forcedClose = vocab.tokenize(ChatSession.FORCED_CLOSE, false, true);
+            this.context = model.newContext(options.context());
+        } catch (RuntimeException e) {
+            if (ownedTemplate != null) {
+                ownedTemplate.close();
+            }
+            throw e;
+        }
         try {
             this.batch = new Batch(context.batchSize(), 1);
         } catch (RuntimeException e) {
             context.close();
+            if (ownedTemplate != null) {
+                ownedTemplate.close();
+            }
             throw e;
         }
     }
@@ -240,7 +256,8 @@ public final class BatchChat implements AutoCloseable {
     }
 
     private Slot start(int index, Request r, int sequence) {
-        int[] tokens = prompt.tokens(r.messages(), options.thinking());
+        ChatPrompt.Built built = prompt.build(r.messages(), promptOptions);
+        int[] tokens = built.tokens();
         int room = context.sequenceContextSize();
         if (tokens.length + 1 > room) {
             throw new JseekException("The prompt of request " + r.id() + " has " + tokens.length
@@ -252,7 +269,7 @@ public final class BatchChat implements AutoCloseable {
         }
         Sampler sampler = new Sampler(vocab, r.sampling() != null ? r.sampling() : options.sampling());
         context.removeTokens(sequence, 0, -1);
-        return new Slot(index, r.id(), sequence, tokens, sampler, maxTokens, room, prompt.opensThinking(options.thinking()),
+        return new Slot(index, r.id(), sequence, tokens, sampler, maxTokens, room, built.opensThinking(),
                 options.reasoningBudget(), forcedClose);
     }
 
@@ -422,5 +439,8 @@ public final class BatchChat implements AutoCloseable {
     public void close() {
         batch.close();
         context.close();
+        if (ownedTemplate != null) {
+            ownedTemplate.close();
+        }
     }
 }

@@ -1,8 +1,10 @@
 package dev.jseek.chat;
 
+import dev.jseek.JseekException;
 import dev.jseek.Vocab;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,28 +18,82 @@ final class ChatPrompt {
 
     private final Vocab vocab;
     private final ChatTemplate template;
+    private final TemplateFeatures features;
 
     ChatPrompt(Vocab vocab, ChatTemplate template) {
         this.vocab = vocab;
         this.template = template;
+        this.features = template.features();
     }
 
-    /** Whether the reply starts inside an open reasoning block (the model then only writes {@code </think>}). */
-    boolean opensThinking(boolean thinking) {
-        return template.prefillsThinking() && thinking;
+    /**
+     * A prompt's tokens.
+     *
+     * @param rendered      llama.cpp's rendering (Jinja templates); null for a built-in template
+     * @param opensThinking the reply starts inside an open reasoning block (the model then only writes {@code </think>})
+     */
+    record Built(int[] tokens, JinjaPrompt.Rendered rendered, boolean opensThinking) {
     }
 
-    int[] tokens(List<ChatMessage> messages, boolean thinking) {
-        List<int[]> parts = new ArrayList<>();
-        if (vocab.addsBos()) {
-            parts.add(new int[] {vocab.bos()});
+    TemplateFeatures features() {
+        return features;
+    }
+
+    Built build(List<ChatMessage> messages, ChatOptions options) {
+        if (!template.isJinja()) {
+            if (options.tools() != null || options.reasoningEffort() != null) {
+                throw new JseekException(template + " is a built-in template: tools and reasoning effort need the model's "
+                        + "Jinja template (leave --template out, or give a .jinja file).");
+            }
+            return new Built(builtinTokens(messages, options.thinking()), null, template.prefillsThinking() && options.thinking());
         }
+        JinjaPrompt.Rendered r = JinjaPrompt.render(template.jinja(), features, messages, options);
+        List<int[]> parts = new ArrayList<>();
+        bos(parts);
+        if (r.segments() != null) {
+            for (ChatTemplate.Segment s : r.segments()) {
+                parts.add(vocab.tokenize(s.text(), false, !s.content()));
+            }
+        } else {
+            requirePlainContent(messages);
+            parts.add(vocab.tokenize(r.prompt(), false, true));
+        }
+        return new Built(concat(parts), r, r.opensThinking());
+    }
+
+    /**
+     * When the template transformed the content (so its place in the prompt is unknown), the prompt is tokenized
+     * whole; that is only safe if no content holds a control token's text.
+     */
+    private void requirePlainContent(List<ChatMessage> messages) {
+        for (ChatMessage m : messages) {
+            if (!Arrays.equals(vocab.tokenize(m.content(), false, true), vocab.tokenize(m.content(), false, false))) {
+                throw new JseekException(template + " rewrites message text, and a " + m.role().wireName()
+                        + " message contains a control token's text; jseek will not let content become control tokens. "
+                        + "Remove the marker from the message or use a template that keeps content as it is.");
+            }
+        }
+    }
+
+    private int[] builtinTokens(List<ChatMessage> messages, boolean thinking) {
+        List<int[]> parts = new ArrayList<>();
+        bos(parts);
         for (ChatTemplate.Segment s : template.apply(messages, true)) {
             parts.add(vocab.tokenize(s.text(), false, !s.content()));
         }
         if (template.prefillsThinking()) {
             parts.add(vocab.tokenize(thinking ? THINK_PREFILL : NO_THINK_PREFILL, false, true));
         }
+        return concat(parts);
+    }
+
+    private void bos(List<int[]> parts) {
+        if (vocab.addsBos()) {
+            parts.add(new int[] {vocab.bos()});
+        }
+    }
+
+    private static int[] concat(List<int[]> parts) {
         int length = parts.stream().mapToInt(p -> p.length).sum();
         int[] all = new int[length];
         int at = 0;

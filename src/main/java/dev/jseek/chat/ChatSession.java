@@ -28,12 +28,17 @@ public final class ChatSession implements AutoCloseable {
     private final Model model;
     private final Vocab vocab;
     private final ChatTemplate template;
+    /** Whether the session made the template (the model's own) and so closes it. */
+    private final boolean ownsTemplate;
     private final ChatPrompt promptBuilder;
     private final Context context;
     /** Samples reasoning, and answers too when there is no grammar. */
     private Sampler freeSampler;
     /** Samples answers: the free sampler, or one with the grammar. */
     private Sampler answerSampler;
+    /** Samples answers under a required tool call's grammar (made at the first turn that needs it). */
+    private Sampler toolSampler;
+    private dev.jseek.Grammar toolSamplerGrammar;
     private final Generator generator;
     private ChatOptions options;
     private final List<ChatMessage> history = new ArrayList<>();
@@ -44,19 +49,27 @@ public final class ChatSession implements AutoCloseable {
         this.model = model;
         this.vocab = model.vocab();
         this.options = options;
-        this.template = options.template() != null ? options.template() : ChatTemplate.of(model);
-        this.promptBuilder = new ChatPrompt(vocab, template);
-        this.context = model.newContext(options.context());
+        this.ownsTemplate = options.template() == null;
+        this.template = ownsTemplate ? ChatTemplate.of(model) : options.template();
+        Context made = null;
         try {
+            this.promptBuilder = new ChatPrompt(vocab, template);
+            made = model.newContext(options.context());
             createSamplers(options);
-            this.generator = new Generator(context, 0);
+            this.generator = new Generator(made, 0);
         } catch (RuntimeException e) {
             if (freeSampler != null) {
                 closeSamplers();
             }
-            context.close();
+            if (made != null) {
+                made.close();
+            }
+            if (ownsTemplate) {
+                template.close();
+            }
             throw e;
         }
+        this.context = made;
     }
 
     private void createSamplers(ChatOptions o) {
@@ -75,6 +88,29 @@ public final class ChatSession implements AutoCloseable {
             answerSampler.close();
         }
         freeSampler.close();
+        closeToolSampler();
+    }
+
+    private void closeToolSampler() {
+        if (toolSampler != null) {
+            toolSampler.close();
+            toolSampler = null;
+            toolSamplerGrammar = null;
+        }
+    }
+
+    /** The sampler for this turn's answer: under the required call's grammar when there is one. */
+    private Sampler answerSamplerFor(ChatPrompt.Built built) {
+        dev.jseek.Grammar g = built.rendered() == null ? null : built.rendered().toolGrammar();
+        if (g == null) {
+            return answerSampler;
+        }
+        if (!g.equals(toolSamplerGrammar)) {
+            closeToolSampler();
+            toolSampler = new Sampler(vocab, options.sampling(), g);
+            toolSamplerGrammar = g;
+        }
+        return toolSampler;
     }
 
     /**
@@ -95,6 +131,7 @@ public final class ChatSession implements AutoCloseable {
             oldAnswer.close();
         }
         oldFree.close();
+        closeToolSampler(); // its sampling settings are the old ones
         options = newOptions;
     }
 
@@ -221,10 +258,22 @@ public final class ChatSession implements AutoCloseable {
      * @throws JseekException when the conversation does not fit the context and the overflow policy is FAIL
      */
     public ChatTurn send(String userText, ChatListener listener) {
+        return send(ChatMessage.user(userText), listener);
+    }
+
+    /**
+     * Sends a user message or a tool's result ({@link ChatMessage#tool}) and generates the reply; otherwise as
+     * {@link #send(String, ChatListener)}.
+     */
+    public ChatTurn send(ChatMessage message, ChatListener listener) {
+        if (message.role() != ChatMessage.Role.USER && message.role() != ChatMessage.Role.TOOL) {
+            throw new IllegalArgumentException("send a user message or a tool result, not a " + message.role().wireName() + " message");
+        }
         long start = System.nanoTime();
         List<ChatMessage> messages = new ArrayList<>(history);
-        messages.add(ChatMessage.user(userText));
-        int[] prompt = fitToContext(messages, listener);
+        messages.add(message);
+        ChatPrompt.Built built = fitToContext(messages, listener);
+        int[] prompt = built.tokens();
 
         int reuse = commonPrefix(cached, prompt);
         if (reuse == prompt.length) {
@@ -235,11 +284,12 @@ public final class ChatSession implements AutoCloseable {
         generator.discardUndecodedToken();
         context.removeTokens(0, reuse, -1);
         cached = Arrays.copyOf(prompt, reuse);
+        Sampler answers = answerSamplerFor(built);
         freeSampler.reset();
-        answerSampler.reset();
+        answers.reset();
         TurnResult done;
         try {
-            done = generate(prompt, reuse, listener);
+            done = generate(prompt, reuse, listener, built, answers);
         } catch (RuntimeException | Error e) {
             forgetTurn(reuse, e);
             throw e;
@@ -253,8 +303,22 @@ public final class ChatSession implements AutoCloseable {
         // STOPPED means a stop string; a budget or phase stop that left no room to answer is a max-tokens stop.
         Generator.StopReason stop = result.stopReason() == Generator.StopReason.STOPPED && !turn.stops.stopped()
                 ? Generator.StopReason.MAX_TOKENS : result.stopReason();
+        String reasoning = turn.reasoning.toString();
+        String answer = turn.answer.toString();
+        List<ToolCall> calls = List.of();
+        if (built.rendered() != null && !turn.stops.stopped()) {
+            // llama.cpp's own parser for the template's format decides the split and the tool calls.
+            try {
+                JinjaPrompt.Parsed parsed = JinjaPrompt.parse(built.rendered().parserParams(), turn.raw.toString(), false);
+                reasoning = parsed.reasoning();
+                answer = parsed.content();
+                calls = parsed.toolCalls();
+            } catch (JseekException e) {
+                listener.onNotice("llama.cpp's parser could not read this reply (" + e.getMessage() + "); it is kept as plain text.");
+            }
+        }
         if (stop != Generator.StopReason.CANCELLED) {
-            messages.add(ChatMessage.assistant(turn.answer.toString()));
+            messages.add(ChatMessage.assistant(answer, calls));
             history.clear();
             history.addAll(messages);
         }
@@ -263,7 +327,7 @@ public final class ChatSession implements AutoCloseable {
         ChatTurn.Stats stats = new ChatTurn.Stats(prompt.length, prompt.length - reuse, options.maxTokens() - left,
                 turn.reasoningTokens, done.promptNanos, turn.firstTokenAt == 0 ? 0 : turn.firstTokenAt - start,
                 turn.reasoningNanos(end), done.generationNanos);
-        return new ChatTurn(turn.reasoning.toString(), turn.answer.toString(), stop, stats);
+        return new ChatTurn(reasoning, answer, calls, stop, stats);
     }
 
     private record TurnResult(int[] sequence, TurnState turn, Generator.Result last, int left, long promptNanos,
@@ -271,12 +335,16 @@ public final class ChatSession implements AutoCloseable {
     }
 
     /** Decodes the new part of the prompt and generates the reply: reasoning, then the answer. */
-    private TurnResult generate(int[] prompt, int reuse, ChatListener listener) {
+    private TurnResult generate(int[] prompt, int reuse, ChatListener listener, ChatPrompt.Built built, Sampler answerSampler) {
         // With a grammar, reasoning is sampled freely and the answer under the grammar: the sampler is switched
         // when </think> appears (or is forced), instead of feeding the grammar tokens it never chose.
-        boolean mayReason = prefillsOpenThink();
+        boolean mayReason = built.opensThinking();
         Sampler current = mayReason ? freeSampler : answerSampler;
-        TurnState turn = new TurnState(listener, current != answerSampler);
+        List<String> stops = new ArrayList<>(options.stopStrings());
+        if (built.rendered() != null) {
+            built.rendered().stops().stream().filter(s -> !stops.contains(s)).forEach(stops::add);
+        }
+        TurnState turn = new TurnState(listener, current != answerSampler, mayReason, stops);
         int[] sequence = prompt;
         int[] feed = Arrays.copyOfRange(prompt, reuse, prompt.length);
         int left = options.maxTokens();
@@ -305,6 +373,7 @@ public final class ChatSession implements AutoCloseable {
                 }
                 feed = closing;
                 sequence = concat(sequence, closing);
+                turn.raw.append(FORCED_CLOSE);
             }
             current = answerSampler;
             turn.switchOnAnswer = false;
@@ -327,17 +396,41 @@ public final class ChatSession implements AutoCloseable {
     }
 
     /** The prompt's tokens; drops old turns or fails (per the options) while it does not fit. */
-    private int[] fitToContext(List<ChatMessage> messages, ChatListener listener) {
-        int[] prompt = promptTokens(messages);
-        while (prompt.length + 1 > context.contextSize()) {
+    private ChatPrompt.Built fitToContext(List<ChatMessage> messages, ChatListener listener) {
+        ChatPrompt.Built prompt = promptBuilder.build(messages, options);
+        while (prompt.tokens().length + 1 > context.contextSize()) {
             if (options.overflow() == ChatOptions.Overflow.FAIL || !dropOldestTurn(messages)) {
-                throw new JseekException("The conversation needs " + prompt.length + " tokens but the context holds "
+                throw new JseekException("The conversation needs " + prompt.tokens().length + " tokens but the context holds "
                         + context.contextSize() + "; start over, use a larger context, or let old turns be dropped.");
             }
             listener.onNotice("Dropped the oldest turn to make room: the conversation no longer fits " + context.contextSize() + " tokens.");
-            prompt = promptTokens(messages);
+            prompt = promptBuilder.build(messages, options);
         }
         return prompt;
+    }
+
+    /**
+     * The prompt the next {@link #send} of this message would decode, as text: for a Jinja template exactly what
+     * llama-server's /apply-template returns for the same conversation (plus the reasoning close jseek adds for an
+     * R1-style template with thinking off).
+     */
+    public String renderPrompt(ChatMessage message) {
+        List<ChatMessage> messages = new ArrayList<>(history);
+        messages.add(message);
+        ChatPrompt.Built built = promptBuilder.build(messages, options);
+        return built.rendered() != null ? built.rendered().prompt() : vocab.detokenize(built.tokens(), true);
+    }
+
+    /** The prompt's token count for {@link #renderPrompt}. */
+    public int promptTokenCount(ChatMessage message) {
+        List<ChatMessage> messages = new ArrayList<>(history);
+        messages.add(message);
+        return promptBuilder.build(messages, options).tokens().length;
+    }
+
+    /** What the template can do (thinking switch, reasoning efforts, tool calls). */
+    public TemplateFeatures templateFeatures() {
+        return promptBuilder.features();
     }
 
     /** Removes the oldest user message and the answer after it; never the system prompt or the new message. */
@@ -354,13 +447,6 @@ public final class ChatSession implements AutoCloseable {
         return false;
     }
 
-    private int[] promptTokens(List<ChatMessage> messages) {
-        return promptBuilder.tokens(messages, options.thinking());
-    }
-
-    private boolean prefillsOpenThink() {
-        return promptBuilder.opensThinking(options.thinking());
-    }
 
     /** The running state of one reply: parser, budget, timings. */
     private final class TurnState {
@@ -370,6 +456,8 @@ public final class ChatSession implements AutoCloseable {
         boolean forcedClose;
         final StringBuilder reasoning = new StringBuilder();
         final StringBuilder answer = new StringBuilder();
+        /** Everything the model wrote (and jseek forced), for llama.cpp's parser. */
+        final StringBuilder raw = new StringBuilder();
         final ReasoningParser parser;
         final StopStrings stops;
         int reasoningTokens;
@@ -378,14 +466,14 @@ public final class ChatSession implements AutoCloseable {
         long reasoningStart;
         long reasoningEnd;
 
-        TurnState(ChatListener listener, boolean switchOnAnswer) {
+        TurnState(ChatListener listener, boolean switchOnAnswer, boolean prefilled, List<String> stopStrings) {
             this.listener = listener;
             this.switchOnAnswer = switchOnAnswer;
-            this.stops = new StopStrings(options.stopStrings(), text -> {
+            this.stops = new StopStrings(stopStrings, text -> {
                 answer.append(text);
                 listener.onAnswer(text);
             });
-            this.parser = new ReasoningParser(prefillsOpenThink(), new ReasoningParser.Sink() {
+            this.parser = new ReasoningParser(prefilled, new ReasoningParser.Sink() {
                 @Override
                 public void reasoning(String text) {
                     reasoning.append(text);
@@ -404,6 +492,7 @@ public final class ChatSession implements AutoCloseable {
             if (token >= 0 && firstTokenAt == 0) {
                 firstTokenAt = now;
             }
+            raw.append(text);
             parser.push(text);
             if (stops.stopped()) {
                 generator.requestStop();
@@ -451,5 +540,8 @@ public final class ChatSession implements AutoCloseable {
         generator.close();
         closeSamplers();
         context.close();
+        if (ownsTemplate) {
+            template.close();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.jseek.chat;
 
 import dev.jseek.Backend;
+import dev.jseek.JinjaTemplates;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
 import dev.jseek.models.TemplateText;
@@ -18,12 +19,19 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A chat template applied by llama.cpp's {@code llama_chat_apply_template}, which recognises the built-in
- * families (deepseek, deepseek2, deepseek3, llama3, chatml, …) from a GGUF's Jinja text or by name.
- * The result is split into template text and message content, so that only the template can place control
- * tokens: content is tokenized as plain text even if it contains {@code <｜User｜>} or {@code </think>}.
+ * A chat template, in one of two kinds:
+ * <ul>
+ * <li><b>Jinja</b> (the default for a model that carries a template, or a template file): the model's own
+ * template evaluated by llama.cpp's common chat library exactly as llama-server does, with thinking switches,
+ * reasoning effort, tools and tool calls ({@link JinjaTemplates}, used through {@link JinjaPrompt});</li>
+ * <li><b>built-in</b> (chosen by name, e.g. {@code deepseek3}): llama.cpp's {@code llama_chat_apply_template},
+ * which knows llama.cpp's built-in families only.</li>
+ * </ul>
+ * Either way the prompt is split into template text and message content, so that only the template can place
+ * control tokens: content is tokenized as plain text even if it contains {@code <｜User｜>} or {@code </think>}.
+ * A Jinja template holds native memory: close it (a session closes the one it made itself).
  */
-public final class ChatTemplate {
+public final class ChatTemplate implements AutoCloseable {
     /** Marks where message content goes; control characters no template or user text produces by accident. */
     private static final String SENTINEL = "\u0002jseek-content-";
     private static final String SENTINEL_END = "\u0003";
@@ -34,21 +42,67 @@ public final class ChatTemplate {
      */
     private static final Set<String> THINKING_NAMES = Set.of("deepseek3");
 
+    /** The built-in template's name or text for llama_chat_apply_template; null for a Jinja template. */
     private final String template;
+    /** The Jinja templates; null for a built-in one. */
+    private final JinjaTemplates jinja;
     private final String description;
     private final boolean prefillsThinking;
 
-    private ChatTemplate(String template, String description, boolean prefillsThinking) {
+    private ChatTemplate(String template, JinjaTemplates jinja, String description, boolean prefillsThinking) {
         this.template = template;
+        this.jinja = jinja;
         this.description = description;
         this.prefillsThinking = prefillsThinking;
     }
 
-    /** The model's own template (tokenizer.chat_template); fails clearly if it has none. */
+    /** The model's own template (tokenizer.chat_template), as Jinja; fails clearly if it has none. */
     public static ChatTemplate of(Model model) {
-        return model.chatTemplate().map(t -> new ChatTemplate(t, "the template of " + model.path().getFileName(), TemplateText.prefillsThinking(t)))
+        String source = model.chatTemplate()
                 .orElseThrow(() -> new JseekException("The model " + model.path() + " has no chat template; choose one by name, e.g. "
-                        + "--template deepseek3 (the list: " + String.join(", ", builtinNames()) + ")."));
+                        + "--template deepseek3 (the list: " + String.join(", ", builtinNames()) + "), or give a Jinja file."));
+        return new ChatTemplate(null, JinjaTemplates.of(model), "the template of " + model.path().getFileName(),
+                TemplateText.prefillsThinking(source));
+    }
+
+    /**
+     * A Jinja template's source (e.g. a file's text), evaluated with the model's BOS/EOS tokens.
+     *
+     * @param description names it in errors, e.g. "the template file v4.jinja"
+     */
+    public static ChatTemplate jinja(Model model, String source, String description) {
+        return new ChatTemplate(null, JinjaTemplates.of(model, source, description), description, TemplateText.prefillsThinking(source));
+    }
+
+    /** The model's template through llama.cpp's C-API renderer (built-in families only), as before Jinja. */
+    public static ChatTemplate builtinOf(Model model) {
+        return model.chatTemplate().map(t -> new ChatTemplate(t, null, "the template of " + model.path().getFileName(), TemplateText.prefillsThinking(t)))
+                .orElseThrow(() -> new JseekException("The model " + model.path() + " has no chat template; choose one by name."));
+    }
+
+    /** Whether this is a Jinja template (llama.cpp's common chat library) rather than a built-in one. */
+    public boolean isJinja() {
+        return jinja != null;
+    }
+
+    /** The Jinja templates; only for {@link #isJinja()}. */
+    JinjaTemplates jinja() {
+        if (jinja == null) {
+            throw new IllegalStateException(description + " is a built-in template, not Jinja");
+        }
+        return jinja;
+    }
+
+    /** What the template can do (thinking switch, reasoning effort levels, tools); a built-in one does none of it. */
+    public TemplateFeatures features() {
+        return jinja == null ? TemplateFeatures.NONE : TemplateFeatures.of(jinja.describe(), prefillsThinking);
+    }
+
+    @Override
+    public void close() {
+        if (jinja != null) {
+            jinja.close();
+        }
     }
 
     /** A built-in template by name, e.g. "deepseek3" for DeepSeek-V3/R1 or "deepseek2" for V2. */
@@ -56,7 +110,7 @@ public final class ChatTemplate {
         if (!builtinNames().contains(name)) {
             throw new IllegalArgumentException("unknown chat template '" + name + "'; known: " + String.join(", ", builtinNames()));
         }
-        return new ChatTemplate(name, "the built-in template '" + name + "'", THINKING_NAMES.contains(name));
+        return new ChatTemplate(name, null, "the built-in template '" + name + "'", THINKING_NAMES.contains(name));
     }
 
     /** Names llama.cpp's built-in templates answer to. */
@@ -89,6 +143,9 @@ public final class ChatTemplate {
 
     /** Formats the messages; with {@code addAssistant} the result ends where the assistant's reply begins. */
     public List<Segment> apply(List<ChatMessage> messages, boolean addAssistant) {
+        if (jinja != null) {
+            throw new IllegalStateException(description + " is Jinja: sessions render it through JinjaPrompt");
+        }
         String formatted = render(messages, addAssistant);
         List<Segment> segments = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();

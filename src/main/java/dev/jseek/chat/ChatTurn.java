@@ -7,10 +7,19 @@ import dev.jseek.Generator;
  *
  * @param reasoning the reasoning text (empty if the model did not think); never sent back to the model
  * @param answer    the answer text, as kept in the history
+ * @param toolCalls the tool calls in the reply, parsed by llama.cpp's parser for the template's format
  * @param stop      why generation ended
  * @param stats     the turn's figures
  */
-public record ChatTurn(String reasoning, String answer, Generator.StopReason stop, Stats stats) {
+public record ChatTurn(String reasoning, String answer, java.util.List<ToolCall> toolCalls, Generator.StopReason stop, Stats stats) {
+
+    public ChatTurn {
+        toolCalls = java.util.List.copyOf(toolCalls);
+    }
+
+    public ChatTurn(String reasoning, String answer, Generator.StopReason stop, Stats stats) {
+        this(reasoning, answer, java.util.List.of(), stop, stats);
+    }
 
     /**
      * @param promptTokens      tokens of the whole formatted conversation

@@ -27,6 +27,8 @@ public final class NativeLibraries {
     private static final String OPTIONAL_RPC = "ggml-rpc";
     /** jseek's own C (native/shim): a native abort check, so ggml's per-node check needs no upcall. */
     private static final String OPTIONAL_SHIM = "jseek-shim";
+    /** jseek's C ABI over llama.cpp's common chat library (native/shim/jseek_chat.h); needs libllama-common. */
+    private static final String OPTIONAL_CHAT = "jseek-chat";
 
     private NativeLibraries() {
     }
@@ -77,7 +79,7 @@ public final class NativeLibraries {
                 for (String name : LIBRARIES) {
                     System.load(dir.resolve(System.mapLibraryName(name)).toAbsolutePath().toString());
                 }
-                for (String optional : List.of(OPTIONAL_RPC, OPTIONAL_SHIM)) {
+                for (String optional : List.of(OPTIONAL_RPC, OPTIONAL_SHIM, OPTIONAL_CHAT)) {
                     Path lib = dir.resolve(System.mapLibraryName(optional));
                     if (Files.isRegularFile(lib)) {
                         System.load(lib.toAbsolutePath().toString());

@@ -1,0 +1,212 @@
+package dev.jseek.chat;
+
+import dev.jseek.Grammar;
+import dev.jseek.JinjaTemplates;
+import dev.jseek.JseekException;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Renders a conversation through a Jinja template as llama-server does: the request is the OpenAI body
+ * llama-server would get (messages, tools, tool_choice, {@code enable_thinking}, {@code reasoning_effort}), and
+ * the result carries llama.cpp's prompt, its output parser and its tool-call grammar.
+ */
+final class JinjaPrompt {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SENTINEL = "\u0002jseek-content-";
+    private static final String SENTINEL_END = "\u0003";
+    /** Closes R1's always-open reasoning block when thinking is off (R1's template has no switch). */
+    static final String CLOSE_THINKING = "\n</think>\n\n";
+
+    private JinjaPrompt() {
+    }
+
+    /**
+     * One rendered prompt.
+     *
+     * @param prompt        the text exactly as llama-server's /apply-template returns it (plus {@link #CLOSE_THINKING}
+     *                      for an R1-style template with thinking off)
+     * @param segments      the prompt split into template text and message content; null when the template
+     *                      transforms content so that its place cannot be found (then {@code prompt} is tokenized whole)
+     * @param parserParams  llama.cpp's output parser for this prompt (for {@link JinjaTemplates#parse})
+     * @param opensThinking the prompt ends inside an open reasoning block
+     * @param toolGrammar   for tool choice "required": a grammar whose root is the template's tool-call block
+     * @param stops         extra stop strings the template's format asks for
+     */
+    record Rendered(String prompt, List<ChatTemplate.Segment> segments, String parserParams, boolean opensThinking,
+                    Grammar toolGrammar, List<String> stops) {
+    }
+
+    /** The request body llama-server would get for these messages and options. */
+    static ObjectNode request(List<ChatMessage> messages, ChatOptions options, boolean sentinels) {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode list = body.putArray("messages");
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage m = messages.get(i);
+            ObjectNode o = list.addObject();
+            o.put("role", m.role().wireName());
+            o.put("content", sentinels ? SENTINEL + i + SENTINEL_END : m.content());
+            if (!m.toolCalls().isEmpty()) {
+                ArrayNode calls = o.putArray("tool_calls");
+                for (ToolCall c : m.toolCalls()) {
+                    ObjectNode call = calls.addObject();
+                    call.put("type", "function");
+                    call.put("id", c.id());
+                    ObjectNode f = call.putObject("function");
+                    f.put("name", c.name());
+                    f.put("arguments", c.arguments());
+                }
+            }
+            if (!m.toolCallId().isEmpty()) {
+                o.put("tool_call_id", m.toolCallId());
+            }
+        }
+        if (options.tools() != null) {
+            body.set("tools", options.tools().tools());
+            body.put("tool_choice", options.tools().choice().wireName());
+        }
+        body.putObject("chat_template_kwargs").put("enable_thinking", options.thinking());
+        if (options.reasoningEffort() != null) {
+            body.put("reasoning_effort", options.reasoningEffort());
+        }
+        return body;
+    }
+
+    static Rendered render(JinjaTemplates jinja, TemplateFeatures features, List<ChatMessage> messages, ChatOptions options) {
+        if (options.reasoningEffort() != null && !features.reasoningEfforts().contains(options.reasoningEffort())) {
+            throw new JseekException("Reasoning effort '" + options.reasoningEffort() + "' is not one " + jinja + " knows; "
+                    + (features.reasoningEfforts().isEmpty() ? "it has no reasoning-effort levels, so leave --reasoning-effort out."
+                    : "use one of: " + String.join(", ", features.reasoningEfforts()) + "."));
+        }
+        JsonNode real = read(jinja.apply(request(messages, options, false).toString()));
+        String prompt = real.path("prompt").asText();
+        String generationPrompt = real.path("generation_prompt").asText();
+        String startTag = real.path("thinking_start_tag").asText("<think>");
+        boolean opens = !startTag.isEmpty() && generationPrompt.stripTrailing().endsWith(startTag.strip());
+        if (opens && features.alwaysThinks() && !options.thinking()) {
+            prompt += CLOSE_THINKING;
+            generationPrompt += CLOSE_THINKING;
+            opens = false;
+        }
+        List<ChatTemplate.Segment> segments = segments(jinja, messages, options, prompt);
+
+        ObjectNode parser = JSON.createObjectNode();
+        parser.put("format", real.path("format").asInt());
+        parser.put("parser", real.path("parser").asText());
+        parser.put("generation_prompt", generationPrompt);
+        parser.put("reasoning_format", "deepseek");
+        parser.put("parse_tool_calls", real.path("parse_tool_calls").asBoolean(false));
+
+        Grammar toolGrammar = null;
+        if (options.tools() != null && options.tools().choice() == ChatTools.Choice.REQUIRED) {
+            toolGrammar = requiredCall(jinja, real.path("grammar").asText());
+        }
+        List<String> stops = new ArrayList<>();
+        real.path("stop").forEach(s -> stops.add(s.asText()));
+        return new Rendered(prompt, segments, parser.toString(), opens, toolGrammar, stops);
+    }
+
+    /**
+     * Renders again with every message's content replaced by a marker, to find where content lies in the prompt.
+     * Returns null when putting the content back does not give the real prompt (the template transformed it).
+     */
+    private static List<ChatTemplate.Segment> segments(JinjaTemplates jinja, List<ChatMessage> messages, ChatOptions options,
+                                                       String prompt) {
+        String marked = read(jinja.apply(request(messages, options, true).toString())).path("prompt").asText();
+        if (prompt.endsWith(CLOSE_THINKING) && !marked.endsWith(CLOSE_THINKING)) {
+            marked += CLOSE_THINKING;
+        }
+        List<ChatTemplate.Segment> segments = new ArrayList<>();
+        StringBuilder rebuilt = new StringBuilder();
+        int at = 0;
+        boolean[] seen = new boolean[messages.size()];
+        while (true) {
+            int start = marked.indexOf(SENTINEL, at);
+            if (start < 0) {
+                break;
+            }
+            int end = marked.indexOf(SENTINEL_END, start);
+            if (end < 0) {
+                return null;
+            }
+            int index;
+            try {
+                index = Integer.parseInt(marked.substring(start + SENTINEL.length(), end));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (index < 0 || index >= messages.size() || seen[index]) {
+                return null;
+            }
+            seen[index] = true;
+            if (start > at) {
+                segments.add(new ChatTemplate.Segment(marked.substring(at, start), false));
+            }
+            segments.add(new ChatTemplate.Segment(messages.get(index).content(), true));
+            at = end + SENTINEL_END.length();
+        }
+        if (at < marked.length()) {
+            segments.add(new ChatTemplate.Segment(marked.substring(at), false));
+        }
+        segments.forEach(s -> rebuilt.append(s.text()));
+        return rebuilt.toString().equals(prompt) ? segments : null;
+    }
+
+    /**
+     * llama.cpp's grammar for a required call starts at the assistant marker and lets free text come before the
+     * call, so a model that never starts one is never made to (0 of 3 seeds on the tiny models). jseek samples the
+     * reasoning freely and starts the answer in the template's own call rule instead.
+     */
+    private static Grammar requiredCall(JinjaTemplates jinja, String grammar) {
+        String rule = hasRule(grammar, "tool-calls") ? "tool-calls" : hasRule(grammar, "tool-call") ? "tool-call" : null;
+        if (rule == null) {
+            throw new JseekException(jinja + ": llama.cpp's tool-call grammar for this template has no tool-call rule, so "
+                    + "--tool-choice required cannot be enforced; use --tool-choice auto.");
+        }
+        return new Grammar(grammar + "\njseek-required ::= [ \\t\\n]{0,4} " + rule + "\n", "jseek-required");
+    }
+
+    private static boolean hasRule(String grammar, String name) {
+        return Pattern.compile("(?m)^" + Pattern.quote(name) + " ::=").matcher(grammar).find();
+    }
+
+    /** Parses a reply (complete, or partial while streaming) with llama.cpp's parser for the rendered format. */
+    static Parsed parse(String parserParams, String text, boolean partial) {
+        String params = partial ? withPartial(parserParams) : parserParams;
+        JsonNode msg = read(JinjaTemplates.parse(params, text));
+        List<ToolCall> calls = new ArrayList<>();
+        int n = 0;
+        for (JsonNode c : msg.path("tool_calls")) {
+            String id = c.path("id").asText();
+            calls.add(new ToolCall(c.path("name").asText(), c.path("arguments").asText(), id.isEmpty() ? "call_" + n : id));
+            n++;
+        }
+        return new Parsed(msg.path("reasoning_content").asText(), msg.path("content").asText(), calls);
+    }
+
+    /** A parsed reply. */
+    record Parsed(String reasoning, String content, List<ToolCall> toolCalls) {
+    }
+
+    private static String withPartial(String parserParams) {
+        ObjectNode p = (ObjectNode) read(parserParams);
+        p.put("partial", true);
+        return p.toString();
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("jseek's chat bridge returned bad JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+}

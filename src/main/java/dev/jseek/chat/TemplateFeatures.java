@@ -1,0 +1,67 @@
+package dev.jseek.chat;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a chat template can do, as llama.cpp's chat library reports it.
+ *
+ * @param jinja            whether the template is Jinja (a built-in one does none of the rest)
+ * @param thinkingSwitch   the template turns thinking on and off ({@code enable_thinking}: V3.1, V3.2, V4)
+ * @param alwaysThinks     the template opens every reply with {@code <think>} (R1, R1-Distill)
+ * @param reasoningEfforts the levels the template compares {@code reasoning_effort} with (V4: high, max), plus
+ *                         "none" (thinking off) where there is a switch
+ * @param toolCalls        the template renders tool calls (llama.cpp's {@code supports_tool_calls})
+ */
+public record TemplateFeatures(boolean jinja, boolean thinkingSwitch, boolean alwaysThinks, List<String> reasoningEfforts,
+                               boolean toolCalls) {
+    static final TemplateFeatures NONE = new TemplateFeatures(false, false, false, List.of(), false);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** {@code reasoning_effort == 'max'}: llama.cpp passes the level to the template, which alone knows its names. */
+    private static final Pattern EFFORT = Pattern.compile("reasoning_effort\\s*==\\s*['\"]([A-Za-z0-9_-]+)['\"]");
+
+    public TemplateFeatures {
+        reasoningEfforts = List.copyOf(reasoningEfforts);
+    }
+
+    static TemplateFeatures of(String describeJson, boolean prefillsThinking) {
+        JsonNode d;
+        try {
+            d = JSON.readTree(describeJson);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("jseek's chat bridge returned bad JSON: " + e.getOriginalMessage(), e);
+        }
+        boolean thinkingSwitch = d.path("supports_enable_thinking").asBoolean();
+        Set<String> efforts = new LinkedHashSet<>();
+        Matcher m = EFFORT.matcher(d.path("source").asText());
+        while (m.find()) {
+            efforts.add(m.group(1));
+        }
+        List<String> levels = new ArrayList<>(efforts);
+        if (thinkingSwitch) {
+            levels.add("none");
+        }
+        return new TemplateFeatures(true, thinkingSwitch, prefillsThinking && !thinkingSwitch, levels,
+                d.path("caps").path("supports_tool_calls").asBoolean());
+    }
+
+    /** One line for {@code jseek info}: the thinking controls and tool support. */
+    public String summary() {
+        if (!jinja) {
+            return "built-in template: no thinking switch, no tool calls";
+        }
+        String thinking = thinkingSwitch ? "thinking on/off (enable_thinking)"
+                : alwaysThinks ? "always thinks (<think> prefilled; jseek closes the block for --think off)" : "no thinking controls";
+        String effort = reasoningEfforts.stream().anyMatch(e -> !e.equals("none"))
+                ? "; reasoning effort: " + String.join(", ", reasoningEfforts) : "";
+        return thinking + effort + "; tool calls: " + (toolCalls ? "yes" : "no");
+    }
+}
