@@ -2,6 +2,7 @@ package dev.jseek;
 
 import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTemplate;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.models.ArchitectureCheck;
@@ -80,10 +81,17 @@ class DeepSeek32ModelTest {
         assertTrue(template.contains("｜DSML｜") && template.contains("thinking_start_token"), "V3.2's own template");
         ArchitectureCheck.verify(file);
 
-        // llama.cpp's C API recognises V3.2's Jinja text as its deepseek3 family; V3.2 does not pre-fill <think>
-        ChatTemplate own = ChatTemplate.of(model);
-        assertEquals("<｜User｜>Hi<｜Assistant｜>", own.format(List.of(ChatMessage.user("Hi")), true));
-        assertFalse(own.prefillsThinking());
+        // llama.cpp's C API recognises V3.2's Jinja text as its deepseek3 family, without the thinking switch
+        ChatTemplate builtin = ChatTemplate.builtinOf(model);
+        assertEquals("<｜User｜>Hi<｜Assistant｜>", builtin.format(List.of(ChatMessage.user("Hi")), true));
+        assertFalse(builtin.prefillsThinking());
+        // the Jinja template (jseek's default) switches thinking as V3.2's template says
+        try (ChatSession on = new ChatSession(model, OPTIONS.withTemplate(null).withThinking(true));
+             ChatSession off = new ChatSession(model, OPTIONS.withTemplate(null).withThinking(false))) {
+            assertTrue(on.renderPrompt(ChatMessage.user("Hi")).endsWith("<｜User｜>Hi<｜Assistant｜><think>"));
+            assertTrue(off.renderPrompt(ChatMessage.user("Hi")).endsWith("<｜User｜>Hi<｜Assistant｜><think></think>"));
+            assertTrue(on.templateFeatures().thinkingSwitch());
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.jseek;
 
 import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTemplate;
 import dev.jseek.gguf.GgmlType;
 import dev.jseek.gguf.GgufValue;
@@ -100,8 +101,16 @@ class DeepSeek4ModelTest {
         }
         assertEquals("<｜end▁of▁sentence｜>", vocab.text(vocab.eos()));
         assertTrue(vocab.addsBos());
-        // llama.cpp recognises V4's text as its deepseek3 format (without the Jinja's thinking switch)
-        assertEquals("<｜User｜>Hi<｜Assistant｜>", ChatTemplate.of(model).format(List.of(ChatMessage.user("Hi")), true));
+        // llama.cpp's C API recognises V4's text as its deepseek3 format (without the Jinja's thinking switch)
+        assertEquals("<｜User｜>Hi<｜Assistant｜>", ChatTemplate.builtinOf(model).format(List.of(ChatMessage.user("Hi")), true));
+        // the Jinja template (jseek's default) switches thinking and knows V4's reasoning-effort level
+        try (ChatSession on = new ChatSession(model, OPTIONS.withTemplate(null).withThinking(true));
+             ChatSession off = new ChatSession(model, OPTIONS.withTemplate(null).withThinking(false))) {
+            assertTrue(on.renderPrompt(ChatMessage.user("Hi")).endsWith("<｜User｜>Hi<｜Assistant｜><think>"));
+            assertTrue(off.renderPrompt(ChatMessage.user("Hi")).endsWith("<｜User｜>Hi<｜Assistant｜></think>"));
+            assertEquals(List.of("max", "none"), on.templateFeatures().reasoningEfforts());
+            assertTrue(on.templateFeatures().toolCalls());
+        }
     }
 
     @Test

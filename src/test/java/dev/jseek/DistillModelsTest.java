@@ -74,7 +74,7 @@ class DistillModelsTest {
         Vocab vocab = model.vocab();
         // llama.cpp's renderer recognises the release's template as its deepseek3 format; the BOS comes from
         // tokenizing with add_bos, the <think> pre-fill from the session. Together: what the Jinja template writes.
-        ChatTemplate template = ChatTemplate.of(model);
+        ChatTemplate template = ChatTemplate.builtinOf(model);
         assertTrue(template.prefillsThinking(), "the release's template opens every reply with <think>");
         String prompt = template.format(List.of(ChatMessage.user("Hi")), true);
         assertEquals("<｜User｜>Hi<｜Assistant｜>", prompt);

@@ -307,12 +307,14 @@ public final class ChatSession implements AutoCloseable {
         String answer = turn.answer.toString();
         List<ToolCall> calls = List.of();
         if (built.rendered() != null && !turn.stops.stopped()) {
-            // llama.cpp's own parser for the template's format decides the split and the tool calls.
+            // Tool calls are llama.cpp's own parser's, for the template's format; so is the text beside them. The
+            // reasoning/answer split of a reply without calls stays what was streamed (DeepSeek's <think> tags).
             try {
                 JinjaPrompt.Parsed parsed = JinjaPrompt.parse(built.rendered().parserParams(), turn.raw.toString(), false);
-                reasoning = parsed.reasoning();
-                answer = parsed.content();
                 calls = parsed.toolCalls();
+                if (!calls.isEmpty()) {
+                    answer = parsed.content().strip();
+                }
             } catch (JseekException e) {
                 listener.onNotice("llama.cpp's parser could not read this reply (" + e.getMessage() + "); it is kept as plain text.");
             }

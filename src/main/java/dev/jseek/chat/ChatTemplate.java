@@ -95,7 +95,7 @@ public final class ChatTemplate implements AutoCloseable {
 
     /** What the template can do (thinking switch, reasoning effort levels, tools); a built-in one does none of it. */
     public TemplateFeatures features() {
-        return jinja == null ? TemplateFeatures.NONE : TemplateFeatures.of(jinja.describe(), prefillsThinking);
+        return jinja == null ? TemplateFeatures.NONE : TemplateFeatures.of(jinja);
     }
 
     @Override

@@ -89,11 +89,12 @@ final class JinjaPrompt {
         JsonNode real = read(jinja.apply(request(messages, options, false).toString()));
         String prompt = real.path("prompt").asText();
         String generationPrompt = real.path("generation_prompt").asText();
-        String startTag = real.path("thinking_start_tag").asText("<think>");
+        String startTag = real.path("thinking_start_tag").asText();
         boolean opens = !startTag.isEmpty() && generationPrompt.stripTrailing().endsWith(startTag.strip());
-        if (opens && features.alwaysThinks() && !options.thinking()) {
+        // thinking off, yet the template left the block open (R1's have no switch): jseek closes it
+        boolean closed = opens && !options.thinking();
+        if (closed) {
             prompt += CLOSE_THINKING;
-            generationPrompt += CLOSE_THINKING;
             opens = false;
         }
         List<ChatTemplate.Segment> segments = segments(jinja, messages, options, prompt);
@@ -104,6 +105,8 @@ final class JinjaPrompt {
         parser.put("generation_prompt", generationPrompt);
         parser.put("reasoning_format", "deepseek");
         parser.put("parse_tool_calls", real.path("parse_tool_calls").asBoolean(false));
+        // the block jseek closed belongs to the reply as llama.cpp's parser reads it (after the generation prompt)
+        parser.put("jseek_prefix", closed ? CLOSE_THINKING : "");
 
         Grammar toolGrammar = null;
         if (options.tools() != null && options.tools().choice() == ChatTools.Choice.REQUIRED) {
@@ -180,8 +183,11 @@ final class JinjaPrompt {
 
     /** Parses a reply (complete, or partial while streaming) with llama.cpp's parser for the rendered format. */
     static Parsed parse(String parserParams, String text, boolean partial) {
-        String params = partial ? withPartial(parserParams) : parserParams;
-        JsonNode msg = read(JinjaTemplates.parse(params, text));
+        ObjectNode p = (ObjectNode) read(parserParams);
+        String prefix = p.path("jseek_prefix").asText();
+        p.remove("jseek_prefix");
+        p.put("partial", partial);
+        JsonNode msg = read(JinjaTemplates.parse(p.toString(), prefix + text));
         List<ToolCall> calls = new ArrayList<>();
         int n = 0;
         for (JsonNode c : msg.path("tool_calls")) {
@@ -194,12 +200,6 @@ final class JinjaPrompt {
 
     /** A parsed reply. */
     record Parsed(String reasoning, String content, List<ToolCall> toolCalls) {
-    }
-
-    private static String withPartial(String parserParams) {
-        ObjectNode p = (ObjectNode) read(parserParams);
-        p.put("partial", true);
-        return p.toString();
     }
 
     private static JsonNode read(String json) {

@@ -32,14 +32,20 @@ public record TemplateFeatures(boolean jinja, boolean thinkingSwitch, boolean al
         reasoningEfforts = List.copyOf(reasoningEfforts);
     }
 
-    static TemplateFeatures of(String describeJson, boolean prefillsThinking) {
-        JsonNode d;
-        try {
-            d = JSON.readTree(describeJson);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("jseek's chat bridge returned bad JSON: " + e.getOriginalMessage(), e);
-        }
-        boolean thinkingSwitch = d.path("supports_enable_thinking").asBoolean();
+    /**
+     * Asks llama.cpp: what the template says of itself, and how it renders one user message with thinking on and
+     * off. A switch is a difference between the two; R1's templates give the same open {@code <think>} both ways
+     * (although llama.cpp reports {@code supports_enable_thinking} for them).
+     */
+    static TemplateFeatures of(dev.jseek.JinjaTemplates jinja) {
+        JsonNode d = read(jinja.describe());
+        JsonNode on = read(jinja.apply(probe(true)));
+        JsonNode off = read(jinja.apply(probe(false)));
+        String startTag = on.path("thinking_start_tag").asText();
+        String generationOff = off.path("generation_prompt").asText().stripTrailing();
+        boolean openWhenOff = !startTag.isEmpty() && generationOff.endsWith(startTag.strip());
+        boolean thinkingSwitch = !on.path("prompt").asText().equals(off.path("prompt").asText());
+        boolean alwaysThinks = !thinkingSwitch && openWhenOff;
         Set<String> efforts = new LinkedHashSet<>();
         Matcher m = EFFORT.matcher(d.path("source").asText());
         while (m.find()) {
@@ -49,8 +55,20 @@ public record TemplateFeatures(boolean jinja, boolean thinkingSwitch, boolean al
         if (thinkingSwitch) {
             levels.add("none");
         }
-        return new TemplateFeatures(true, thinkingSwitch, prefillsThinking && !thinkingSwitch, levels,
+        return new TemplateFeatures(true, thinkingSwitch, alwaysThinks, levels,
                 d.path("caps").path("supports_tool_calls").asBoolean());
+    }
+
+    private static String probe(boolean thinking) {
+        return "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"chat_template_kwargs\":{\"enable_thinking\":" + thinking + "}}";
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("jseek's chat bridge returned bad JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     /** One line for {@code jseek info}: the thinking controls and tool support. */
