@@ -197,6 +197,11 @@ public final class ChatSession implements AutoCloseable {
      * this one stands (the next greedy reply is the same as if it had never been saved).
      */
     public void save(Path file) {
+        if (history.stream().anyMatch(m -> !m.toolCalls().isEmpty() || !m.toolCallId().isEmpty())) {
+            // format 2 stores role and text only: saving would silently drop the calls and their ids
+            throw new JseekException("This conversation has tool calls, which session files cannot hold yet; " + file
+                    + " was not written. Save it before using tools, or keep the transcript as JSON (run --json / batch).");
+        }
         new SessionFile(model.path().getFileName().toString(), modelSize(), history(), cached, context.saveSequence(0)).write(file);
     }
 
