@@ -26,7 +26,7 @@ grep -v '\*$' "$tmp/wanted" >"$tmp/wanted-exact" || true
 awk -v wanted="$tmp/wanted" '
   BEGIN { while ((getline n < wanted) > 0) if (n ~ /\*$/) prefix[substr(n, 1, length(n) - 1)] = 1; else keep[n] = 1 }
   /^--include-/ {
-    name = $2; ok = ($0 ~ /header: .*\/(llama|jseek_chat)\.h$/) || (name in keep)
+    name = $2; ok = ($0 ~ /header: .*\/(llama|jseek_chat|jseek_fit)\.h$/) || (name in keep)
     for (p in prefix) if (index(name, p) == 1) ok = 1
     if (ok) print $1, $2
   }

@@ -94,8 +94,9 @@ key="llama.cpp-$src_id-$os-$arch-$backends-$(printf '%s %s' "$flags" "$targets" 
 out="$cache/native/$key"
 # jseek's own C and C++ (native/shim): built beside the libraries, rebuilt when their source changes.
 #  - libjseek-shim: the abort flag and the ggml abort hook (plain C);
-#  - libjseek-chat: a C ABI over the pinned release's common chat library (Jinja templates, tool-call parsing,
-#    JSON-Schema grammars), compiled against that release's headers and linked to its libllama-common.
+#  - libjseek-common: a C ABI over the pinned release's common library (jseek_chat: Jinja templates, tool-call
+#    parsing, JSON-Schema grammars; jseek_fit: memory measured by a no_alloc load), compiled against that
+#    release's headers and linked to its libllama-common.
 build_shim() {
   local dir=$1 lib chat ext
   ext=$(case "$os" in darwin) echo dylib ;; *) echo so ;; esac)
@@ -106,16 +107,18 @@ build_shim() {
     "$cc" -O2 -shared -fPIC -o "$lib.tmp" "$here/shim/jseek_abort.c" || die "cannot compile native/shim/jseek_abort.c with $cc."
     mv "$lib.tmp" "$lib"
   fi
-  chat="$dir/libjseek-chat.$ext"
-  if [ ! -f "$chat" ] || [ "$here/shim/jseek_chat.cpp" -nt "$chat" ] || [ "$here/shim/jseek_chat.h" -nt "$chat" ]; then
+  chat="$dir/libjseek-common.$ext"
+  local part stale=no
+  for part in jseek_chat.cpp jseek_chat.h jseek_fit.cpp jseek_fit.h; do [ "$here/shim/$part" -nt "$chat" ] && stale=yes; done
+  if [ ! -f "$chat" ] || [ "$stale" = yes ]; then
     [ -f "$src/common/chat.h" ] || die "$chat is missing and the llama.cpp source ($src) is not there to build it; delete $dir and build again."
     local cxx=${CXX:-c++}
     command -v "$cxx" >/dev/null 2>&1 || cxx=g++
     local rpath='$ORIGIN'
     [ "$os" = darwin ] && rpath='@loader_path'
     "$cxx" -std=c++17 -O2 -shared -fPIC -I"$src/common" -I"$src/include" -I"$src/ggml/include" -I"$src/vendor" \
-      -o "$chat.tmp" "$here/shim/jseek_chat.cpp" -L"$dir" -lllama-common -lllama -Wl,-rpath,"$rpath" ||
-      die "cannot compile native/shim/jseek_chat.cpp with $cxx."
+      -o "$chat.tmp" "$here/shim/jseek_chat.cpp" "$here/shim/jseek_fit.cpp" -L"$dir" -lllama-common -lllama -lggml \
+      -lggml-base -Wl,-rpath,"$rpath" || die "cannot compile native/shim/jseek_chat.cpp and jseek_fit.cpp with $cxx."
     mv "$chat.tmp" "$chat"
   fi
 }

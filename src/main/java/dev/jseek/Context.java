@@ -57,17 +57,7 @@ public final class Context implements AutoCloseable {
 
     private MemorySegment create(MemorySegment model, ContextParams params, Arena flagArena) {
         try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment p = llama_h.llama_context_default_params(scratch);
-            llama_context_params.n_ctx(p, params.contextSize());
-            llama_context_params.n_batch(p, params.batchSize());
-            llama_context_params.n_ubatch(p, Math.min(params.microBatch(), params.batchSize()));
-            llama_context_params.n_seq_max(p, params.sequences());
-            llama_context_params.n_threads(p, params.threads());
-            llama_context_params.n_threads_batch(p, params.batchThreads());
-            llama_context_params.flash_attn_type(p, params.flashAttention().llamaValue());
-            llama_context_params.type_k(p, params.cacheTypeK().ggmlType());
-            llama_context_params.type_v(p, params.cacheTypeV().ggmlType());
-            llama_context_params.no_perf(p, false);
+            MemorySegment p = nativeParams(params, scratch);
             MemorySegment nativeCheck = SymbolLookup.loaderLookup().find("jseek_abort_requested").orElse(null);
             if (nativeCheck != null) {
                 llama_context_params.abort_callback(p, nativeCheck);
@@ -79,6 +69,22 @@ public final class Context implements AutoCloseable {
             LlamaLog.clearErrors();
             return llama_h.llama_init_from_model(model, p);
         }
+    }
+
+    /** llama_context_params for these settings (no abort callback); also what {@link MemoryEstimate} measures. */
+    static MemorySegment nativeParams(ContextParams params, Arena arena) {
+        MemorySegment p = llama_h.llama_context_default_params(arena);
+        llama_context_params.n_ctx(p, params.contextSize());
+        llama_context_params.n_batch(p, params.batchSize());
+        llama_context_params.n_ubatch(p, Math.min(params.microBatch(), params.batchSize()));
+        llama_context_params.n_seq_max(p, params.sequences());
+        llama_context_params.n_threads(p, params.threads());
+        llama_context_params.n_threads_batch(p, params.batchThreads());
+        llama_context_params.flash_attn_type(p, params.flashAttention().llamaValue());
+        llama_context_params.type_k(p, params.cacheTypeK().ggmlType());
+        llama_context_params.type_v(p, params.cacheTypeV().ggmlType());
+        llama_context_params.no_perf(p, false);
+        return p;
     }
 
     /** The upcall: a plain flag read, nothing that can throw. */

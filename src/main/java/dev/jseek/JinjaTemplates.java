@@ -134,7 +134,7 @@ public final class JinjaTemplates implements AutoCloseable {
     private static void requireBridge() {
         java.nio.file.Path dir = Backend.get().libraryDir();
         if (SymbolLookup.loaderLookup().find("jseek_chat_init").isEmpty()) {
-            throw new JseekException("jseek's chat bridge (libjseek-chat) is not in " + dir
+            throw new JseekException("jseek's chat bridge (libjseek-common) is not in " + dir
                     + "; run native/build.sh, which builds it beside the llama.cpp libraries.");
         }
     }

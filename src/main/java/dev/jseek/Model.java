@@ -58,16 +58,7 @@ public final class Model implements AutoCloseable {
     private static Model loadNative(Path path, ModelParams params, Backend backend) {
         params.rpcServers().forEach(backend::addRpcServer);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment p = llama_h.llama_model_default_params(arena);
-            llama_model_params.n_gpu_layers(p, params.gpuLayers());
-            llama_model_params.load_mode(p, loadMode(params));
-            MemorySegment devices = backend.offloadDevices(params.rpcServers(), arena);
-            if (devices != null) {
-                llama_model_params.devices(p, devices);
-            }
-            if (!params.placements().isEmpty()) {
-                llama_model_params.tensor_buft_overrides(p, placements(params.placements(), backend, arena));
-            }
+            MemorySegment p = nativeParams(params, backend, arena);
             ProgressRelay relay = params.progress() == null ? null : new ProgressRelay(params.progress());
             if (relay != null) {
                 llama_model_params.progress_callback(p, llama_progress_callback.allocate(relay::onProgress, arena));
@@ -84,6 +75,21 @@ public final class Model implements AutoCloseable {
             }
             return new Model(model, path);
         }
+    }
+
+    /** llama_model_params for these settings (no progress callback); also what {@link MemoryEstimate} measures. */
+    static MemorySegment nativeParams(ModelParams params, Backend backend, Arena arena) {
+        MemorySegment p = llama_h.llama_model_default_params(arena);
+        llama_model_params.n_gpu_layers(p, params.gpuLayers());
+        llama_model_params.load_mode(p, loadMode(params));
+        MemorySegment devices = backend.offloadDevices(params.rpcServers(), arena);
+        if (devices != null) {
+            llama_model_params.devices(p, devices);
+        }
+        if (!params.placements().isEmpty()) {
+            llama_model_params.tensor_buft_overrides(p, placements(params.placements(), backend, arena));
+        }
+        return p;
     }
 
     /** llama.cpp's NULL-terminated override array; the strings live in the load's arena, as long as the load. */

@@ -18496,6 +18496,68 @@ public class llama_h extends llama_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class jseek_fit_measure {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            llama_h.C_POINTER,
+            llama_h.C_POINTER,
+            llama_h.C_POINTER,
+            llama_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("jseek_fit_measure");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * char *jseek_fit_measure(const char *path_model, const struct llama_model_params *mparams, const struct llama_context_params *cparams)
+     * }
+     */
+    public static FunctionDescriptor jseek_fit_measure$descriptor() {
+        return jseek_fit_measure.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * char *jseek_fit_measure(const char *path_model, const struct llama_model_params *mparams, const struct llama_context_params *cparams)
+     * }
+     */
+    public static MethodHandle jseek_fit_measure$handle() {
+        return jseek_fit_measure.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * char *jseek_fit_measure(const char *path_model, const struct llama_model_params *mparams, const struct llama_context_params *cparams)
+     * }
+     */
+    public static MemorySegment jseek_fit_measure$address() {
+        return jseek_fit_measure.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * char *jseek_fit_measure(const char *path_model, const struct llama_model_params *mparams, const struct llama_context_params *cparams)
+     * }
+     */
+    public static MemorySegment jseek_fit_measure(MemorySegment path_model, MemorySegment mparams, MemorySegment cparams) {
+        var mh$ = jseek_fit_measure.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jseek_fit_measure", path_model, mparams, cparams);
+            }
+            return (MemorySegment)mh$.invokeExact(path_model, mparams, cparams);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int LLAMA_DEFAULT_SEED = (int)4294967295L;
     /**
      * {@snippet lang=c :

@@ -1,7 +1,10 @@
 package dev.jseek.cli;
 
 import dev.jseek.Backend;
+import dev.jseek.ContextParams;
+import dev.jseek.MemoryEstimate;
 import dev.jseek.ModelLoadException;
+import dev.jseek.ModelParams;
 import dev.jseek.SystemMemory;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.models.FitAdvisor;
@@ -42,6 +45,9 @@ final class FitCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new ModelLoadException(e.getMessage());
         }
+        // The KV cache as llama.cpp itself would allocate it (a no_alloc load): exact for every architecture.
+        MemoryEstimate measured = MemoryEstimate.measure(file, ModelParams.defaults(), ContextParams.defaults().withContextSize(context));
+        facts = facts.withMeasuredKv(measured.contextBytes(), context);
         long freeRam = SystemMemory.availableBytes().orElse(0);
         long freeVram = Backend.get().devices().stream()
                 .filter(d -> d.type() == Backend.Device.Type.GPU && !d.name().startsWith("RPC"))
@@ -56,11 +62,7 @@ final class FitCommand implements Callable<Integer> {
         if (advice.fits()) {
             out.printf(Locale.ROOT, "           GPU %s, RAM %s (estimates: weights exact, %s)%n",
                     ModelFacts.humanBytes(advice.gpuBytes()), ModelFacts.humanBytes(advice.ramBytes()),
-                    facts.kvEstimated() ? "KV cache and compute buffers estimated" : "compute buffers estimated");
-        }
-        if (!facts.kvEstimated()) {
-            out.printf(Locale.ROOT, "note       the KV cache is not estimated for the %s architecture: these figures leave it out%n",
-                    facts.architecture());
+                    "KV cache " + ModelFacts.humanBytes(measured.contextBytes()) + " measured by llama.cpp, compute buffers estimated");
         }
         out.flush();
         return advice.fits() ? ExitCodes.OK : ExitCodes.FAILURE;

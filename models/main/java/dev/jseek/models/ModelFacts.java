@@ -91,6 +91,22 @@ public record ModelFacts(String name, String architecture, String kind, long fil
     }
 
     /**
+     * These facts with the KV cache llama.cpp measured at a context length (a {@code no_alloc} load; see the
+     * runtime's MemoryEstimate) in place of jseek's formula: exact for every architecture, V4's included.
+     * For V4 the cache is not linear in the context (compressed blocks, a window), so the per-token figure holds
+     * at that length.
+     */
+    public ModelFacts withMeasuredKv(long kvBytes, int contextLength) {
+        if (contextLength < 1 || kvBytes < 0) {
+            throw new IllegalArgumentException("a measured KV cache needs a context of at least 1 token and a size of at least 0");
+        }
+        long perToken = (kvBytes + contextLength - 1) / contextLength;
+        return new ModelFacts(name, architecture, kind, fileSize, layers, embeddingLength, heads, this.contextLength, vocabularySize,
+                parameters, activeParameters, experts, expertsUsed, sharedExperts, denseLayers, quantization, tensorTypes,
+                weightBytes, templateFamily, templatePrefillsThinking, perToken, attention, true);
+    }
+
+    /**
      * Memory to run at a context length: weights + F16 KV cache + {@link #COMPUTE_ALLOWANCE_BYTES}. Where the KV cache is
      * not estimated ({@link #kvEstimated()} false) this is weights and compute only: a lower bound.
      */

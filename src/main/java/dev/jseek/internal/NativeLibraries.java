@@ -27,8 +27,8 @@ public final class NativeLibraries {
     private static final String OPTIONAL_RPC = "ggml-rpc";
     /** jseek's own C (native/shim): a native abort check, so ggml's per-node check needs no upcall. */
     private static final String OPTIONAL_SHIM = "jseek-shim";
-    /** jseek's C ABI over llama.cpp's common chat library (native/shim/jseek_chat.h); needs libllama-common. */
-    private static final String OPTIONAL_CHAT = "jseek-chat";
+    /** jseek's C ABI over llama.cpp's common library (native/shim/jseek_chat.h, jseek_fit.h); needs libllama-common. */
+    private static final String OPTIONAL_CHAT = "jseek-common";
 
     private NativeLibraries() {
     }
