@@ -28,6 +28,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -162,7 +163,7 @@ class ChatTemplateCorpusTest {
         String server;
         try (LlamaServer llamaServer = LlamaServer.start(TestModels.tiny(), template, logFile(template))) {
             LlamaServer.Reply reply = llamaServer.applyTemplate(request);
-            assertEquals(null, reply.error(), "llama-server refused the V4 conversation");
+            assertNull(reply.error(), "llama-server refused the V4 conversation");
             server = reply.prompt();
         }
         String ours;
