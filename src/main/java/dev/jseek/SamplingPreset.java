@@ -9,6 +9,11 @@ import java.util.Locale;
 public enum SamplingPreset {
     /** DeepSeek-R1 and the R1-Distill models: temperature 0.5–0.7, 0.6 recommended, top-p 0.95. */
     R1(0.6f, 0.95f, "DeepSeek-R1 and R1-Distill: temperature 0.6, top-p 0.95, top-k 40"),
+    /**
+     * DeepSeek-V3.1 (thinking and non-thinking): temperature 0.6, top-p 0.95, DeepSeek's recommendation as quoted
+     * by unsloth's V3.1 guide. V3.2 and V4 use it too until their own recommendation can be checked here.
+     */
+    V31(0.6f, 0.95f, "DeepSeek-V3.1 and later hybrid models: temperature 0.6, top-p 0.95, top-k 40"),
     /** DeepSeek-V3 chat: the API's default temperature 1.0 maps to 0.3 on the model. */
     V3(0.3f, 0.95f, "DeepSeek-V3: temperature 0.3, top-p 0.95, top-k 40"),
     /** DeepSeek-V2 / V2-Lite chat. */
@@ -38,12 +43,12 @@ public enum SamplingPreset {
         return description;
     }
 
-    /** A preset by name, case-insensitive ("r1", "v3", "v2", "coder", "greedy"). */
+    /** A preset by name, case-insensitive ("r1", "v31", "v3", "v2", "coder", "greedy"). */
     public static SamplingPreset named(String name) {
         try {
             return valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown sampling preset '" + name + "'; choose one of r1, v3, v2, coder, greedy");
+            throw new IllegalArgumentException("unknown sampling preset '" + name + "'; choose one of r1, v31, v3, v2, coder, greedy");
         }
     }
 }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /** Sampling flags: a DeepSeek preset (default r1: temperature 0.6, top-p 0.95) with any value overridden. */
 final class SamplingOptions {
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "r1",
-            description = "DeepSeek's recommended sampling: r1, v3, v2, coder, greedy (default: ${DEFAULT-VALUE})")
+            description = "DeepSeek's recommended sampling: r1, v31 (V3.1 and later), v3, v2, coder, greedy (default: ${DEFAULT-VALUE})")
     String preset;
 
     @Option(names = "--temp", paramLabel = "T", description = "temperature; 0 = greedy (default: the preset's, 0.6 for r1)")
