@@ -317,8 +317,8 @@ public final class ChatSession implements AutoCloseable {
             try {
                 JinjaPrompt.Parsed parsed = JinjaPrompt.parse(built.rendered().parserParams(), turn.raw.toString(), false);
                 calls = parsed.toolCalls();
-                if (!calls.isEmpty()) {
-                    answer = parsed.content().strip();
+                if (turn.toolParser != null) {
+                    answer = parsed.content().stripLeading(); // as streamed: llama.cpp's content, calls left out
                 }
             } catch (JseekException e) {
                 listener.onNotice("llama.cpp's parser could not read this reply (" + e.getMessage() + "); it is kept as plain text.");
@@ -351,7 +351,9 @@ public final class ChatSession implements AutoCloseable {
         if (built.rendered() != null) {
             built.rendered().stops().stream().filter(s -> !stops.contains(s)).forEach(stops::add);
         }
-        TurnState turn = new TurnState(listener, current != answerSampler, mayReason, stops);
+        boolean toolsOffered = built.rendered() != null && options.tools() != null && options.tools().choice() != ChatTools.Choice.NONE;
+        TurnState turn = new TurnState(listener, current != answerSampler, mayReason, stops,
+                toolsOffered ? built.rendered().parserParams() : null);
         int[] sequence = prompt;
         int[] feed = Arrays.copyOfRange(prompt, reuse, prompt.length);
         int left = options.maxTokens();
@@ -465,6 +467,10 @@ public final class ChatSession implements AutoCloseable {
         final StringBuilder answer = new StringBuilder();
         /** Everything the model wrote (and jseek forced), for llama.cpp's parser. */
         final StringBuilder raw = new StringBuilder();
+        /** llama.cpp's parser params when tools are offered: the answer is then streamed as it parses it. */
+        final String toolParser;
+        /** The answer text streamed so far (with tools: llama.cpp's content, without the call blocks). */
+        final StringBuilder shownAnswer = new StringBuilder();
         final ReasoningParser parser;
         final StopStrings stops;
         int reasoningTokens;
@@ -473,12 +479,17 @@ public final class ChatSession implements AutoCloseable {
         long reasoningStart;
         long reasoningEnd;
 
-        TurnState(ChatListener listener, boolean switchOnAnswer, boolean prefilled, List<String> stopStrings) {
+        TurnState(ChatListener listener, boolean switchOnAnswer, boolean prefilled, List<String> stopStrings, String toolParser) {
             this.listener = listener;
             this.switchOnAnswer = switchOnAnswer;
+            this.toolParser = toolParser;
             this.stops = new StopStrings(stopStrings, text -> {
                 answer.append(text);
-                listener.onAnswer(text);
+                if (toolParser == null) {
+                    listener.onAnswer(text);
+                } else {
+                    showParsedAnswer();
+                }
             });
             this.parser = new ReasoningParser(prefilled, new ReasoningParser.Sink() {
                 @Override
@@ -519,6 +530,24 @@ public final class ChatSession implements AutoCloseable {
             if (switchOnAnswer && parser.phase() == ReasoningParser.Phase.ANSWER) {
                 switchOnAnswer = false;
                 generator.requestStop();
+            }
+        }
+
+        /**
+         * With tools offered, the answer is streamed as llama.cpp's parser reads the reply so far (as llama-server
+         * streams it): text, but not the markup of a tool call, which the turn then reports as a call.
+         */
+        void showParsedAnswer() {
+            String content;
+            try {
+                content = JinjaPrompt.parse(toolParser, raw.toString(), true).content().stripLeading();
+            } catch (JseekException e) {
+                return; // not readable yet; the next token may make it so, and the turn's end decides
+            }
+            if (content.length() > shownAnswer.length() && content.startsWith(shownAnswer.toString())) {
+                String delta = content.substring(shownAnswer.length());
+                shownAnswer.append(delta);
+                listener.onAnswer(delta);
             }
         }
 
