@@ -9,12 +9,14 @@
 #include "chat.h"
 #include "json-schema-to-grammar.h"
 #include "json.h"
+#include "log.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 using json = common_json;
@@ -26,7 +28,22 @@ struct jseek_chat {
     std::map<std::string, std::string> default_kwargs{{"preserve_reasoning", "true"}};
 };
 
+// llama.cpp's common library logs through its own logger, which writes info lines to stdout: that would mix
+// into jseek's results (--print-prompt, --json). jseek reports failures through the exceptions instead.
+// Shared with jseek_fit.cpp (not part of the C ABI).
+void jseek_quiet_common_log() {
+    static std::once_flag once;
+    std::call_once(once, [] { common_log_pause(common_log_main()); });
+}
+
 namespace {
+
+// common_chat_templates_init logs a template's parse error and rethrows a sliced std::exception ("std::exception");
+// parsing the source first gives the parser's own message.
+void check_parses(const std::string & source) {
+    common_chat_template probe(source, "", "");
+    (void) probe;
+}
 
 char * copy_out(const std::string & s) {
     char * out = static_cast<char *>(std::malloc(s.size() + 1));
@@ -265,8 +282,21 @@ extern "C" {
 
 jseek_chat * jseek_chat_init(const struct llama_model * model, const char * override_template, char ** error) {
     try {
+        jseek_quiet_common_log();
+        std::string source = override_template == nullptr ? "" : override_template;
+        if (source.empty()) {
+            if (model == nullptr) {
+                throw std::invalid_argument("no model and no template");
+            }
+            const char * own = llama_model_chat_template(model, nullptr);
+            if (own != nullptr) {
+                check_parses(own);
+            }
+        } else {
+            check_parses(source);
+        }
         auto chat = std::make_unique<jseek_chat>();
-        chat->templates = common_chat_templates_init(model, override_template == nullptr ? "" : override_template);
+        chat->templates = common_chat_templates_init(model, source);
         chat->enable_thinking = common_chat_templates_support_enable_thinking(chat->templates.get());
         return chat.release();
     } catch (const std::exception & e) {

@@ -12,6 +12,8 @@
 
 using json = common_json;
 
+void jseek_quiet_common_log();  // jseek_chat.cpp
+
 namespace {
 
 char * copy_out(const std::string & s) {
@@ -28,6 +30,7 @@ char * copy_out(const std::string & s) {
 extern "C" char * jseek_fit_measure(const char * path_model, const struct llama_model_params * mparams,
                                     const struct llama_context_params * cparams) {
     try {
+        jseek_quiet_common_log();
         std::vector<ggml_backend_dev_t> devs;
         uint32_t n_layer = 0, n_ctx_train = 0, n_expert = 0;
         // llama.cpp's own log level for the measurement's chatter: errors only

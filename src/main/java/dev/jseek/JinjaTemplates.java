@@ -92,7 +92,7 @@ public final class JinjaTemplates implements AutoCloseable {
     }
 
     /**
-     * llama.cpp's JSON-Schema-to-GBNF converter.
+     * llama.cpp's JSON-Schema-to-GBNF converter; returns the grammar (root rule "root").
      *
      * @throws JseekException with the converter's reason when the schema is not one it handles
      */
@@ -100,8 +100,13 @@ public final class JinjaTemplates implements AutoCloseable {
         requireBridge();
         try (Arena arena = Arena.ofConfined()) {
             byte[] bytes = schemaJson.getBytes(StandardCharsets.UTF_8);
-            return checked(takeString(llama_h.jseek_chat_schema_to_grammar(arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes), bytes.length)),
+            String result = checked(takeString(llama_h.jseek_chat_schema_to_grammar(arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes), bytes.length)),
                     "llama.cpp cannot convert the JSON Schema");
+            try {
+                return JSON.readTree(result).path("grammar").asText();
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("jseek's chat bridge returned bad JSON: " + e.getOriginalMessage(), e);
+            }
         }
     }
 

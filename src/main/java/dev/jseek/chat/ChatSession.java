@@ -316,7 +316,7 @@ public final class ChatSession implements AutoCloseable {
             // reasoning/answer split of a reply without calls stays what was streamed (DeepSeek's <think> tags).
             try {
                 JinjaPrompt.Parsed parsed = JinjaPrompt.parse(built.rendered().parserParams(), turn.raw.toString(), false);
-                calls = parsed.toolCalls();
+                calls = completeCalls(parsed.toolCalls(), listener);
                 if (turn.toolParser != null) {
                     answer = parsed.content().stripLeading(); // as streamed: llama.cpp's content, calls left out
                 }
@@ -391,6 +391,30 @@ public final class ChatSession implements AutoCloseable {
         turn.stops.finish();
         return new TurnResult(sequence, turn, result, left, promptNanos, generationNanos);
     }
+
+    /**
+     * The calls whose arguments are whole JSON: a reply that ran out of tokens inside a call leaves one with
+     * arguments like "{", which no tool can run and the template refuses to render in the next turn.
+     */
+    private static List<ToolCall> completeCalls(List<ToolCall> calls, ChatListener listener) {
+        List<ToolCall> complete = new ArrayList<>();
+        for (ToolCall c : calls) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode args = ARGUMENTS.readTree(c.arguments());
+                if (args != null && args.isObject()) {
+                    complete.add(c);
+                    continue;
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                // incomplete: told below
+            }
+            listener.onNotice("The reply ended inside a call of " + c.name() + " (its arguments are not whole JSON: "
+                    + c.arguments() + "); the call was dropped. Allow more tokens per reply.");
+        }
+        return complete;
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper ARGUMENTS = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** After a failed turn: removes what it left in the KV cache, so the record of the cache stays true. */
     private void forgetTurn(int kept, Throwable failure) {

@@ -64,6 +64,7 @@ public record ChatTools(ArrayNode tools, Choice choice) {
             throw new IllegalArgumentException(source + " is not a JSON array; give an array of OpenAI-style function tools, e.g. "
                     + "[{\"type\": \"function\", \"function\": {\"name\": \"f\", \"parameters\": {\"type\": \"object\"}}}].");
         }
+        check((ArrayNode) node, source);
         return new ChatTools((ArrayNode) node, choice);
     }
 
