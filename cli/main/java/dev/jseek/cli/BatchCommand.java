@@ -320,7 +320,7 @@ final class BatchCommand implements Callable<Integer> {
         ChatTools.Choice choice = node.has("tool_choice") ? ChatTools.Choice.of(node.get("tool_choice").asText())
                 : lineDefaults.tools() != null ? lineDefaults.tools().choice() : ChatTools.Choice.AUTO;
         if (node.has("tools")) {
-            o = o.withTools(ChatTools.parse(node.get("tools").toString(), "\"tools\"", choice));
+            o = o.withTools(ChatFlags.tools(node.get("tools").toString(), "\"tools\"", choice));
         } else if (node.has("tool_choice")) {
             if (lineDefaults.tools() == null) {
                 throw new IllegalArgumentException("\"tool_choice\" needs \"tools\" (or --tools)");

@@ -116,7 +116,17 @@ final class ChatFlags {
             }
             return null;
         }
-        return ChatTools.parse(readFile(toolsFile, "tools file"), "the tools file " + toolsFile, choice);
+        return tools(readFile(toolsFile, "tools file"), "the tools file " + toolsFile, choice);
+    }
+
+    /** ChatTools.parse, with every error naming the source (the runtime's entry checks say only "the tools"). */
+    static ChatTools tools(String json, String source, ChatTools.Choice choice) {
+        try {
+            return ChatTools.parse(json, source, choice);
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            throw message.contains(source) ? e : new IllegalArgumentException(message.replaceFirst("^the tools", source), e);
+        }
     }
 
     /** The grammar of --json-schema or --grammar-file; null without either. */
@@ -143,10 +153,22 @@ final class ChatFlags {
             throw new IllegalArgumentException(source + " is not valid JSON; give a JSON Schema object, e.g. {\"type\": \"object\"}");
         }
         try {
-            return Grammar.of(JinjaTemplates.schemaToGrammar(schemaJson));
+            return Grammar.of(gbnf(JinjaTemplates.schemaToGrammar(schemaJson)));
         } catch (JseekException e) {
             // the converter's reason spans lines; the user gets one
             throw new IllegalArgumentException(source + ": " + e.getMessage().strip().replaceAll("\\s*\\R\\s*", " "), e);
+        }
+    }
+
+    /** The converter's answer is {"grammar": GBNF} (the bridge's result shape); plain GBNF is taken as it is. */
+    private static String gbnf(String converted) {
+        if (!converted.startsWith("{")) {
+            return converted;
+        }
+        try {
+            return new ObjectMapper().readTree(converted).path("grammar").asText();
+        } catch (IOException e) {
+            throw new JseekException("jseek's chat bridge returned bad JSON for a schema: " + e.getMessage());
         }
     }
 

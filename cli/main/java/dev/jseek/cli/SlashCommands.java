@@ -161,7 +161,8 @@ final class SlashCommands {
             }
             case "reasoning" -> say(repl.lastTurn == null || repl.lastTurn.reasoning().isEmpty()
                     ? "(no reasoning in the last reply)" : repl.lastTurn.reasoning().strip());
-            case "history" -> session.history().forEach(m -> say(m.role().wireName() + ": " + m.content()));
+            case "history" -> session.history().forEach(m -> say(m.role().wireName() + ": " + m.content()
+                    + m.toolCalls().stream().map(c -> " \u2699 " + ToolCalls.display(c)).collect(java.util.stream.Collectors.joining())));
             default -> throw new IllegalArgumentException("/show settings, /show reasoning or /show history");
         }
     }
