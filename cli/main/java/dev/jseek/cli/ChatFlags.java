@@ -63,7 +63,7 @@ final class ChatFlags {
                     + DEMO_REASONING_BUDGET + " with the demo model)")
     int reasoningBudget;
 
-    @Option(names = "--tools", paramLabel = "FILE", description = "a JSON array of OpenAI-style function tools the model may call")
+    @Option(names = "--tools", paramLabel = "FILE", description = "a JSON array of OpenAI-style function tools the model may call (default: none)")
     Path toolsFile;
 
     @Option(names = "--tool-choice", paramLabel = "auto|none|required", defaultValue = "auto",
@@ -71,13 +71,13 @@ final class ChatFlags {
     String toolChoice;
 
     @Option(names = "--json-schema", paramLabel = "FILE|JSON",
-            description = "constrain the answer to a JSON Schema: inline if it starts with '{', else a file")
+            description = "constrain the answer to a JSON Schema: inline if it starts with '{', else a file (default: none)")
     String jsonSchema;
 
-    @Option(names = "--grammar-file", paramLabel = "FILE", description = "constrain the answer to a GBNF grammar (llama.cpp's format)")
+    @Option(names = "--grammar-file", paramLabel = "FILE", description = "constrain the answer to a GBNF grammar, llama.cpp's format (default: none)")
     Path grammarFile;
 
-    @Option(names = "--stop", paramLabel = "TEXT", description = "end the answer before this text (repeatable)")
+    @Option(names = "--stop", paramLabel = "TEXT", description = "end the answer before this text; repeatable (default: none)")
     List<String> stops = new ArrayList<>();
 
     /**
