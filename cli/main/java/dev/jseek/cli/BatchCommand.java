@@ -63,6 +63,10 @@ final class BatchCommand implements Callable<Integer> {
             description = "append the records to FILE; a rerun skips the ids already there (default: stdout)")
     Path output;
 
+    @Option(names = "--print-prompt", description = "write each line's prompt as the chat template makes it, and its token "
+            + "count, as JSONL ({\"id\", \"prompt\", \"prompt_tokens\"}) instead of answering")
+    boolean printPrompt;
+
     @Option(names = {"-np", "--parallel"}, paramLabel = "N", defaultValue = "4", description = "sequences answered at once (default: ${DEFAULT-VALUE})")
     int parallel;
 
@@ -103,6 +107,7 @@ final class BatchCommand implements Callable<Integer> {
         Set<String> done = output == null ? Set.of() : BatchOutput.completedIds(output, json);
         List<BatchChat.Request> requests = new ArrayList<>();
         List<SessionLine> sessionLines = new ArrayList<>();
+        List<SessionLine> everyLine = new ArrayList<>();
         List<ObjectNode> rejected = new ArrayList<>();
         try (Utf8Lines in = new Utf8Lines(openInput())) {
             Set<String> seen = new HashSet<>();
@@ -132,7 +137,8 @@ final class BatchCommand implements Callable<Integer> {
                         continue;
                     }
                     if (!done.contains(r.id())) {
-                        if (parsed.options() == null) {
+                        everyLine.add(parsed);
+                        if (!parsed.needsSession()) {
                             requests.add(r);
                         } else {
                             sessionLines.add(parsed);
@@ -157,7 +163,11 @@ final class BatchCommand implements Callable<Integer> {
             int[] finished = {0};
             int[] failed = {rejected.size()};
             int total = requests.size() + sessionLines.size();
-            if (total > 0) {
+            if (printPrompt) {
+                if (total > 0) {
+                    failed[0] += printPrompts(everyLine, out, err, demo);
+                }
+            } else if (total > 0) {
                 try (Model model = modelOptions.load(err, chat.demoNote(maxTokens, demo));
                      ChatTemplate template = chat.openTemplate(model)) {
                     if (!requests.isEmpty()) {
@@ -186,6 +196,29 @@ final class BatchCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** --print-prompt: each line's prompt, in input order; a line whose template fails gets an error record. */
+    private int printPrompts(List<SessionLine> lines, Writer out, PrintWriter err, boolean demo) {
+        int errors = 0;
+        try (Model model = modelOptions.load(err, chat.demoNote(maxTokens, demo)); ChatTemplate template = chat.openTemplate(model)) {
+            for (SessionLine line : lines) {
+                List<ChatMessage> messages = line.request().messages();
+                try (ChatSession session = new ChatSession(model, line.options().withTemplate(template))) {
+                    session.restoreHistory(messages.subList(0, messages.size() - 1));
+                    ChatMessage last = messages.getLast();
+                    ObjectNode record = json.createObjectNode();
+                    record.put("id", line.request().id());
+                    record.put("prompt", session.renderPrompt(last));
+                    record.put("prompt_tokens", session.promptTokenCount(last));
+                    write(out, record);
+                } catch (RuntimeException e) {
+                    write(out, errorRecord(line.request().id(), e.getMessage() == null ? e.toString() : e.getMessage()));
+                    errors++;
+                }
+            }
+        }
+        return errors;
     }
 
     /** The lines BatchChat serves, as parallel sequences; records are written as each finishes. */
@@ -245,7 +278,7 @@ final class BatchCommand implements Callable<Integer> {
      * One line: its request, and the session options when BatchChat cannot serve it (tools, a grammar or schema,
      * stop strings, a reasoning effort, other thinking than the batch's, or tool messages); null options = BatchChat.
      */
-    record SessionLine(BatchChat.Request request, ChatOptions options) {
+    record SessionLine(BatchChat.Request request, ChatOptions options, boolean needsSession) {
     }
 
     private SessionLine parse(String line, int lineNumber, SamplerParams defaults, ChatOptions lineDefaults,
@@ -327,7 +360,7 @@ final class BatchCommand implements Callable<Integer> {
             }
             o = o.withTools(lineDefaults.tools().withChoice(choice));
         }
-        return new SessionLine(request, needsSession ? o : null);
+        return new SessionLine(request, o, needsSession);
     }
 
     /** A message of a line: system, user, assistant (maybe with tool_calls) or tool (with tool_call_id). */

@@ -110,4 +110,25 @@ class BatchLineOptionsTest {
             return s.send(ChatMessage.tool("call_0", "sunny, 21 C"), ChatListener.silent()).answer();
         }
     }
+
+    /** batch --print-prompt: each line's prompt as the runtime renders it, in input order, and an error record for a bad one. */
+    @Test
+    void printPromptWritesEachLinesPromptInOrder() throws IOException {
+        Path input = Files.writeString(dir.resolve("prompts.jsonl"), String.join("\n",
+                "{\"id\": \"off\", \"messages\": [{\"role\": \"system\", \"content\": \"You are terse.\"}, "
+                        + "{\"role\": \"user\", \"content\": \"What is 2+2?\"}], \"think\": false}",
+                "{\"id\": \"on\", \"prompt\": \"What is 2+2?\"}",
+                "{\"id\": \"effort\", \"prompt\": \"Hi\", \"reasoning_effort\": \"low\"}"));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "batch", "-m", model.toString(), "--template", v4.toString(),
+                "--print-prompt", input.toString());
+        assertEquals(ExitCodes.FAILURE, code, err.toString());
+        String[] lines = out.toString().split("\n");
+        assertEquals(3, lines.length, out.toString());
+        assertEquals("You are terse.<\uFF5CUser\uFF5C>What is 2+2?<\uFF5CAssistant\uFF5C></think>", JSON.readTree(lines[0]).get("prompt").asText());
+        assertTrue(JSON.readTree(lines[0]).get("prompt_tokens").asInt() > 0, lines[0]);
+        assertTrue(JSON.readTree(lines[1]).get("prompt").asText().endsWith("<\uFF5CAssistant\uFF5C><think>"), lines[1]);
+        assertTrue(JSON.readTree(lines[2]).get("error").asText().contains("'low'"), lines[2]);
+    }
 }
