@@ -1,12 +1,18 @@
 package dev.jseek.cli;
 
 import dev.jseek.chat.BatchChat;
+import dev.jseek.chat.ChatListener;
 import dev.jseek.chat.ChatMessage;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTemplate;
+import dev.jseek.chat.ChatTools;
 import dev.jseek.chat.ChatTurn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jseek.Grammar;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;
 import picocli.CommandLine.Command;
@@ -49,12 +55,17 @@ final class BatchCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "INPUT", arity = "0..1",
             description = "JSONL, one request per line: {\"id\":…, \"prompt\":…} or {\"id\":…, \"messages\":[{\"role\":…,\"content\":…}]}, "
-                    + "optional max_tokens, temperature, top_p, top_k, min_p, seed; '-' or nothing reads stdin")
+                    + "optional max_tokens, temperature, top_p, top_k, min_p, seed, think, reasoning_effort, tools, tool_choice, "
+                    + "json_schema, grammar, stop; '-' or nothing reads stdin")
     String input;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
             description = "append the records to FILE; a rerun skips the ids already there (default: stdout)")
     Path output;
+
+    @Option(names = "--print-prompt", description = "write each line's prompt as the chat template makes it, and its token "
+            + "count, as JSONL ({\"id\", \"prompt\", \"prompt_tokens\"}) instead of answering")
+    boolean printPrompt;
 
     @Option(names = {"-np", "--parallel"}, paramLabel = "N", defaultValue = "4", description = "sequences answered at once (default: ${DEFAULT-VALUE})")
     int parallel;
@@ -86,11 +97,17 @@ final class BatchCommand implements Callable<Integer> {
         }
         SamplerParams defaults = sampling.params();
         boolean demo = modelOptions.demo();
+        // the flags' options are every line's defaults; lines that need more than thinking on/off run one by one
+        ChatOptions lineDefaults = chat.options(context.contextParams(modelOptions.threads), defaults, maxTokens, demo);
+        boolean flagsNeedSession = lineDefaults.tools() != null || lineDefaults.grammar() != null
+                || !lineDefaults.stopStrings().isEmpty() || lineDefaults.reasoningEffort() != null;
         BatchChat.Options options = BatchChat.Options.defaults().withSampling(defaults).withMaxTokens(chat.maxTokens(maxTokens, demo))
-                .withThinking(!chat.noThink).withTemplate(chat.template()).withReasoningBudget(chat.reasoningBudget(demo))
+                .withThinking(lineDefaults.thinking()).withReasoningBudget(chat.reasoningBudget(demo))
                 .withContext(context.contextParams(modelOptions.threads).withContextSize(context.contextSize * parallel).withSequences(parallel));
         Set<String> done = output == null ? Set.of() : BatchOutput.completedIds(output, json);
         List<BatchChat.Request> requests = new ArrayList<>();
+        List<SessionLine> sessionLines = new ArrayList<>();
+        List<SessionLine> everyLine = new ArrayList<>();
         List<ObjectNode> rejected = new ArrayList<>();
         try (Utf8Lines in = new Utf8Lines(openInput())) {
             Set<String> seen = new HashSet<>();
@@ -109,7 +126,8 @@ final class BatchCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
-                    BatchChat.Request r = parse(line, lineNumber, defaults);
+                    SessionLine parsed = parse(line, lineNumber, defaults, lineDefaults, flagsNeedSession);
+                    BatchChat.Request r = parsed.request();
                     if (!seen.add(r.id())) {
                         // the id belongs to the first line with it: this record goes under the line number
                         String lineId = "line " + lineNumber;
@@ -119,7 +137,12 @@ final class BatchCommand implements Callable<Integer> {
                         continue;
                     }
                     if (!done.contains(r.id())) {
-                        requests.add(r);
+                        everyLine.add(parsed);
+                        if (!parsed.needsSession()) {
+                            requests.add(r);
+                        } else {
+                            sessionLines.add(parsed);
+                        }
                     }
                 } catch (IllegalArgumentException | IOException e) {
                     String id = idOf(line).filter(seen::add).orElse("line " + lineNumber);
@@ -139,20 +162,28 @@ final class BatchCommand implements Callable<Integer> {
             }
             int[] finished = {0};
             int[] failed = {rejected.size()};
-            if (!requests.isEmpty()) {
-                try (Model model = modelOptions.load(err, chat.demoNote(maxTokens, demo)); BatchChat batch = new BatchChat(model, options)) {
-                    batch.run(requests, result -> {
-                        if (result.stop() == dev.jseek.Generator.StopReason.CANCELLED) {
-                            return; // not answered: left for the next run
-                        }
-                        write(out, toRecord(result));
+            int total = requests.size() + sessionLines.size();
+            if (printPrompt) {
+                if (total > 0) {
+                    failed[0] += printPrompts(everyLine, out, err, demo);
+                }
+            } else if (total > 0) {
+                try (Model model = modelOptions.load(err, chat.demoNote(maxTokens, demo));
+                     ChatTemplate template = chat.openTemplate(model)) {
+                    if (!requests.isEmpty()) {
+                        runParallel(model, options.withTemplate(template), requests, out, err, finished, failed, total);
+                    }
+                    // in input order, one session each: tools, grammars, stops and efforts are per session
+                    for (SessionLine line : sessionLines) {
+                        ObjectNode record = answer(model, template, line);
+                        write(out, record);
                         finished[0]++;
-                        if (!result.ok()) {
+                        if (record.has("error")) {
                             failed[0]++;
                         }
-                        err.printf("\rjseek: %d/%d answered", finished[0], requests.size());
+                        err.printf("\rjseek: %d/%d answered", finished[0], total);
                         err.flush();
-                    });
+                    }
                     err.println();
                 }
             }
@@ -165,6 +196,48 @@ final class BatchCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** --print-prompt: each line's prompt, in input order; a line whose template fails gets an error record. */
+    private int printPrompts(List<SessionLine> lines, Writer out, PrintWriter err, boolean demo) {
+        int errors = 0;
+        try (Model model = modelOptions.load(err, chat.demoNote(maxTokens, demo)); ChatTemplate template = chat.openTemplate(model)) {
+            for (SessionLine line : lines) {
+                List<ChatMessage> messages = line.request().messages();
+                try (ChatSession session = new ChatSession(model, line.options().withTemplate(template))) {
+                    session.restoreHistory(messages.subList(0, messages.size() - 1));
+                    ChatMessage last = messages.getLast();
+                    ObjectNode record = json.createObjectNode();
+                    record.put("id", line.request().id());
+                    record.put("prompt", session.renderPrompt(last));
+                    record.put("prompt_tokens", session.promptTokenCount(last));
+                    write(out, record);
+                } catch (RuntimeException e) {
+                    write(out, errorRecord(line.request().id(), e.getMessage() == null ? e.toString() : e.getMessage()));
+                    errors++;
+                }
+            }
+        }
+        return errors;
+    }
+
+    /** The lines BatchChat serves, as parallel sequences; records are written as each finishes. */
+    private void runParallel(Model model, BatchChat.Options options, List<BatchChat.Request> requests, Writer out,
+                             PrintWriter err, int[] finished, int[] failed, int total) {
+        try (BatchChat batch = new BatchChat(model, options)) {
+            batch.run(requests, result -> {
+                if (result.stop() == dev.jseek.Generator.StopReason.CANCELLED) {
+                    return; // not answered: left for the next run
+                }
+                write(out, toRecord(result));
+                finished[0]++;
+                if (!result.ok()) {
+                    failed[0]++;
+                }
+                err.printf("\rjseek: %d/%d answered", finished[0], total);
+                err.flush();
+            });
+        }
     }
 
     private InputStream openInput() throws IOException {
@@ -201,7 +274,15 @@ final class BatchCommand implements Callable<Integer> {
         }
     }
 
-    private BatchChat.Request parse(String line, int lineNumber, SamplerParams defaults) throws IOException {
+    /**
+     * One line: its request, and the session options when BatchChat cannot serve it (tools, a grammar or schema,
+     * stop strings, a reasoning effort, other thinking than the batch's, or tool messages); null options = BatchChat.
+     */
+    record SessionLine(BatchChat.Request request, ChatOptions options, boolean needsSession) {
+    }
+
+    private SessionLine parse(String line, int lineNumber, SamplerParams defaults, ChatOptions lineDefaults,
+                              boolean flagsNeedSession) throws IOException {
         JsonNode node = json.readTree(line);
         if (node == null || !node.isObject()) {
             throw new IllegalArgumentException("not a JSON object");
@@ -215,14 +296,7 @@ final class BatchCommand implements Callable<Integer> {
             messages.add(ChatMessage.user(node.get("prompt").asText()));
         } else if (node.has("messages") && node.get("messages").isArray()) {
             for (JsonNode m : node.get("messages")) {
-                String role = m.path("role").asText("");
-                ChatMessage.Role r = switch (role) {
-                    case "system" -> ChatMessage.Role.SYSTEM;
-                    case "user" -> ChatMessage.Role.USER;
-                    case "assistant" -> ChatMessage.Role.ASSISTANT;
-                    default -> throw new IllegalArgumentException("unknown role '" + role + "' (system, user or assistant)");
-                };
-                messages.add(new ChatMessage(r, m.path("content").asText("")));
+                messages.add(message(m));
             }
         } else {
             throw new IllegalArgumentException("no \"prompt\" or \"messages\"");
@@ -240,7 +314,107 @@ final class BatchCommand implements Callable<Integer> {
         if (node.has("min_p")) p = p.withMinP((float) node.get("min_p").asDouble());
         if (node.has("seed")) p = p.withSeed(node.get("seed").asLong());
         Integer max = node.has("max_tokens") ? node.get("max_tokens").asInt() : null;
-        return new BatchChat.Request(id, messages, p, max);
+        BatchChat.Request request = new BatchChat.Request(id, messages, p, max);
+
+        ChatOptions o = lineDefaults.withSampling(p);
+        if (max != null) {
+            o = o.withMaxTokens(max);
+        }
+        // BatchChat serves thinking on/off for the whole batch, and nothing below it
+        boolean needsSession = flagsNeedSession || node.has("reasoning_effort") || node.has("stop") || node.has("grammar")
+                || node.has("json_schema") || node.has("tools") || node.has("tool_choice")
+                || messages.stream().anyMatch(m -> m.role() == ChatMessage.Role.TOOL || !m.toolCalls().isEmpty());
+        if (node.has("think")) {
+            JsonNode t = node.get("think");
+            if (!t.isBoolean()) {
+                throw new IllegalArgumentException("\"think\" must be true or false");
+            }
+            o = o.withThinking(t.asBoolean());
+            needsSession |= t.asBoolean() != lineDefaults.thinking();
+        }
+        if (node.has("reasoning_effort")) {
+            o = o.withReasoningEffort(node.get("reasoning_effort").asText());
+        }
+        if (node.has("stop")) {
+            o = o.withStopStrings(stops(node.get("stop")));
+        }
+        if (node.has("grammar") && node.has("json_schema")) {
+            throw new IllegalArgumentException("\"grammar\" and \"json_schema\" both constrain the answer; give one");
+        }
+        if (node.has("grammar")) {
+            o = o.withGrammar(Grammar.of(node.get("grammar").asText()));
+        }
+        if (node.has("json_schema")) {
+            if (!node.get("json_schema").isObject()) {
+                throw new IllegalArgumentException("\"json_schema\" must be a JSON Schema object");
+            }
+            o = o.withGrammar(ChatFlags.schemaGrammar(node.get("json_schema").toString(), "\"json_schema\""));
+        }
+        ChatTools.Choice choice = node.has("tool_choice") ? ChatTools.Choice.of(node.get("tool_choice").asText())
+                : lineDefaults.tools() != null ? lineDefaults.tools().choice() : ChatTools.Choice.AUTO;
+        if (node.has("tools")) {
+            o = o.withTools(ChatFlags.tools(node.get("tools").toString(), "\"tools\"", choice));
+        } else if (node.has("tool_choice")) {
+            if (lineDefaults.tools() == null) {
+                throw new IllegalArgumentException("\"tool_choice\" needs \"tools\" (or --tools)");
+            }
+            o = o.withTools(lineDefaults.tools().withChoice(choice));
+        }
+        return new SessionLine(request, o, needsSession);
+    }
+
+    /** A message of a line: system, user, assistant (maybe with tool_calls) or tool (with tool_call_id). */
+    private static ChatMessage message(JsonNode m) {
+        ChatMessage.Role role = ChatMessage.Role.of(m.path("role").asText(""));
+        String content = m.path("content").isNull() ? "" : m.path("content").asText("");
+        return switch (role) {
+            case TOOL -> {
+                if (!m.path("tool_call_id").isTextual()) {
+                    throw new IllegalArgumentException("a tool message needs the \"tool_call_id\" of the call it answers");
+                }
+                yield ChatMessage.tool(m.get("tool_call_id").asText(), content);
+            }
+            case ASSISTANT -> m.has("tool_calls") ? ChatMessage.assistant(content, ToolCalls.fromJson(m.get("tool_calls")))
+                    : ChatMessage.assistant(content);
+            default -> new ChatMessage(role, content);
+        };
+    }
+
+    private static List<String> stops(JsonNode stop) {
+        List<String> stops = new ArrayList<>();
+        if (stop.isTextual()) {
+            stops.add(stop.asText());
+        } else if (stop.isArray()) {
+            stop.forEach(s -> stops.add(s.asText()));
+        } else {
+            throw new IllegalArgumentException("\"stop\" must be a string or an array of strings");
+        }
+        return stops;
+    }
+
+    /** A line BatchChat cannot serve, answered in a session of its own; a failure is its error record. */
+    private ObjectNode answer(Model model, ChatTemplate template, SessionLine line) {
+        BatchChat.Request r = line.request();
+        List<ChatMessage> messages = r.messages();
+        ChatMessage last = messages.getLast();
+        if (last.role() != ChatMessage.Role.USER && last.role() != ChatMessage.Role.TOOL) {
+            return errorRecord(r.id(), "the last message must be a user message or a tool result, not " + last.role().wireName());
+        }
+        try (ChatSession session = new ChatSession(model, line.options().withTemplate(template))) {
+            session.restoreHistory(messages.subList(0, messages.size() - 1));
+            ChatTurn turn = session.send(last, ChatListener.silent());
+            ObjectNode record = json.createObjectNode();
+            record.put("id", r.id());
+            record.put("reasoning", turn.reasoning());
+            record.put("answer", turn.answer());
+            if (!turn.toolCalls().isEmpty()) {
+                record.set("tool_calls", ToolCalls.toJson(turn.toolCalls()));
+            }
+            putStopAndStats(record, turn.stop(), turn.stats());
+            return record;
+        } catch (RuntimeException e) {
+            return errorRecord(r.id(), e.getMessage() == null ? e.toString() : e.getMessage());
+        }
     }
 
     private java.util.Optional<String> idOf(String line) {
@@ -267,14 +441,17 @@ final class BatchCommand implements Callable<Integer> {
         r.put("id", result.id());
         r.put("reasoning", result.reasoning());
         r.put("answer", result.answer());
-        r.put("stop", result.stop().name().toLowerCase(Locale.ROOT));
-        ChatTurn.Stats s = result.stats();
+        putStopAndStats(r, result.stop(), result.stats());
+        return r;
+    }
+
+    private static void putStopAndStats(ObjectNode r, dev.jseek.Generator.StopReason stop, ChatTurn.Stats s) {
+        r.put("stop", stop.name().toLowerCase(Locale.ROOT));
         ObjectNode stats = r.putObject("stats");
         stats.put("prompt_tokens", s.promptTokens());
         stats.put("generated_tokens", s.generatedTokens());
         stats.put("reasoning_tokens", s.reasoningTokens());
         stats.put("generation_tokens_per_second", s.generationTokensPerSecond());
         stats.put("first_token_seconds", s.firstTokenNanos() / 1e9);
-        return r;
     }
 }

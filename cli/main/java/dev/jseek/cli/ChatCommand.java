@@ -1,7 +1,9 @@
 package dev.jseek.cli;
 
+import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTemplate;
 
 import dev.jseek.ContextParams;
 import dev.jseek.Model;
@@ -61,8 +63,11 @@ final class ChatCommand implements Callable<Integer> {
         Path history = historyFile != null ? historyFile : Path.of(System.getProperty("user.home"), ".jseek", "history");
         try (Terminal terminal = TerminalBuilder.builder().system(true).build();
              Model model = modelOptions.load(spec.commandLine().getErr(), chat.demoNote(maxTokens, demo));
-             ChatSession session = new ChatSession(model, options)) {
+             ChatTemplate template = chat.openTemplate(model);
+             ChatSession session = new ChatSession(model, options.withTemplate(template))) {
             session.setSystemPrompt(chat.system);
+            // a template that cannot render these flags (e.g. an unknown reasoning effort) says so now, not at the first message
+            ChatFlags.render(session, ChatMessage.user("Hello"));
             boolean styled = !noColor && !terminal.getType().startsWith("dumb");
             return new Repl(terminal, session, display, styled, history).run();
         }

@@ -1,6 +1,9 @@
 package dev.jseek.cli;
 
 import dev.jseek.Model;
+import dev.jseek.ModelParams;
+import dev.jseek.chat.ChatTemplate;
+import dev.jseek.chat.TemplateFeatures;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,7 +31,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
-/** `jseek info`: what a GGUF file is, read from its header only (safe on any file: nothing native runs). */
+/**
+ * `jseek info`: what a GGUF file is, read from its header (safe on any file: nothing native runs for it). Only
+ * the chat features line needs llama.cpp: for a file that passes the architecture check, the model is mapped
+ * (not read) so that its template can be asked what it supports.
+ */
 @Command(name = "info", description = "Show what a GGUF file is: architecture, parameters, experts, quantization, memory.")
 final class ModelInfoCommand implements Callable<Integer> {
     @Spec
@@ -52,17 +59,42 @@ final class ModelInfoCommand implements Callable<Integer> {
         GgufFile gguf = read();
         ModelFacts facts = facts(gguf);
         PrintWriter out = spec.commandLine().getOut();
-        out.println(json ? toJson(facts) : table(facts));
-        out.flush();
+        GgufFormatException unusable = null;
         try {
             ArchitectureCheck.verify(gguf);
         } catch (GgufFormatException e) {
+            unusable = e;
+        }
+        ChatFeatures features = unusable == null ? chatFeatures(facts) : new ChatFeatures(null, "the model cannot be loaded");
+        out.println(json ? toJson(facts, features) : table(facts, features));
+        out.flush();
+        if (unusable != null) {
             // the facts are shown; this says why jseek will not load the file
-            spec.commandLine().getErr().println("jseek: " + e.getMessage());
+            spec.commandLine().getErr().println("jseek: " + unusable.getMessage());
             spec.commandLine().getErr().flush();
             return ExitCodes.MODEL;
         }
         return ExitCodes.OK;
+    }
+
+    /** The template's features, or why they are unknown (the header's facts stand either way). */
+    record ChatFeatures(TemplateFeatures features, String unknown) {
+        String line() {
+            return features != null ? features.summary() : "unknown: " + unknown;
+        }
+    }
+
+    private ChatFeatures chatFeatures(ModelFacts facts) {
+        if (facts.templateFamily().equals("none")) {
+            return new ChatFeatures(null, "the model has no chat template");
+        }
+        // mapped and on the CPU, no memory check: nothing but the vocabulary and the template is used
+        ModelParams params = ModelParams.defaults().withGpuLayers(0).withMemoryCheck(false);
+        try (Model model = Model.load(file, params); ChatTemplate template = ChatTemplate.of(model)) {
+            return new ChatFeatures(template.features(), null);
+        } catch (RuntimeException e) {
+            return new ChatFeatures(null, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
     }
 
     private static ModelFacts facts(GgufFile gguf) {
@@ -93,7 +125,7 @@ final class ModelInfoCommand implements Callable<Integer> {
         }
     }
 
-    private String table(ModelFacts f) {
+    private String table(ModelFacts f, ChatFeatures features) {
         StringBuilder b = new StringBuilder();
         row(b, "file", file + " (" + ModelFacts.humanBytes(f.fileSize()) + ")");
         row(b, "name", f.name());
@@ -110,6 +142,7 @@ final class ModelInfoCommand implements Callable<Integer> {
         row(b, "quantization", f.quantization() + " (" + tensorTypes(f.tensorTypes()) + ")");
         row(b, "context length", f.contextLength() + " tokens (trained)");
         row(b, "chat template", f.templateFamily() + (f.templatePrefillsThinking() ? ", pre-fills <think>" : ""));
+        row(b, "chat features", features.line());
         if (f.kvEstimated()) {
             row(b, "memory", String.format(Locale.ROOT, "%s at %d tokens of context: weights %s + KV cache %s + compute ~%s",
                     ModelFacts.humanBytes(f.memoryBytes(contextSize)), contextSize, ModelFacts.humanBytes(f.weightBytes()),
@@ -132,7 +165,7 @@ final class ModelInfoCommand implements Callable<Integer> {
                 .map(e -> e.getKey().ggmlName() + " " + ModelFacts.humanBytes(e.getValue())).collect(Collectors.joining(", "));
     }
 
-    private String toJson(ModelFacts f) {
+    private String toJson(ModelFacts f, ChatFeatures features) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode o = mapper.createObjectNode();
         o.put("file", file.toString());
@@ -158,6 +191,18 @@ final class ModelInfoCommand implements Callable<Integer> {
         f.tensorTypes().forEach((t, bytes) -> types.put(t.ggmlName(), bytes));
         o.put("chat_template", f.templateFamily());
         o.put("template_prefills_thinking", f.templatePrefillsThinking());
+        ObjectNode chat = o.putObject("chat_features");
+        if (features.features() == null) {
+            chat.put("unknown", features.unknown());
+        } else {
+            TemplateFeatures t = features.features();
+            chat.put("summary", t.summary());
+            chat.put("jinja", t.jinja());
+            chat.put("thinking_switch", t.thinkingSwitch());
+            chat.put("always_thinks", t.alwaysThinks());
+            t.reasoningEfforts().forEach(chat.putArray("reasoning_efforts")::add);
+            chat.put("tool_calls", t.toolCalls());
+        }
         ObjectNode memory = o.putObject("memory");
         memory.put("context_length", contextSize);
         memory.put("weights_bytes", f.weightBytes());

@@ -2,6 +2,7 @@ package dev.jseek.cli;
 
 import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTurn;
+import dev.jseek.chat.ToolCall;
 
 import dev.jseek.Generator;
 import org.jline.reader.EndOfFileException;
@@ -19,6 +20,8 @@ import java.util.Locale;
 /** The chat loop: reads a message or a slash command, streams the reply, prints its speed. */
 final class Repl {
     private static final String MULTILINE = "\"\"\"";
+    private static final org.jline.utils.AttributedStyle TOOL_CALL =
+            org.jline.utils.AttributedStyle.BOLD.foreground(org.jline.utils.AttributedStyle.CYAN);
 
     private final Terminal terminal;
     private final ChatSession session;
@@ -115,7 +118,7 @@ final class Repl {
     private ReplyPrinter printer;
 
     private ReplyPrinter printerFor() {
-        printer = new ReplyPrinter(out, styled, display);
+        printer = new ReplyPrinter(out, styled, display, session.options().tools() != null);
         return printer;
     }
 
@@ -132,12 +135,26 @@ final class Repl {
             }
         }
         lastTurn = turn;
+        printToolCalls(turn);
         ChatTurn.Stats s = turn.stats();
         String note = turn.stop() == Generator.StopReason.CANCELLED ? "[stopped] " : "";
         String line = String.format(Locale.ROOT, "%s%.1f tok/s, %d tokens (%d reasoning), first token after %.2f s",
                 note, s.generationTokensPerSecond(), s.generatedTokens(), s.reasoningTokens(), s.firstTokenNanos() / 1e9);
         out.println(styled ? new org.jline.utils.AttributedString(line, org.jline.utils.AttributedStyle.DEFAULT.faint()).toAnsi() : line);
         out.flush();
+    }
+
+    /** Each call on a line of its own, set apart from the answer's text; /tool sends the result. */
+    private void printToolCalls(ChatTurn turn) {
+        for (ToolCall call : turn.toolCalls()) {
+            String line = "\u2699 " + ToolCalls.display(call);
+            out.println(styled ? new org.jline.utils.AttributedString(line, TOOL_CALL).toAnsi() : line);
+        }
+        if (!turn.toolCalls().isEmpty()) {
+            String hint = "(/tool " + (turn.toolCalls().size() > 1 ? "ID " : "") + "RESULT sends the tool's result; ids: "
+                    + String.join(", ", turn.toolCalls().stream().map(ToolCall::id).toList()) + ")";
+            out.println(styled ? new org.jline.utils.AttributedString(hint, org.jline.utils.AttributedStyle.DEFAULT.faint()).toAnsi() : hint);
+        }
     }
 
     ReplyPrinter newPrinter() {

@@ -1,9 +1,12 @@
 package dev.jseek.cli;
 
 import dev.jseek.chat.ChatListener;
+import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
+import dev.jseek.chat.ChatTemplate;
 import dev.jseek.chat.ChatTurn;
+import dev.jseek.chat.ToolCall;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -71,6 +74,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--raw", description = "complete the prompt as raw text (no chat template, no reasoning split)")
     boolean raw;
 
+    @Option(names = "--print-prompt", description = "print the prompt the chat template makes (exactly, to stdout) and its "
+            + "token count (to stderr), and exit without generating")
+    boolean printPrompt;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -85,19 +92,41 @@ final class RunCommand implements Callable<Integer> {
         SamplerParams samplerParams = sampling.params();
         ContextParams contextParams = context.contextParams(modelOptions.threads);
         boolean demo = modelOptions.demo();
+        if (raw && printPrompt) {
+            throw new IllegalArgumentException("--raw has no chat template, so there is no prompt to print; the prompt is the text itself");
+        }
         ChatOptions options = raw ? null : chat.options(contextParams, samplerParams, maxTokens, demo);
         String prompt = readPrompt(err);
         try (Model model = modelOptions.load(err, chat.demoNote(maxTokens, demo))) {
             if (raw) {
                 return complete(model, contextParams, samplerParams, prompt, chat.maxTokens(maxTokens, demo), out, err);
             }
-            try (ChatSession session = new ChatSession(model, options)) {
+            try (ChatTemplate template = chat.openTemplate(model);
+                 ChatSession session = new ChatSession(model, options.withTemplate(template))) {
                 session.setSystemPrompt(chat.system);
-                ChatTurn turn = session.send(prompt, json ? ChatListener.silent() : streaming(out, err));
+                ChatMessage message = ChatMessage.user(prompt);
+                String rendered = ChatFlags.render(session, message);
+                if (printPrompt) {
+                    out.print(rendered); // exactly the prompt: no newline of ours
+                    out.flush();
+                    err.println("jseek: " + session.promptTokenCount(message) + " prompt tokens");
+                    err.flush();
+                    return ExitCodes.OK;
+                }
+                ToolMarkup answer = new ToolMarkup(options.tools() != null, text -> {
+                    out.print(text);
+                    out.flush();
+                });
+                ChatTurn turn = session.send(message, json ? ChatListener.silent() : streaming(answer, err));
+                answer.finish();
                 if (json) {
                     out.println(toJson(turn));
                 } else {
                     out.println();
+                    // calls are results too: stdout, one per line, after whatever the model said besides
+                    for (ToolCall call : turn.toolCalls()) {
+                        out.println("\u2699 " + ToolCalls.display(call));
+                    }
                     printStats(err, turn);
                 }
                 out.flush();
@@ -106,7 +135,8 @@ final class RunCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private ChatListener streaming(PrintWriter out, PrintWriter err) {
+    /** Streams to stdout (reasoning to stderr); with tools, a call's markup is held back for the parsed call. */
+    private ChatListener streaming(ToolMarkup answer, PrintWriter err) {
         boolean showReasoning = reasoning.equals("stderr");
         return new ChatListener() {
             private boolean reasoningShown;
@@ -129,8 +159,7 @@ final class RunCommand implements Callable<Integer> {
                     err.flush();
                 }
                 answering = true;
-                out.print(text);
-                out.flush();
+                answer.accept(text);
             }
 
             @Override
@@ -145,6 +174,9 @@ final class RunCommand implements Callable<Integer> {
         ObjectNode record = mapper.createObjectNode();
         record.put("reasoning", turn.reasoning());
         record.put("answer", turn.answer());
+        if (!turn.toolCalls().isEmpty()) {
+            record.set("tool_calls", ToolCalls.toJson(turn.toolCalls()));
+        }
         record.put("stop", turn.stop().name().toLowerCase(Locale.ROOT));
         ChatTurn.Stats s = turn.stats();
         ObjectNode stats = record.putObject("stats");

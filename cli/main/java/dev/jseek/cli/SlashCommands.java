@@ -4,6 +4,8 @@ import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTurn;
+import dev.jseek.chat.TemplateFeatures;
+import dev.jseek.chat.ToolCall;
 
 import dev.jseek.SamplerParams;
 
@@ -22,7 +24,7 @@ import java.util.Map;
 /** The REPL's slash commands. Each returns whether the REPL goes on. */
 final class SlashCommands {
     private static final List<String> NAMES = List.of("/help", "/reset", "/system", "/set", "/show", "/stats", "/save",
-            "/load", "/regen", "/think", "/exit");
+            "/load", "/regen", "/think", "/tool", "/exit");
     private static final List<String> SETTINGS = List.of("temperature", "top-p", "top-k", "min-p", "seed", "max-tokens",
             "reasoning-budget", "frequency-penalty", "presence-penalty");
 
@@ -91,6 +93,7 @@ final class SlashCommands {
             case "/load" -> load(path(arg, "/load"));
             case "/regen" -> repl.reply(() -> session.regenerate(repl.newPrinter()));
             case "/think" -> think(arg);
+            case "/tool" -> tool(arg);
             default -> say("Unknown command " + words[0] + "; /help lists them.");
         }
         return true;
@@ -108,7 +111,9 @@ final class SlashCommands {
                 /save FILE, /load FILE    save or restore the conversation with its KV cache
                 /regen                    answer the last message again
                 /think [show|hide|collapse|on|off]
-                                          show/hide/collapse the reasoning, or ask the model (not) to think
+                                          show/hide/collapse the reasoning, or ask the model (not) to think:
+                                          the template's switch (V3.1+), or R1's block closed for off
+                /tool [ID] RESULT         send a tool's result for the last reply's call ID (or its only call)
                 /exit                     quit (also Ctrl-D, or Ctrl-C twice)
                 \"\"\"                       start or end a multi-line message
                 Ctrl-C while it answers stops the answer.""");
@@ -156,7 +161,8 @@ final class SlashCommands {
             }
             case "reasoning" -> say(repl.lastTurn == null || repl.lastTurn.reasoning().isEmpty()
                     ? "(no reasoning in the last reply)" : repl.lastTurn.reasoning().strip());
-            case "history" -> session.history().forEach(m -> say(m.role().wireName() + ": " + m.content()));
+            case "history" -> session.history().forEach(m -> say(m.role().wireName() + ": " + m.content()
+                    + m.toolCalls().stream().map(c -> " \u2699 " + ToolCalls.display(c)).collect(java.util.stream.Collectors.joining())));
             default -> throw new IllegalArgumentException("/show settings, /show reasoning or /show history");
         }
     }
@@ -181,10 +187,52 @@ final class SlashCommands {
     private void think(String arg) {
         switch (arg) {
             case "" -> repl.display = repl.display == ReasoningDisplay.SHOW ? ReasoningDisplay.HIDE : ReasoningDisplay.SHOW;
-            case "on", "off" -> session.reconfigure(session.options().withThinking(arg.equals("on")));
+            case "on", "off" -> {
+                // the session does what the family needs: V3.1+ templates get enable_thinking, R1's open block is closed
+                session.reconfigure(session.options().withThinking(arg.equals("on")));
+                say(thinkingHow(arg.equals("on")));
+            }
             default -> repl.display = ReasoningDisplay.parse(arg);
         }
         say("Reasoning: " + repl.display.label() + ", thinking " + (session.options().thinking() ? "on" : "off") + ".");
+    }
+
+    /** What /think on|off changes for this template, so the user knows what the model is told. */
+    private String thinkingHow(boolean on) {
+        TemplateFeatures f = session.templateFeatures();
+        if (f.thinkingSwitch()) {
+            return "The template's thinking switch is " + (on ? "on" : "off") + " from the next message.";
+        }
+        if (f.alwaysThinks() || session.template().prefillsThinking()) {
+            return on ? "The model opens its reasoning as usual from the next message."
+                    : "From the next message, the reasoning block is closed before the model writes.";
+        }
+        return "This template has no thinking control; the model may think anyway.";
+    }
+
+    /** /tool [ID] RESULT: the result of one of the last reply's calls, then the model's next reply. */
+    private void tool(String arg) {
+        List<ToolCall> calls = repl.lastTurn == null ? List.of() : repl.lastTurn.toolCalls();
+        if (calls.isEmpty()) {
+            throw new IllegalArgumentException("the last reply called no tool; /tool answers a call the model made");
+        }
+        String[] parts = arg.split("\\s+", 2);
+        String id;
+        String result;
+        if (parts.length == 2 && calls.stream().anyMatch(c -> c.id().equals(parts[0]))) {
+            id = parts[0];
+            result = parts[1];
+        } else if (calls.size() == 1) {
+            id = calls.getFirst().id();
+            result = arg;
+        } else {
+            throw new IllegalArgumentException("the last reply made " + calls.size() + " calls; say which: /tool ID RESULT, ID one of "
+                    + String.join(", ", calls.stream().map(ToolCall::id).toList()));
+        }
+        if (result.isBlank()) {
+            throw new IllegalArgumentException("give the tool's result: /tool " + (calls.size() > 1 ? id + " " : "") + "RESULT");
+        }
+        repl.reply(() -> session.send(ChatMessage.tool(id, result), repl.newPrinter()));
     }
 
     private void save(Path file) {

@@ -186,4 +186,27 @@ class ChatReplTest {
         assertTrue(second.out().contains("Loaded " + saved + ": 2 messages."), second.out());
         assertTrue(second.out().contains("user: Why is the sea salty?"), second.out());
     }
+
+    /**
+     * With tools and a required call (V4's template), a reply's call is shown as a call, not as its markup; /tool
+     * sends the result and the model answers it; /think off says what it changes for the template.
+     */
+    @Test
+    void aToolCallIsShownAndToolSendsItsResult() throws Exception {
+        Path v4 = ChatFlagsTest.llamaCppSource().resolve("models/templates/deepseek-ai-DeepSeek-V4.jinja");
+        // no parameters: the tiny model's random arguments would otherwise run past -n, and a cut call is not JSON
+        Path tools = Files.writeString(dir.resolve("tools.json"), "[{\"type\": \"function\", \"function\": {\"name\": \"get_time\", "
+                + "\"parameters\": {\"type\": \"object\", \"properties\": {}}}}]");
+        Subprocess.Result r = chat(String.join("\n", "/tool too early", "/think off", "What time is it?", "/tool 12:00",
+                        "/show history", ""), "--template", v4.toString(), "--tools", tools.toString(), "--tool-choice", "required",
+                "--preset", "greedy", "-n", "64");
+        assertEquals(0, r.code(), r.out() + r.err());
+        String out = r.out();
+        assertTrue(out.contains("jseek: the last reply called no tool"), out);
+        assertTrue(out.contains("The template's thinking switch is off from the next message."), out);
+        assertTrue(out.contains("\u2699 get_time({})"), out);
+        assertFalse(out.contains("DSML"), "the call's markup is held back: " + out);
+        assertTrue(out.contains("tool: 12:00"), "/tool sent the result: " + out);
+        assertEquals(2, out.lines().filter(l -> l.contains("tok/s")).count(), "the model answered the result: " + out);
+    }
 }

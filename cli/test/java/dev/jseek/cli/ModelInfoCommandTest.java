@@ -37,6 +37,7 @@ class ModelInfoCommandTest {
             assertTrue(r[1].contains(label), label + " missing:\n" + r[1]);
         }
         assertTrue(r[1].contains("8 routed (2 used per token), 1 shared"), r[1]);
+        assertTrue(r[1].lines().anyMatch(l -> l.startsWith("chat features   ") && l.contains("tool calls: ")), r[1]);
     }
 
     @Test
@@ -82,8 +83,13 @@ class ModelInfoCommandTest {
                 + config.headDim() + ", a sliding window of " + config.slidingWindow() + " tokens"), r[1]);
         assertTrue(r[1].contains("the KV cache is not estimated for the deepseek4 architecture"), r[1]);
         assertTrue(r[1].contains(config.expertCount() + " routed (" + config.expertUsedCount() + " used per token)"), r[1]);
+        // V4's own template: its thinking switch, its reasoning-effort levels and tool calls
+        assertTrue(r[1].contains("chat features   thinking on/off (enable_thinking); reasoning effort: max, none; tool calls: yes"), r[1]);
         JsonNode json = new ObjectMapper().readTree(run("info", "--json", model.toString())[1]);
         assertTrue(json.get("memory").get("kv_cache_bytes").isNull(), json.toString());
+        JsonNode chat = json.get("chat_features");
+        assertTrue(chat.get("thinking_switch").asBoolean() && chat.get("tool_calls").asBoolean(), chat.toString());
+        assertEquals("[\"max\",\"none\"]", chat.get("reasoning_efforts").toString());
         assertTrue(json.get("kind").asText().contains("a small test model"), json.toString());
     }
 
