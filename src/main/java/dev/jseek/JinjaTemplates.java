@@ -53,7 +53,9 @@ public final class JinjaTemplates implements AutoCloseable {
                     source == null ? MemorySegment.NULL : arena.allocateFrom(source), error);
             if (chat.equals(MemorySegment.NULL)) {
                 MemorySegment message = error.get(ValueLayout.ADDRESS, 0);
-                throw new JseekException(description + " cannot be used: llama.cpp says \"" + takeString(message) + "\".");
+                // llama.cpp's parser errors span lines (a caret under the source); the user gets one
+                String reason = takeString(message).strip().replaceAll("\\s*\\R\\s*", " ");
+                throw new JseekException(description + " cannot be used: llama.cpp says \"" + reason + "\".");
             }
             return new JinjaTemplates(chat, description);
         }

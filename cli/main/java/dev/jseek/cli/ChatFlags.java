@@ -153,22 +153,10 @@ final class ChatFlags {
             throw new IllegalArgumentException(source + " is not valid JSON; give a JSON Schema object, e.g. {\"type\": \"object\"}");
         }
         try {
-            return Grammar.of(gbnf(JinjaTemplates.schemaToGrammar(schemaJson)));
+            return Grammar.of(JinjaTemplates.schemaToGrammar(schemaJson));
         } catch (JseekException e) {
             // the converter's reason spans lines; the user gets one
             throw new IllegalArgumentException(source + ": " + e.getMessage().strip().replaceAll("\\s*\\R\\s*", " "), e);
-        }
-    }
-
-    /** The converter's answer is {"grammar": GBNF} (the bridge's result shape); plain GBNF is taken as it is. */
-    private static String gbnf(String converted) {
-        if (!converted.startsWith("{")) {
-            return converted;
-        }
-        try {
-            return new ObjectMapper().readTree(converted).path("grammar").asText();
-        } catch (IOException e) {
-            throw new JseekException("jseek's chat bridge returned bad JSON for a schema: " + e.getMessage());
         }
     }
 

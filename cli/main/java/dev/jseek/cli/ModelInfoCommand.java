@@ -1,19 +1,21 @@
 package dev.jseek.cli;
 
+import dev.jseek.ContextParams;
+import dev.jseek.MemoryEstimate;
 import dev.jseek.Model;
+import dev.jseek.ModelLoadException;
 import dev.jseek.ModelParams;
 import dev.jseek.chat.ChatTemplate;
 import dev.jseek.chat.TemplateFeatures;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jseek.ModelLoadException;
 import dev.jseek.gguf.GgmlType;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.models.ArchitectureCheck;
 import dev.jseek.models.ModelFacts;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -57,7 +59,7 @@ final class ModelInfoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ctx-size must be at least 1, not " + contextSize);
         }
         GgufFile gguf = read();
-        ModelFacts facts = facts(gguf);
+        ModelFacts facts = facts(gguf); // the KV estimate is replaced by llama.cpp's measurement below
         PrintWriter out = spec.commandLine().getOut();
         GgufFormatException unusable = null;
         try {
@@ -66,6 +68,12 @@ final class ModelInfoCommand implements Callable<Integer> {
             unusable = e;
         }
         ChatFeatures features = unusable == null ? chatFeatures(facts) : new ChatFeatures(null, "the model cannot be loaded");
+        if (unusable == null && loadable) {
+            // the KV cache as llama.cpp itself would allocate it (a no_alloc load), for every architecture
+            measuredKv = MemoryEstimate.measure(file, ModelParams.defaults().withGpuLayers(0).withMemoryCheck(false),
+                    ContextParams.defaults().withContextSize(contextSize)).contextBytes();
+            facts = facts.withMeasuredKv(measuredKv, contextSize);
+        }
         out.println(json ? toJson(facts, features) : table(facts, features));
         out.flush();
         if (unusable != null) {
@@ -84,14 +92,22 @@ final class ModelInfoCommand implements Callable<Integer> {
         }
     }
 
+    /** Whether llama.cpp loaded the file (after the pre-flight), so that it can also be measured. */
+    private boolean loadable;
+    /** The KV cache llama.cpp measured at {@link #contextSize}; null when it could not be. */
+    private Long measuredKv;
+
     private ChatFeatures chatFeatures(ModelFacts facts) {
-        if (facts.templateFamily().equals("none")) {
-            return new ChatFeatures(null, "the model has no chat template");
-        }
         // mapped and on the CPU, no memory check: nothing but the vocabulary and the template is used
         ModelParams params = ModelParams.defaults().withGpuLayers(0).withMemoryCheck(false);
-        try (Model model = Model.load(file, params); ChatTemplate template = ChatTemplate.of(model)) {
-            return new ChatFeatures(template.features(), null);
+        try (Model model = Model.load(file, params)) {
+            loadable = true;
+            if (facts.templateFamily().equals("none")) {
+                return new ChatFeatures(null, "the model has no chat template");
+            }
+            try (ChatTemplate template = ChatTemplate.of(model)) {
+                return new ChatFeatures(template.features(), null);
+            }
         } catch (RuntimeException e) {
             return new ChatFeatures(null, e.getMessage() == null ? e.toString() : e.getMessage());
         }
@@ -146,7 +162,8 @@ final class ModelInfoCommand implements Callable<Integer> {
         if (f.kvEstimated()) {
             row(b, "memory", String.format(Locale.ROOT, "%s at %d tokens of context: weights %s + KV cache %s + compute ~%s",
                     ModelFacts.humanBytes(f.memoryBytes(contextSize)), contextSize, ModelFacts.humanBytes(f.weightBytes()),
-                    ModelFacts.humanBytes(f.kvBytesPerToken() * contextSize), ModelFacts.humanBytes(ModelFacts.COMPUTE_ALLOWANCE_BYTES)));
+                    ModelFacts.humanBytes(kvBytes(f)) + (measuredKv != null ? " (measured by llama.cpp)" : ""),
+                    ModelFacts.humanBytes(ModelFacts.COMPUTE_ALLOWANCE_BYTES)));
         } else {
             row(b, "memory", String.format(Locale.ROOT, "at least %s: weights %s + compute ~%s; the KV cache is not estimated "
                             + "for the %s architecture", ModelFacts.humanBytes(f.memoryBytes(contextSize)), ModelFacts.humanBytes(f.weightBytes()),
@@ -154,6 +171,10 @@ final class ModelInfoCommand implements Callable<Integer> {
         }
         f.note().ifPresent(n -> row(b, "note", n));
         return b.toString().stripTrailing();
+    }
+
+    private long kvBytes(ModelFacts f) {
+        return measuredKv != null ? measuredKv : f.kvBytesPerToken() * contextSize;
     }
 
     private static void row(StringBuilder b, String label, String value) {
@@ -207,7 +228,8 @@ final class ModelInfoCommand implements Callable<Integer> {
         memory.put("context_length", contextSize);
         memory.put("weights_bytes", f.weightBytes());
         if (f.kvEstimated()) {
-            memory.put("kv_cache_bytes", f.kvBytesPerToken() * contextSize);
+            memory.put("kv_cache_bytes", kvBytes(f));
+            memory.put("kv_cache_source", measuredKv != null ? "llama.cpp" : "formula");
         } else {
             memory.putNull("kv_cache_bytes"); // not estimated for this architecture; total_bytes is then a lower bound
         }

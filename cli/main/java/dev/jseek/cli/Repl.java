@@ -118,7 +118,7 @@ final class Repl {
     private ReplyPrinter printer;
 
     private ReplyPrinter printerFor() {
-        printer = new ReplyPrinter(out, styled, display, session.options().tools() != null);
+        printer = new ReplyPrinter(out, styled, display);
         return printer;
     }
 

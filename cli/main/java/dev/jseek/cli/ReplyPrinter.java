@@ -24,18 +24,10 @@ final class ReplyPrinter implements ChatListener {
     private int reasoningPieces;
     private boolean answering;
 
-    private final ToolMarkup answer;
-
     ReplyPrinter(PrintWriter out, boolean styled, ReasoningDisplay display) {
-        this(out, styled, display, false);
-    }
-
-    /** @param tools whether the session has tools: a call's markup is then held back (the REPL shows the call) */
-    ReplyPrinter(PrintWriter out, boolean styled, ReasoningDisplay display, boolean tools) {
         this.out = out;
         this.styled = styled;
         this.display = display;
-        this.answer = new ToolMarkup(tools, out::print);
     }
 
     @Override
@@ -68,7 +60,7 @@ final class ReplyPrinter implements ChatListener {
             answering = true;
             endReasoning();
         }
-        answer.accept(text);
+        out.print(text); // with tools, the runtime streams llama.cpp's parsed answer: no call markup reaches here
         out.flush();
     }
 
@@ -83,7 +75,6 @@ final class ReplyPrinter implements ChatListener {
         if (!answering) {
             endReasoning();
         }
-        answer.finish();
         out.println();
         out.flush();
     }

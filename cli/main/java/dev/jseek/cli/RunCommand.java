@@ -113,12 +113,12 @@ final class RunCommand implements Callable<Integer> {
                     err.flush();
                     return ExitCodes.OK;
                 }
-                ToolMarkup answer = new ToolMarkup(options.tools() != null, text -> {
+                // with tools, the runtime streams the answer as llama.cpp's parser reads it: no call markup in it
+                java.util.function.Consumer<String> answer = text -> {
                     out.print(text);
                     out.flush();
-                });
+                };
                 ChatTurn turn = session.send(message, json ? ChatListener.silent() : streaming(answer, err));
-                answer.finish();
                 if (json) {
                     out.println(toJson(turn));
                 } else {
@@ -135,8 +135,8 @@ final class RunCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** Streams to stdout (reasoning to stderr); with tools, a call's markup is held back for the parsed call. */
-    private ChatListener streaming(ToolMarkup answer, PrintWriter err) {
+    /** Streams to stdout (reasoning to stderr). */
+    private ChatListener streaming(java.util.function.Consumer<String> answer, PrintWriter err) {
         boolean showReasoning = reasoning.equals("stderr");
         return new ChatListener() {
             private boolean reasoningShown;

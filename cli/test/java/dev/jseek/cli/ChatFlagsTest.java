@@ -150,17 +150,24 @@ class ChatFlagsTest {
         assertTrue(r.out().contains("get_weather") && r.out().contains("## Tools"), r.out());
     }
 
-    /** A required call on the tiny model: its random weights call get_weather (with nonsense arguments). */
+    /**
+     * A required call on the tiny model. The tool takes no arguments: a string argument is free text until its
+     * closing tag in llama.cpp's grammar, which random weights never write, so such a call would never finish.
+     */
     @Test
     void runJsonCarriesTheToolCallsInOpenAisShape() throws IOException {
+        Path time = Files.writeString(dir.resolve("time.json"), """
+                [{"type": "function", "function": {"name": "get_time", "description": "The current time",
+                  "parameters": {"type": "object", "properties": {}}}}]
+                """);
         Outcome r = jseek("run", "-m", model.toString(), "--template", v4.toString(), "--think", "off", "--preset", "greedy",
-                "-n", "64", "--tools", tools().toString(), "--tool-choice", "required", "--json", "What is the weather in Paris?");
+                "-n", "64", "--tools", time.toString(), "--tool-choice", "required", "--json", "What time is it?");
         assertEquals(0, r.code(), r.err());
         JsonNode calls = new ObjectMapper().readTree(r.out()).get("tool_calls");
-        assertTrue(calls != null && calls.size() == 1, r.out());
+        assertTrue(calls != null && !calls.isEmpty(), r.out()); // V4 allows parallel calls: random weights may make several
         JsonNode call = calls.get(0);
         assertEquals("function", call.get("type").asText());
-        assertEquals("get_weather", call.get("function").get("name").asText());
+        assertEquals("get_time", call.get("function").get("name").asText());
         assertTrue(call.get("function").get("arguments").isTextual(), "arguments are JSON text, as OpenAI sends them");
         assertFalse(call.get("id").asText().isEmpty(), call.toString());
     }

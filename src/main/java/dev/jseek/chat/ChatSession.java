@@ -315,7 +315,11 @@ public final class ChatSession implements AutoCloseable {
             // Tool calls are llama.cpp's own parser's, for the template's format; so is the text beside them. The
             // reasoning/answer split of a reply without calls stays what was streamed (DeepSeek's <think> tags).
             try {
-                JinjaPrompt.Parsed parsed = JinjaPrompt.parse(built.rendered().parserParams(), turn.raw.toString(), false);
+                // A reply cut by the token limit is read as llama-server reads a stream in progress (partial), without
+                // the replacement character the generator flushes for a split UTF-8 character: its finished calls count.
+                boolean cut = stop != Generator.StopReason.END_OF_GENERATION;
+                String raw = cut ? turn.raw.toString().replaceAll("\uFFFD+$", "") : turn.raw.toString();
+                JinjaPrompt.Parsed parsed = JinjaPrompt.parse(built.rendered().parserParams(), raw, cut);
                 calls = completeCalls(parsed.toolCalls(), listener);
                 if (turn.toolParser != null) {
                     answer = parsed.content().stripLeading(); // as streamed: llama.cpp's content, calls left out
@@ -543,7 +547,9 @@ public final class ChatSession implements AutoCloseable {
                 if (reasoningStart == 0) {
                     reasoningStart = now;
                 }
-                reasoningTokens++;
+                if (token >= 0) {
+                    reasoningTokens++; // not the flush of a split UTF-8 character (token -1), which is no token
+                }
                 if (options.reasoningBudget() >= 0 && reasoningTokens >= options.reasoningBudget() && !budgetHit) {
                     budgetHit = true;
                     generator.requestStop();

@@ -13,10 +13,12 @@ import java.util.Locale;
  * The tools a model may call: OpenAI-style function schemas ({@code [{"type": "function", "function": {"name",
  * "description", "parameters"}}]}), and whether it must, may or must not call one.
  *
- * @param tools  the JSON array, checked
- * @param choice auto, none or required
+ * @param tools    the JSON array, checked
+ * @param choice   auto, none or required
+ * @param parallel whether one reply may call several tools (llama-server's {@code parallel_tool_calls}); null =
+ *                 the template's default, as llama-server decides it
  */
-public record ChatTools(ArrayNode tools, Choice choice) {
+public record ChatTools(ArrayNode tools, Choice choice, Boolean parallel) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public enum Choice {
@@ -44,6 +46,10 @@ public record ChatTools(ArrayNode tools, Choice choice) {
     public ChatTools {
         tools = tools.deepCopy();
         check(tools, "the tools");
+    }
+
+    public ChatTools(ArrayNode tools, Choice choice) {
+        this(tools, choice, null);
     }
 
     /**
@@ -98,6 +104,11 @@ public record ChatTools(ArrayNode tools, Choice choice) {
 
     /** A copy with another choice. */
     public ChatTools withChoice(Choice c) {
-        return new ChatTools(tools, c);
+        return new ChatTools(tools, c, parallel);
+    }
+
+    /** A copy that allows several calls per reply, or one (null: the template's default). */
+    public ChatTools withParallel(Boolean p) {
+        return new ChatTools(tools, choice, p);
     }
 }

@@ -72,6 +72,9 @@ final class JinjaPrompt {
         if (options.tools() != null) {
             body.set("tools", options.tools().tools());
             body.put("tool_choice", options.tools().choice().wireName());
+            if (options.tools().parallel() != null) {
+                body.put("parallel_tool_calls", options.tools().parallel());
+            }
         }
         body.putObject("chat_template_kwargs").put("enable_thinking", options.thinking());
         if (options.reasoningEffort() != null) {
