@@ -58,7 +58,7 @@ class BatchChatTest {
         try (Context ctx = model.newContext(ContextParams.defaults());
              Sampler greedy = new Sampler(model.vocab(), SamplerParams.greedy());
              Generator g = new Generator(ctx, 0)) {
-            int[] feed = new ChatPrompt(model.vocab(), ChatTemplate.of(model)).tokens(List.of(ChatMessage.user(question)), true);
+            int[] feed = new ChatPrompt(model.vocab(), ChatTemplate.of(model)).build(List.of(ChatMessage.user(question)), ChatOptions.defaults()).tokens();
             int[] tokens = new int[maxTokens];
             float[] gaps = new float[maxTokens];
             int n = 0;
