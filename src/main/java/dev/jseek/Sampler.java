@@ -5,20 +5,36 @@ import dev.jseek.internal.NativeHandle;
 
 import dev.jseek.bindings.llama.llama_h;
 import dev.jseek.bindings.llama.llama_sampler_chain_params;
+import dev.jseek.bindings.llama.llama_token_data;
+import dev.jseek.bindings.llama.llama_token_data_array;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * A llama.cpp sampler chain built from {@link SamplerParams}, in llama.cpp's usual order:
  * penalties → top-k → top-p → min-p → temperature → random draw (or greedy). Holds the penalty history and
  * the random state of one sequence. One thread at a time (a second is refused); closed with its model at the latest.
+ * <p>A grammar is not a link of the chain: as llama.cpp's common sampler does (and so llama-server), the chain
+ * samples freely and the grammar only checks the token it drew, and only when the grammar refuses it is the
+ * grammar applied to the whole vocabulary and the token drawn again. Checking every token of a 100k vocabulary
+ * against a tool-call grammar took ~170 ms per token on the tiny model; the check of one token takes microseconds.
  */
 public final class Sampler implements AutoCloseable {
     private final NativeHandle handle;
     private final SamplerParams params;
     private final boolean constrained;
     private final Model model;
+    /** The grammar sampler (freed with the chain), or NULL; its candidates array lives in {@link #scratch}. */
+    private MemorySegment grammar = MemorySegment.NULL;
+    /** Candidates for the grammar's rejection sampling: one llama_token_data per vocabulary entry, and the array. */
+    private final Arena scratch;
+    private MemorySegment candidates;
+    private MemorySegment candidatesArray;
+    private MemorySegment single;
+    private MemorySegment singleArray;
+    private final int vocabSize;
 
     /** A chain for the given vocabulary (the penalties need its size). */
     public Sampler(Vocab vocab, SamplerParams params) {
@@ -40,7 +56,17 @@ public final class Sampler implements AutoCloseable {
             llama_sampler_chain_params.no_perf(chainParams, false);
             chain = llama_h.llama_sampler_chain_init(chainParams);
         }
-        this.handle = new NativeHandle("sampler", chain, llama_h::llama_sampler_free);
+        this.scratch = grammar != null ? Arena.ofShared() : null;
+        this.vocabSize = vocab.size();
+        this.handle = new NativeHandle("sampler", chain, c -> {
+            llama_h.llama_sampler_free(c);
+            if (!this.grammar.equals(MemorySegment.NULL)) {
+                llama_h.llama_sampler_free(this.grammar);
+            }
+            if (scratch != null) {
+                scratch.close();
+            }
+        });
         this.model = vocab.model();
         try {
             try (NativeHandle.Lease lease = model.lease()) {
@@ -59,7 +85,11 @@ public final class Sampler implements AutoCloseable {
                     params.frequencyPenalty(), params.presencePenalty()));
         }
         if (grammar != null) {
-            add(grammarSampler(vocab, grammar));
+            this.grammar = grammarSampler(vocab, grammar);
+            candidates = llama_token_data.allocateArray(vocabSize, scratch);
+            candidatesArray = llama_token_data_array.allocate(scratch);
+            single = llama_token_data.allocate(scratch);
+            singleArray = llama_token_data_array.allocate(scratch);
         }
         if (params.temperature() == 0) {
             add(llama_h.llama_sampler_init_greedy());
@@ -112,9 +142,60 @@ public final class Sampler implements AutoCloseable {
      */
     public int sample(Context context, int index) {
         return handle.exclusive(s -> context.use(c -> {
-            Context.logitsRow(c, index); // llama.cpp asserts on a row the decode did not produce: refuse it here
-            return llama_h.llama_sampler_sample(s, c, index);
+            MemorySegment row = Context.logitsRow(c, index); // llama.cpp asserts on a row the decode did not produce: refuse it here
+            if (grammar.equals(MemorySegment.NULL)) {
+                return llama_h.llama_sampler_sample(s, c, index);
+            }
+            return sampleWithGrammar(s, row.reinterpret((long) vocabSize * Float.BYTES));
         }));
+    }
+
+    /** common_sampler_sample's grammar-based rejection sampling (common/sampling.cpp), for a chain and a grammar. */
+    private int sampleWithGrammar(MemorySegment chain, MemorySegment logits) {
+        fill(logits);
+        llama_h.llama_sampler_apply(chain, candidatesArray);
+        int token = selected();
+        llama_token_data.id(single, token);
+        llama_token_data.logit(single, 1.0f);
+        llama_token_data.p(single, 0.0f);
+        llama_token_data_array.data(singleArray, single);
+        llama_token_data_array.size(singleArray, 1);
+        llama_token_data_array.selected(singleArray, -1);
+        llama_token_data_array.sorted(singleArray, false);
+        llama_h.llama_sampler_apply(grammar, singleArray);
+        if (llama_token_data.logit(single) == Float.NEGATIVE_INFINITY) {
+            fill(logits); // the grammar refuses the token: constrain every candidate, then draw again
+            llama_h.llama_sampler_apply(grammar, candidatesArray);
+            llama_h.llama_sampler_apply(chain, candidatesArray);
+            token = selected();
+        }
+        llama_h.llama_sampler_accept(grammar, token);
+        llama_h.llama_sampler_accept(chain, token);
+        return token;
+    }
+
+    private void fill(MemorySegment logits) {
+        for (int i = 0; i < vocabSize; i++) {
+            MemorySegment d = llama_token_data.asSlice(candidates, i);
+            llama_token_data.id(d, i);
+            llama_token_data.logit(d, logits.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            llama_token_data.p(d, 0.0f);
+        }
+        llama_token_data_array.data(candidatesArray, candidates);
+        llama_token_data_array.size(candidatesArray, vocabSize);
+        llama_token_data_array.selected(candidatesArray, -1);
+        llama_token_data_array.sorted(candidatesArray, false);
+    }
+
+    private int selected() {
+        long at = llama_token_data_array.selected(candidatesArray);
+        long size = llama_token_data_array.size(candidatesArray);
+        if (at < 0 || at >= size || size > vocabSize) {
+            throw new IllegalStateException("the sampler chain selected no token");
+        }
+        // the chain may sort and cut the candidates (top-k), in place or in a buffer of its own: read where it points
+        MemorySegment data = llama_token_data_array.data(candidatesArray).reinterpret(size * llama_token_data.layout().byteSize());
+        return llama_token_data.id(llama_token_data.asSlice(data, at));
     }
 
     /**
@@ -136,6 +217,9 @@ public final class Sampler implements AutoCloseable {
     public void reset() {
         handle.exclusive(s -> {
             llama_h.llama_sampler_reset(s);
+            if (!grammar.equals(MemorySegment.NULL)) {
+                llama_h.llama_sampler_reset(grammar);
+            }
             return null;
         });
     }
