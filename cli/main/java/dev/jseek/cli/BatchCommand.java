@@ -55,7 +55,7 @@ final class BatchCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "INPUT", arity = "0..1",
             description = "JSONL, one request per line: {\"id\":…, \"prompt\":…} or {\"id\":…, \"messages\":[{\"role\":…,\"content\":…}]}, "
-                    + "optional max_tokens, temperature, top_p, top_k, min_p, seed, think, reasoning_effort, tools, tool_choice, "
+                    + "optional max_tokens, temperature, top_p, top_k, min_p, seed, think, reasoning_effort, tools, tool_choice, parallel_tool_calls, "
                     + "json_schema, grammar, stop; '-' or nothing reads stdin")
     String input;
 
@@ -353,7 +353,9 @@ final class BatchCommand implements Callable<Integer> {
         ChatTools.Choice choice = node.has("tool_choice") ? ChatTools.Choice.of(node.get("tool_choice").asText())
                 : lineDefaults.tools() != null ? lineDefaults.tools().choice() : ChatTools.Choice.AUTO;
         if (node.has("tools")) {
-            o = o.withTools(ChatFlags.tools(node.get("tools").toString(), "\"tools\"", choice));
+            Boolean parallel = node.has("parallel_tool_calls") ? node.get("parallel_tool_calls").asBoolean()
+                    : lineDefaults.tools() != null ? lineDefaults.tools().parallel() : null;
+            o = o.withTools(ChatFlags.tools(node.get("tools").toString(), "\"tools\"", choice).withParallel(parallel));
         } else if (node.has("tool_choice")) {
             if (lineDefaults.tools() == null) {
                 throw new IllegalArgumentException("\"tool_choice\" needs \"tools\" (or --tools)");

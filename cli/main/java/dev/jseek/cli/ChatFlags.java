@@ -70,6 +70,10 @@ final class ChatFlags {
             description = "whether the model may, must not or must call a tool (default: ${DEFAULT-VALUE})")
     String toolChoice;
 
+    @Option(names = "--parallel-tool-calls", paramLabel = "on|off",
+            description = "whether one reply may call several tools (default: the template's, as llama-server decides)")
+    String parallelToolCalls;
+
     @Option(names = "--json-schema", paramLabel = "FILE|JSON",
             description = "constrain the answer to a JSON Schema: inline if it starts with '{', else a file (default: none)")
     String jsonSchema;
@@ -116,7 +120,19 @@ final class ChatFlags {
             }
             return null;
         }
-        return tools(readFile(toolsFile, "tools file"), "the tools file " + toolsFile, choice);
+        return tools(readFile(toolsFile, "tools file"), "the tools file " + toolsFile, choice).withParallel(parallel());
+    }
+
+    /** --parallel-tool-calls as a Boolean: null = the template's default. */
+    private Boolean parallel() {
+        if (parallelToolCalls == null) {
+            return null;
+        }
+        return switch (parallelToolCalls.toLowerCase(Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--parallel-tool-calls must be on or off, not '" + parallelToolCalls + "'");
+        };
     }
 
     /** ChatTools.parse, with every error naming the source (the runtime's entry checks say only "the tools"). */

@@ -122,7 +122,13 @@ final class RunCommand implements Callable<Integer> {
                 if (json) {
                     out.println(toJson(turn));
                 } else {
-                    out.println();
+                    if (turn.answer().isEmpty() && !turn.reasoning().isEmpty() && reasoning.equals("stderr")) {
+                        err.println("\n[/thinking]"); // no answer text closed the frame (a reply that only calls a tool)
+                        err.flush();
+                    }
+                    if (!turn.answer().isEmpty() || turn.toolCalls().isEmpty()) {
+                        out.println();
+                    }
                     // calls are results too: stdout, one per line, after whatever the model said besides
                     for (ToolCall call : turn.toolCalls()) {
                         out.println("\u2699 " + ToolCalls.display(call));
