@@ -36,6 +36,8 @@ public final class OpenAiServer implements AutoCloseable {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final byte[] expectedAuthorization;
     private final long created = System.currentTimeMillis() / 1000;
+    /** Exchanges being handled; shutdown waits for these, not for idle keep-alive connections. */
+    private int inFlight;
 
     private OpenAiServer(Model model, ServeSettings settings, ServeHooks hooks) throws IOException {
         this.settings = settings;
@@ -91,6 +93,20 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) {
+        synchronized (this) {
+            inFlight++;
+        }
+        try {
+            answer(exchange);
+        } finally {
+            synchronized (this) {
+                inFlight--;
+                notifyAll();
+            }
+        }
+    }
+
+    private void answer(HttpExchange exchange) {
         String path = exchange.getRequestURI().getPath();
         String endpoint = endpointOf(path);
         try (exchange) {
@@ -235,14 +251,21 @@ public final class OpenAiServer implements AutoCloseable {
                 s.session.cancel();
             }
         }
-        long bound = settings.shutdownBound().toMillis();
-        http.stop((int) Math.max(1, (bound + 999) / 1000)); // waits for the exchanges in flight, at most the bound
-        generators.shutdown();
+        long deadline = System.nanoTime() + settings.shutdownBound().toNanos();
         boolean ended;
         try {
-            ended = generators.awaitTermination(bound, TimeUnit.MILLISECONDS);
+            // HttpServer.stop(delay) would also wait out idle keep-alive connections: wait for the requests only
+            synchronized (this) {
+                for (long left; inFlight > 0 && (left = deadline - System.nanoTime()) > 0; ) {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+            }
+            http.stop(0);
+            generators.shutdown();
+            ended = generators.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            http.stop(0);
             ended = false;
         }
         handlers.shutdownNow();
