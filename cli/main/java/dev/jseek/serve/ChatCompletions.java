@@ -85,6 +85,7 @@ final class ChatCompletions {
             hooks.turnEnded(slot.index, turn);
         }
         ChatTurn.Stats s = turn.stats();
+        slot.kvTokens = s.promptTokens() + s.generatedTokens();
         metrics.turn(s.promptTokens(), s.generatedTokens(), s.generationNanos());
         if (turn.stop() == Generator.StopReason.CANCELLED) {
             metrics.cancelled();

@@ -27,7 +27,7 @@ final class Metrics {
         cancelled.increment();
     }
 
-    String render(int slotsBusy, int slotsTotal, int queueDepth) {
+    String render(int slotsBusy, int slotsTotal, int queueDepth, java.util.List<Slot> slots) {
         StringBuilder out = new StringBuilder();
         out.append("# HELP jseek_requests_total HTTP requests answered, by endpoint and status.\n");
         out.append("# TYPE jseek_requests_total counter\n");
@@ -45,6 +45,13 @@ final class Metrics {
         gauge(out, "jseek_slots_busy", "Slots generating now.", Integer.toString(slotsBusy));
         gauge(out, "jseek_slots_total", "Slots (--parallel).", Integer.toString(slotsTotal));
         gauge(out, "jseek_queue_depth", "Requests waiting for a slot.", Integer.toString(queueDepth));
+        out.append("# HELP jseek_kv_tokens Tokens a slot's KV cache held after its last turn.\n");
+        out.append("# TYPE jseek_kv_tokens gauge\n");
+        slots.forEach(s -> out.append("jseek_kv_tokens{slot=\"").append(s.index).append("\"} ").append(s.kvTokens).append('\n'));
+        out.append("# HELP jseek_kv_capacity_tokens Tokens a slot's context holds (--ctx-size).\n");
+        out.append("# TYPE jseek_kv_capacity_tokens gauge\n");
+        slots.forEach(s -> out.append("jseek_kv_capacity_tokens{slot=\"").append(s.index).append("\"} ")
+                .append(s.session.contextSize()).append('\n'));
         return out.toString();
     }
 

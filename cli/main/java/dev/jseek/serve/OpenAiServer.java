@@ -1,5 +1,6 @@
 package dev.jseek.serve;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An OpenAI-compatible HTTP server over one model: {@code /v1/chat/completions} (JSON or server-sent events),
- * {@code /v1/models}, {@code /health} and {@code /metrics}. The HTTP layer is the JDK's own
+ * {@code /v1/completions}, {@code /v1/models}, {@code /health} and {@code /metrics}. The HTTP layer is the JDK's own
  * {@link HttpServer} with a virtual thread per exchange: streaming is a chunked body written token by token, and a
  * waiting request costs a parked virtual thread, so no dependency is needed for what a local model server does.
  * Generation itself runs on one platform thread per slot (a native call pins a virtual thread's carrier).
@@ -33,6 +34,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final SlotPool pool;
     private final Metrics metrics = new Metrics();
     private final ChatCompletions completions;
+    private final Completions textCompletions;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final byte[] expectedAuthorization;
     private final long created = System.currentTimeMillis() / 1000;
@@ -57,6 +59,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.generators = Executors.newFixedThreadPool(settings.parallel(),
                 r -> Thread.ofPlatform().name("jseek-slot-" + n.getAndIncrement()).daemon(true).unstarted(r));
         this.completions = new ChatCompletions(pool, generators, settings.options(), settings.modelId(), metrics, hooks);
+        this.textCompletions = new Completions(model, settings.options(), settings.modelId(), pool, metrics);
         this.handlers = Executors.newVirtualThreadPerTaskExecutor();
         try {
             this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
@@ -155,6 +158,7 @@ public final class OpenAiServer implements AutoCloseable {
             case "/v1/models", "/models" -> "models";
             case "/metrics" -> "metrics";
             case "/v1/chat/completions", "/chat/completions" -> "chat_completions";
+            case "/v1/completions", "/completions" -> "completions";
             default -> "other";
         };
     }
@@ -163,12 +167,12 @@ public final class OpenAiServer implements AutoCloseable {
         String method = exchange.getRequestMethod();
         if (endpoint.equals("other")) {
             throw new ApiError(404, "invalid_request_error", "unknown_url", "Unknown path " + method + " " + path
-                    + "; this server answers POST /v1/chat/completions, GET /v1/models, GET /health and GET /metrics.");
+                    + "; this server answers POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health and GET /metrics.");
         }
         if (!endpoint.equals("health")) {
             authorize(exchange);
         }
-        String wanted = endpoint.equals("chat_completions") ? "POST" : "GET";
+        String wanted = endpoint.endsWith("completions") ? "POST" : "GET";
         if (!method.equals(wanted)) {
             throw new ApiError(405, "invalid_request_error", "method_not_allowed", path + " takes " + wanted + ", not " + method + ".");
         }
@@ -176,12 +180,17 @@ public final class OpenAiServer implements AutoCloseable {
             case "health" -> Responses.send(exchange, 200, Json.MAPPER.createObjectNode().put("status", "ok"));
             case "models" -> Responses.send(exchange, 200, models());
             case "metrics" -> Responses.send(exchange, 200, "text/plain; version=0.0.4",
-                    metrics.render(pool.busy(), pool.slots().size(), pool.queued()));
+                    metrics.render(pool.busy(), pool.slots().size(), pool.queued(), pool.slots()));
             default -> {
                 if (stopping.get()) {
                     throw new ApiError(503, "server_error", "shutting_down", "The server is shutting down.");
                 }
-                completions.handle(exchange, Json.parse(readBody(exchange)));
+                JsonNode body = Json.parse(readBody(exchange));
+                if (endpoint.equals("completions")) {
+                    textCompletions.handle(exchange, body);
+                } else {
+                    completions.handle(exchange, body);
+                }
             }
         }
     }
@@ -251,6 +260,7 @@ public final class OpenAiServer implements AutoCloseable {
                 s.session.cancel();
             }
         }
+        textCompletions.cancel();
         long deadline = System.nanoTime() + settings.shutdownBound().toNanos();
         boolean ended;
         try {
@@ -262,7 +272,8 @@ public final class OpenAiServer implements AutoCloseable {
             }
             http.stop(0);
             generators.shutdown();
-            ended = generators.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            ended = generators.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    & textCompletions.awaitEnd(deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             http.stop(0);
@@ -271,6 +282,7 @@ public final class OpenAiServer implements AutoCloseable {
         handlers.shutdownNow();
         if (ended) {
             pool.slots().forEach(Slot::close);
+            textCompletions.close();
         }
         return ended;
     }

@@ -23,6 +23,8 @@ final class Slot implements AutoCloseable {
     volatile List<ChatMessage> history = List.of();
     /** Whether a turn is being generated: shutdown cancels only these (a cancel also stops the next turn). */
     volatile boolean busy;
+    /** Tokens the slot's KV cache held after its last turn (prompt and reply): what /metrics shows as KV use. */
+    volatile int kvTokens;
     /** When the slot was last released, for least-recently-used choice among equals. */
     long releasedAt;
 

@@ -73,7 +73,47 @@ final class SlotPool {
         try {
             slot.releasedAt = ++clock;
             free.add(slot);
-            released.signal();
+            released.signalAll(); // chat and completion requests wait on the same condition: wake both kinds
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits for the completions context (free when {@code busy} is false) in the same bounded queue, and takes it.
+     *
+     * @throws ApiError 503 when the queue is full or the server is shutting down
+     */
+    void waitForCompletionTurn(java.util.concurrent.atomic.AtomicBoolean busy) throws InterruptedException {
+        lock.lock();
+        try {
+            if (busy.get()) {
+                if (waiting >= maxQueue) {
+                    throw busy("The completions context is busy and " + waiting + " requests are waiting; retry shortly.");
+                }
+                waiting++;
+                try {
+                    while (busy.get() && !closed) {
+                        released.await();
+                    }
+                } finally {
+                    waiting--;
+                }
+            }
+            if (closed) {
+                throw busy("The server is shutting down.");
+            }
+            busy.set(true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void endCompletionTurn(java.util.concurrent.atomic.AtomicBoolean busy) {
+        lock.lock();
+        try {
+            busy.set(false);
+            released.signalAll();
         } finally {
             lock.unlock();
         }

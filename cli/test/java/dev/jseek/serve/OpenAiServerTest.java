@@ -120,6 +120,8 @@ class OpenAiServerTest {
         assertError(s.post("/v1/chat/completions", HELLO + ", \"response_format\": {\"type\": \"xml\"}}"), 400, "invalid_value");
         assertError(s.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"" + "a".repeat(70_000) + "\"}]}"),
                 413, "request_too_large");
+        assertError(s.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"" + "sea ".repeat(6_000) + "\"}]}"),
+                400, "context_length_exceeded");
         assertError(s.post("/v1/nothing", "{}"), 404, "unknown_url");
         assertError(s.get("/v1/chat/completions"), 405, "method_not_allowed");
         assertEquals(200, s.post("/v1/chat/completions", HELLO + ", \"max_tokens\": 3}").statusCode(), "still serving");
@@ -137,7 +139,36 @@ class OpenAiServerTest {
         assertTrue(metrics.contains("jseek_requests_total{endpoint=\"chat_completions\",status=\"200\"}"), metrics);
         assertTrue(metrics.contains("jseek_slots_total 2"), metrics);
         assertTrue(metrics.contains("jseek_queue_depth 0"), metrics);
+        assertTrue(metrics.contains("jseek_kv_capacity_tokens{slot=\"0\"} 4096"), metrics);
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("jseek_completion_tokens_total ") && !l.endsWith(" 0")), metrics);
+    }
+
+    @Test
+    void completionsContinueRawTextStreamedOrNotAndCutAtStopStrings() throws Exception {
+        String request = "{\"model\": \"tiny\", \"prompt\": \"The sea is\", \"max_tokens\": 12, \"temperature\": 0";
+        HttpResponse<String> r = s.post("/v1/completions", request + "}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode body = TestServer.json(r);
+        assertEquals("text_completion", body.path("object").asText());
+        String text = body.path("choices").path(0).path("text").asText();
+        assertFalse(text.isEmpty(), r.body());
+        assertEquals("length", body.path("choices").path(0).path("finish_reason").asText());
+        assertEquals(12, body.path("usage").path("completion_tokens").asInt());
+
+        HttpResponse<java.util.stream.Stream<String>> streamed = s.client.send(s.request("/v1/completions")
+                .POST(HttpRequest.BodyPublishers.ofString(request + ", \"stream\": true}")).build(), HttpResponse.BodyHandlers.ofLines());
+        StringBuilder joined = new StringBuilder();
+        for (String line : streamed.body().filter(l -> l.startsWith("data: {")).toList()) {
+            joined.append(Json.MAPPER.readTree(line.substring(6)).path("choices").path(0).path("text").asText());
+        }
+        assertEquals(text, joined.toString(), "greedy from an empty cache: the stream is the JSON reply");
+
+        String stop = text.substring(text.length() / 2, text.length() / 2 + 2);
+        JsonNode cut = TestServer.json(s.post("/v1/completions", request + ", \"stop\": " + Json.MAPPER.writeValueAsString(stop) + "}"));
+        assertEquals(text.substring(0, text.indexOf(stop)), cut.path("choices").path(0).path("text").asText(), cut.toString());
+        assertEquals("stop", cut.path("choices").path(0).path("finish_reason").asText());
+        assertError(s.post("/v1/completions", "{\"prompt\": \"x\", \"echo\": true}"), 400, "invalid_value");
+        assertError(s.post("/v1/completions", "{\"prompt\": 3}"), 400, "missing_required_parameter");
     }
 
     static void assertError(HttpResponse<String> r, int status, String code) throws IOException {
