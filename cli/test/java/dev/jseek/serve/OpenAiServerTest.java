@@ -143,6 +143,25 @@ class OpenAiServerTest {
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("jseek_completion_tokens_total ") && !l.endsWith(" 0")), metrics);
     }
 
+    /**
+     * Two conversations on the two slots; the older one's continuation goes to its own slot (where least-recently-used
+     * would pick the other) and decodes only what is new.
+     */
+    @Test
+    void aContinuedConversationReturnsToTheSlotThatHoldsIt() throws Exception {
+        String first = "{\"role\": \"user\", \"content\": \"First conversation, first question.\"}";
+        JsonNode a = TestServer.json(s.post("/v1/chat/completions", "{\"messages\": [" + first + "]}"));
+        s.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"Another conversation.\"}]}");
+        String answer = Json.MAPPER.writeValueAsString(a.path("choices").path(0).path("message").path("content").asText());
+        JsonNode next = TestServer.json(s.post("/v1/chat/completions", "{\"messages\": [" + first + ", {\"role\": \"assistant\", "
+                + "\"content\": " + answer + "}, {\"role\": \"user\", \"content\": \"And then?\"}]}"));
+        int cached = next.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt();
+        // all of the first prompt but the R1 template's "<think>\n" prefill (not in the history) comes from the cache;
+        // the other slot shares only the BOS and the user marker with it
+        assertTrue(cached >= a.path("usage").path("prompt_tokens").asInt() - 2,
+                "the first turn's prompt came from the cache: " + next.path("usage") + " after " + a.path("usage"));
+    }
+
     @Test
     void completionsContinueRawTextStreamedOrNotAndCutAtStopStrings() throws Exception {
         String request = "{\"model\": \"tiny\", \"prompt\": \"The sea is\", \"max_tokens\": 12, \"temperature\": 0";
