@@ -1,5 +1,6 @@
 // Drives `jseek serve` with the official openai package, as a user's script would, and prints one JSON line per
-// request for OpenAiNodeClientTest to check. Usage: node openai-client.mjs BASE_URL (the package is found via NODE_PATH).
+// request for OpenAiNodeClientTest to check. Usage: node openai-client.mjs BASE_URL [tools] (the package is found
+// via NODE_PATH); with "tools" it asks for a required tool call, plain and streamed (the server has a tool template).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -8,6 +9,24 @@ const client = new OpenAI({ baseURL: process.argv[2], apiKey: 'test-key', maxRet
 const model = 'tiny';
 const messages = [{ role: 'user', content: 'Why is the sea salty?' }];
 const out = (name, value) => console.log(JSON.stringify({ name, ...value }));
+
+if (process.argv[3] === 'tools') {
+  const tools = [{ type: 'function', function: { name: 'get_weather', description: 'The weather now',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+  const ask = { model, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools, tool_choice: 'required',
+    max_tokens: 60, chat_template_kwargs: { thinking: false } };
+  const called = await client.chat.completions.create(ask);
+  const call = called.choices[0].message.tool_calls[0];
+  out('tool', { id: call.id, type: call.type, fn: call.function.name, finish: called.choices[0].finish_reason });
+  const names = [];
+  for await (const chunk of await client.chat.completions.create({ ...ask, stream: true })) {
+    for (const c of chunk.choices[0]?.delta?.tool_calls ?? []) {
+      if (c.function?.name) names.push(c.function.name);
+    }
+  }
+  out('tool_stream', { names });
+  process.exit(0);
+}
 
 const plain = await client.chat.completions.create({ model, messages, max_tokens: 40 });
 const m = plain.choices[0].message;

@@ -30,19 +30,9 @@ class OpenAiNodeClientTest {
         Assumptions.assumeTrue(onPath("node") && onPath("npm"), "node and npm are not installed; the openai npm client test is skipped");
         Path npm = Path.of(System.getProperty("jseek.test.work", "target/test-work")).getParent().resolve("npm");
         install(npm);
-        Path script = Path.of(System.getProperty("jseek.test.root", "..")).resolve("cli/test/node/openai-client.mjs");
         try (TestServer s = TestServer.start(TestServer.settings("test-key", 2, 8, null), ServeHooks.NONE)) {
-            ProcessBuilder pb = new ProcessBuilder("node", script.toAbsolutePath().toString(), s.server.url() + "/v1");
-            pb.environment().put("NODE_PATH", npm.resolve("node_modules").toAbsolutePath().toString());
-            Process p = pb.redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(2, TimeUnit.MINUTES));
-            assertEquals(0, p.exitValue(), output);
-            Map<String, JsonNode> results = new HashMap<>();
-            for (String line : output.lines().filter(l -> l.startsWith("{")).toList()) {
-                JsonNode r = Json.MAPPER.readTree(line);
-                results.put(r.path("name").asText(), r);
-            }
+            Map<String, JsonNode> results = node(npm, s);
+            String output = results.toString();
             JsonNode plain = results.get("plain");
             assertFalse(plain.path("reasoning").asText().isEmpty(), output);
             assertFalse(plain.path("content").asText().isEmpty(), output);
@@ -59,6 +49,39 @@ class OpenAiNodeClientTest {
             assertEquals(400, error.path("status").asInt(), output);
             assertEquals("invalid_value", error.path("code").asText(), output);
         }
+    }
+
+    @Test
+    void theOpenAiNpmPackageGetsRequiredToolCallsPlainAndStreamed() throws Exception {
+        Assumptions.assumeTrue(onPath("node") && onPath("npm"), "node and npm are not installed; the openai npm client test is skipped");
+        Path npm = Path.of(System.getProperty("jseek.test.work", "target/test-work")).getParent().resolve("npm");
+        install(npm);
+        try (TestServer s = TestServer.start(TestServer.settings("test-key", 1, 8, TestServer.v32Template()), ServeHooks.NONE)) {
+            Map<String, JsonNode> results = node(npm, s, "tools");
+            JsonNode tool = results.get("tool");
+            assertEquals("get_weather", tool.path("fn").asText(), tool.toString());
+            assertEquals("function", tool.path("type").asText());
+            assertFalse(tool.path("id").asText().isEmpty());
+            assertEquals("get_weather", results.get("tool_stream").path("names").path(0).asText(), results.toString());
+        }
+    }
+
+    private static Map<String, JsonNode> node(Path npm, TestServer s, String... args) throws Exception {
+        Path script = Path.of(System.getProperty("jseek.test.root", "..")).resolve("cli/test/node/openai-client.mjs");
+        List<String> command = new java.util.ArrayList<>(List.of("node", script.toAbsolutePath().toString(), s.server.url() + "/v1"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("NODE_PATH", npm.resolve("node_modules").toAbsolutePath().toString());
+        Process p = pb.redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+        assertEquals(0, p.exitValue(), output);
+        Map<String, JsonNode> results = new HashMap<>();
+        for (String line : output.lines().filter(l -> l.startsWith("{")).toList()) {
+            JsonNode r = Json.MAPPER.readTree(line);
+            results.put(r.path("name").asText(), r);
+        }
+        return results;
     }
 
     /** npm install openai into dir, once (a later run finds it there). */
