@@ -114,6 +114,9 @@ final class ChatCompletions {
                 case IllegalArgumentException i -> ApiError.invalidValue(i.getMessage());
                 case JseekException j when j.getMessage() != null && j.getMessage().startsWith("The conversation needs") ->
                         ApiError.badRequest("context_length_exceeded", j.getMessage());
+                // a level the template does not have (the runtime names the CLI flag; the client sent the field)
+                case JseekException j when j.getMessage() != null && j.getMessage().startsWith("Reasoning effort") ->
+                        ApiError.invalidValue(j.getMessage().replace("--reasoning-effort", "reasoning_effort"));
                 // the template refused the conversation (raise_exception, arguments it cannot render): the client's to fix
                 case JseekException j when j.getMessage() != null && j.getMessage().contains("cannot render") ->
                         ApiError.invalidValue(j.getMessage());

@@ -23,12 +23,15 @@ import java.util.Set;
  * @param messages the conversation; the last one is a user message or a tool result
  */
 record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUsage, Float temperature, Float topP,
-                   Long seed, Float frequencyPenalty, Float presencePenalty, Integer maxTokens, List<String> stop,
+                   Integer topK, Float minP, Long seed, Float frequencyPenalty, Float presencePenalty, Integer maxTokens, List<String> stop,
                    Boolean thinking, String reasoningEffort, ChatTools tools, JsonNode responseFormat) {
 
-    /** Fields read; and fields clients send that change nothing here (accepted so that SDK defaults work). */
+    /**
+     * Fields read (top_k and min_p as llama-server reads them); and fields clients send that change nothing here
+     * (accepted so that SDK defaults work).
+     */
     private static final Set<String> KNOWN = Set.of("model", "messages", "stream", "stream_options", "temperature", "top_p",
-            "seed", "frequency_penalty", "presence_penalty", "max_tokens", "max_completion_tokens", "stop", "tools",
+            "seed", "frequency_penalty", "presence_penalty", "top_k", "min_p", "max_tokens", "max_completion_tokens", "stop", "tools",
             "tool_choice", "response_format", "chat_template_kwargs", "thinking", "reasoning_effort", "n",
             "user", "store", "metadata", "parallel_tool_calls", "logprobs", "service_tier");
     private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "name", "tool_calls", "tool_call_id",
@@ -60,7 +63,7 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
         }
         Long seed = body.hasNonNull("seed") ? (long) integer(body, "seed") : null;
         return new ChatRequest(messages, bool(body, "stream", false), body.path("stream_options").path("include_usage").asBoolean(false),
-                number(body, "temperature"), number(body, "top_p"), seed, number(body, "frequency_penalty"),
+                number(body, "temperature"), number(body, "top_p"), integer(body, "top_k"), number(body, "min_p"), seed, number(body, "frequency_penalty"),
                 number(body, "presence_penalty"), maxTokens, stop(body.get("stop")), thinking(body), reasoningEffort(body),
                 tools(body.get("tools"), body.get("tool_choice")), responseFormat(body.get("response_format")));
     }
@@ -83,6 +86,12 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
             }
             if (topP != null) {
                 s = s.withTopP(topP);
+            }
+            if (topK != null) {
+                s = s.withTopK(topK);
+            }
+            if (minP != null) {
+                s = s.withMinP(minP);
             }
             if (seed != null) {
                 s = s.withSeed(seed);

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Completions implements AutoCloseable {
     private static final Set<String> KNOWN = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "seed", "stop",
-            "stream", "stream_options", "n", "echo", "user", "frequency_penalty", "presence_penalty", "logprobs", "suffix", "best_of");
+            "stream", "stream_options", "n", "echo", "user", "frequency_penalty", "presence_penalty", "top_k", "min_p", "logprobs", "suffix", "best_of");
 
     private final Model model;
     private final ChatOptions defaults;
@@ -73,7 +73,7 @@ final class Completions implements AutoCloseable {
         String prompt = p.asText();
         // the chat request's checks for the shared fields: sampling, max_tokens, stop
         ObjectNode asChat = body.deepCopy();
-        asChat.retain("temperature", "top_p", "seed", "stop", "frequency_penalty", "presence_penalty", "max_tokens");
+        asChat.retain("temperature", "top_p", "top_k", "min_p", "seed", "stop", "frequency_penalty", "presence_penalty", "max_tokens");
         asChat.putArray("messages").addObject().put("role", "user").put("content", "-");
         ChatOptions options = ChatRequest.parse(asChat).options(defaults);
         int maxTokens = body.hasNonNull("max_tokens") ? options.maxTokens() : 16; // OpenAI's default for completions

@@ -114,6 +114,8 @@ class OpenAiServerTest {
         assertError(s.post("/v1/chat/completions", HELLO + ", \"temperature\": \"hot\"}"), 400, "invalid_value");
         assertError(s.post("/v1/chat/completions", HELLO + ", \"top_p\": 7}"), 400, "invalid_value");
         assertError(s.post("/v1/chat/completions", HELLO + ", \"max_tokens\": 0}"), 400, "invalid_value");
+        assertError(s.post("/v1/chat/completions", HELLO + ", \"top_k\": -1}"), 400, "invalid_value");
+        assertError(s.post("/v1/chat/completions", HELLO + ", \"reasoning_effort\": \"high\"}"), 400, "invalid_value"); // R1 has no levels
         assertError(s.post("/v1/chat/completions", "{\"messages\": []}"), 400, "missing_required_parameter");
         assertError(s.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"wizard\", \"content\": \"hi\"}]}"), 400, "invalid_value");
         assertError(s.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"assistant\", \"content\": \"hi\"}]}"), 400, "invalid_value");
@@ -124,7 +126,8 @@ class OpenAiServerTest {
                 400, "context_length_exceeded");
         assertError(s.post("/v1/nothing", "{}"), 404, "unknown_url");
         assertError(s.get("/v1/chat/completions"), 405, "method_not_allowed");
-        assertEquals(200, s.post("/v1/chat/completions", HELLO + ", \"max_tokens\": 3}").statusCode(), "still serving");
+        assertEquals(200, s.post("/v1/chat/completions", HELLO + ", \"max_tokens\": 3, \"top_k\": 40, \"min_p\": 0.05, \"seed\": 7, "
+                + "\"temperature\": 0.7, \"stop\": [\"x\"]}").statusCode(), "still serving");
     }
 
     @Test
