@@ -117,6 +117,9 @@ final class ChatCompletions {
                 // a level the template does not have (the runtime names the CLI flag; the client sent the field)
                 case JseekException j when j.getMessage() != null && j.getMessage().startsWith("Reasoning effort") ->
                         ApiError.invalidValue(j.getMessage().replace("--reasoning-effort", "reasoning_effort"));
+                // tool_choice required on a template whose tool calls llama.cpp cannot constrain
+                case JseekException j when j.getMessage() != null && j.getMessage().contains("cannot be enforced") ->
+                        ApiError.invalidValue(j.getMessage().replace("--tool-choice", "tool_choice"));
                 // the template refused the conversation (raise_exception, arguments it cannot render): the client's to fix
                 case JseekException j when j.getMessage() != null && j.getMessage().contains("cannot render") ->
                         ApiError.invalidValue(j.getMessage());

@@ -61,7 +61,13 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
         if (maxTokens != null && maxTokens < 1) {
             throw ApiError.invalidValue("max_tokens must be at least 1, not " + maxTokens + ".");
         }
-        Long seed = body.hasNonNull("seed") ? (long) integer(body, "seed") : null;
+        Long seed = null;
+        if (body.hasNonNull("seed")) {
+            if (!body.get("seed").isIntegralNumber() || !body.get("seed").canConvertToLong()) {
+                throw ApiError.invalidValue("seed must be an integer, not " + body.get("seed") + ".");
+            }
+            seed = body.get("seed").asLong(); // its range is the sampler's to check
+        }
         return new ChatRequest(messages, bool(body, "stream", false), body.path("stream_options").path("include_usage").asBoolean(false),
                 number(body, "temperature"), number(body, "top_p"), integer(body, "top_k"), number(body, "min_p"), seed, number(body, "frequency_penalty"),
                 number(body, "presence_penalty"), maxTokens, stop(body.get("stop")), thinking(body), reasoningEffort(body),

@@ -115,6 +115,10 @@ class OpenAiServerTest {
         assertError(s.post("/v1/chat/completions", HELLO + ", \"top_p\": 7}"), 400, "invalid_value");
         assertError(s.post("/v1/chat/completions", HELLO + ", \"max_tokens\": 0}"), 400, "invalid_value");
         assertError(s.post("/v1/chat/completions", HELLO + ", \"top_k\": -1}"), 400, "invalid_value");
+        assertError(s.post("/v1/chat/completions", HELLO + ", \"seed\": 99999999999}"), 400, "invalid_value");
+        // the demo's R1 template has no tool-call grammar: a required call cannot be enforced there
+        assertError(s.post("/v1/chat/completions", HELLO + ", \"tool_choice\": \"required\", \"tools\": [{\"type\": \"function\", "
+                + "\"function\": {\"name\": \"f\"}}]}"), 400, "invalid_value");
         assertError(s.post("/v1/chat/completions", HELLO + ", \"reasoning_effort\": \"high\"}"), 400, "invalid_value"); // R1 has no levels
         assertError(s.post("/v1/chat/completions", "{\"messages\": []}"), 400, "missing_required_parameter");
         assertError(s.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"wizard\", \"content\": \"hi\"}]}"), 400, "invalid_value");
