@@ -33,7 +33,8 @@ class LayersTest {
             "internal", Set.of("bindings"),
             "core", Set.of("bindings", "internal", "gguf", "models"),
             "chat", Set.of("core", "bindings", "internal", "gguf", "models"),
-            "cli", Set.of("core", "chat", "gguf", "models"),
+            "serve", Set.of("core", "chat", "gguf", "models"),
+            "cli", Set.of("core", "chat", "gguf", "models", "serve"),
             "examples", Set.of("core", "chat", "cli"),
             "bench", Set.of("core", "chat", "gguf", "models", "cli"));
     /** The first name after dev.jseek: a lower-case package (bindings, chat, …) or a class of the core package. */

@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 @Command(name = "jseek", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = VersionProvider.class,
         description = "Run DeepSeek GGUF models through llama.cpp from Java.",
         subcommands = {ChatCommand.class, RunCommand.class, BatchCommand.class, ModelInfoCommand.class, BenchmarkCommand.class, DevicesCommand.class,
-                QuantizeModelCommand.class, ModelsCommand.class, PullCommand.class, WorkerCommand.class, FitCommand.class,
+                QuantizeModelCommand.class, ModelsCommand.class, PullCommand.class, WorkerCommand.class, FitCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

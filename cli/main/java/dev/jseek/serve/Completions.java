@@ -1,0 +1,224 @@
+package dev.jseek.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import dev.jseek.Context;
+import dev.jseek.ContextParams;
+import dev.jseek.Generator;
+import dev.jseek.Model;
+import dev.jseek.Sampler;
+import dev.jseek.SamplerParams;
+import dev.jseek.chat.ChatOptions;
+
+import java.io.IOException;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code POST /v1/completions}: the prompt's raw continuation, no chat template and no reasoning split. It has one
+ * context of its own, made at the first such request (most clients never send one), and one request at a time
+ * runs on it; the others wait in the same bounded queue as the chat slots, counted there.
+ */
+final class Completions implements AutoCloseable {
+    private static final Set<String> KNOWN = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "seed", "stop",
+            "stream", "stream_options", "n", "echo", "user", "frequency_penalty", "presence_penalty", "top_k", "min_p", "logprobs", "suffix", "best_of");
+
+    private final Model model;
+    private final ChatOptions defaults;
+    private final String modelId;
+    private final SlotPool gate;
+    private final Metrics metrics;
+    /** One platform thread: native calls pin a virtual thread's carrier. */
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("jseek-completions").daemon(true).unstarted(r));
+    private Context context;
+    private Generator generator;
+    private final AtomicBoolean busy = new AtomicBoolean();
+
+    Completions(Model model, ChatOptions defaults, String modelId, SlotPool gate, Metrics metrics) {
+        this.model = model;
+        this.defaults = defaults;
+        this.modelId = modelId;
+        this.gate = gate;
+        this.metrics = metrics;
+    }
+
+    void handle(HttpExchange exchange, JsonNode body) throws IOException, InterruptedException {
+        if (!body.isObject()) {
+            throw ApiError.badRequest("invalid_json", "The request body must be a JSON object.");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!KNOWN.contains(name)) {
+                throw ApiError.badRequest("unknown_parameter", "Unrecognized request argument supplied: " + name + ".");
+            }
+        }
+        if (body.path("echo").asBoolean(false) || (body.hasNonNull("suffix")) || body.hasNonNull("logprobs")
+                || (body.hasNonNull("best_of") && body.get("best_of").asInt() != 1) || (body.hasNonNull("n") && body.get("n").asInt() != 1)) {
+            throw ApiError.invalidValue("echo, suffix, logprobs, best_of and n other than 1 are not supported by this server.");
+        }
+        JsonNode p = body.get("prompt");
+        if (p != null && p.isArray() && p.size() == 1) {
+            p = p.get(0);
+        }
+        if (p == null || !p.isTextual() || p.asText().isEmpty()) {
+            throw ApiError.badRequest("missing_required_parameter", "prompt must be a non-empty string (or an array of one).");
+        }
+        String prompt = p.asText();
+        // the chat request's checks for the shared fields: sampling, max_tokens, stop
+        ObjectNode asChat = body.deepCopy();
+        asChat.retain("temperature", "top_p", "top_k", "min_p", "seed", "stop", "frequency_penalty", "presence_penalty", "max_tokens");
+        asChat.putArray("messages").addObject().put("role", "user").put("content", "-");
+        ChatOptions options = ChatRequest.parse(asChat).options(defaults);
+        int maxTokens = body.hasNonNull("max_tokens") ? options.maxTokens() : 16; // OpenAI's default for completions
+        boolean stream = body.path("stream").asBoolean(false);
+        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+        String id = "cmpl-" + HexFormat.of().formatHex(randomBytes());
+        long created = System.currentTimeMillis() / 1000;
+        EventStream events = stream ? new EventStream(exchange) : null;
+
+        gate.waitForCompletionTurn(busy);
+        Generator.Result result;
+        StringBuilder text = new StringBuilder();
+        StopText stops = new StopText(options.stopStrings());
+        try {
+            result = await(thread.submit(() -> generate(prompt, options.sampling(), maxTokens, stops, piece -> {
+                text.append(piece);
+                if (events != null && !piece.isEmpty() && !events.send(chunk(id, created, piece, null))) {
+                    context.cancel(); // the client is gone: on the generating thread, so no later request is hit
+                }
+            })));
+        } finally {
+            gate.endCompletionTurn(busy);
+        }
+        metrics.turn(result.stats().promptTokens(), result.tokens().length, result.stats().generationNanos());
+        if (result.stopReason() == Generator.StopReason.CANCELLED) {
+            metrics.cancelled();
+            if (events != null && events.gone()) {
+                return;
+            }
+            throw new ApiError(503, "server_error", "cancelled", "The server is shutting down; the completion was cancelled.");
+        }
+        String finish = stops.stopped() || result.stopReason() == Generator.StopReason.END_OF_GENERATION
+                || result.stopReason() == Generator.StopReason.STOPPED ? "stop" : "length";
+        ObjectNode usage = Json.MAPPER.createObjectNode();
+        usage.put("prompt_tokens", result.stats().promptTokens());
+        usage.put("completion_tokens", result.tokens().length);
+        usage.put("total_tokens", result.stats().promptTokens() + result.tokens().length);
+        if (events == null) {
+            ObjectNode response = chunk(id, created, text.toString(), finish);
+            response.set("usage", usage);
+            Responses.send(exchange, 200, response);
+            return;
+        }
+        events.send(chunk(id, created, "", finish));
+        if (includeUsage) {
+            ObjectNode last = header(id, created);
+            last.putArray("choices");
+            last.set("usage", usage);
+            events.send(last);
+        }
+        events.done();
+    }
+
+    private Generator.Result generate(String prompt, SamplerParams sampling, int maxTokens, StopText stops,
+                                      java.util.function.Consumer<String> out) {
+        if (context == null) {
+            ContextParams params = defaults.context();
+            context = model.newContext(params);
+            generator = new Generator(context, 0);
+        }
+        generator.discardUndecodedToken();
+        context.removeTokens(0, 0, -1); // each completion starts from an empty cache
+        int[] tokens = model.vocab().tokenize(prompt, true, false);
+        if (tokens.length + 1 > context.contextSize()) {
+            throw ApiError.badRequest("context_length_exceeded", "The prompt needs " + tokens.length
+                    + " tokens but the context holds " + context.contextSize() + "; shorten it or start the server with a larger --ctx-size.");
+        }
+        try (Sampler sampler = new Sampler(model.vocab(), sampling)) {
+            Generator.Result r = generator.generate(tokens, sampler, maxTokens, (token, piece) -> {
+                out.accept(stops.add(piece));
+                if (stops.stopped()) {
+                    generator.requestStop();
+                }
+            });
+            out.accept(stops.finish());
+            return r;
+        } finally {
+            context.resetCancel();
+        }
+    }
+
+    private static Generator.Result await(java.util.concurrent.Future<Generator.Result> running) throws InterruptedException {
+        try {
+            return running.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Cancels a completion being generated (shutdown). */
+    void cancel() {
+        if (busy.get() && context != null) {
+            context.cancel();
+        }
+    }
+
+    private ObjectNode header(String id, long created) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        node.put("id", id);
+        node.put("object", "text_completion");
+        node.put("created", created);
+        node.put("model", modelId);
+        return node;
+    }
+
+    private ObjectNode chunk(String id, long created, String text, String finish) {
+        ObjectNode node = header(id, created);
+        ObjectNode choice = node.putArray("choices").addObject();
+        choice.put("text", text);
+        choice.put("index", 0);
+        choice.putNull("logprobs");
+        if (finish == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finish);
+        }
+        return node;
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[12];
+        ThreadLocalRandom.current().nextBytes(b);
+        return b;
+    }
+
+    /** Stops taking work and waits (up to the deadline, System.nanoTime) for the one under way; true if none is left. */
+    boolean awaitEnd(long deadline) throws InterruptedException {
+        thread.shutdown();
+        return thread.awaitTermination(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** Frees the context; only once no completion runs ({@link #awaitEnd} said so). */
+    @Override
+    public void close() {
+        if (generator != null) {
+            generator.close();
+        }
+        if (context != null) {
+            context.close();
+        }
+    }
+}
