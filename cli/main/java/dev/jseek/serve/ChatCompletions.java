@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.jseek.Generator;
 import dev.jseek.JseekException;
+import dev.jseek.chat.ChatInputException;
 import dev.jseek.chat.ChatListener;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatTurn;
@@ -112,17 +113,10 @@ final class ChatCompletions {
             throw switch (cause) {
                 case ApiError a -> a;
                 case IllegalArgumentException i -> ApiError.invalidValue(i.getMessage());
-                case JseekException j when j.getMessage() != null && j.getMessage().startsWith("The conversation needs") ->
-                        ApiError.badRequest("context_length_exceeded", j.getMessage());
-                // a level the template does not have (the runtime names the CLI flag; the client sent the field)
-                case JseekException j when j.getMessage() != null && j.getMessage().startsWith("Reasoning effort") ->
-                        ApiError.invalidValue(j.getMessage().replace("--reasoning-effort", "reasoning_effort"));
-                // tool_choice required on a template whose tool calls llama.cpp cannot constrain
-                case JseekException j when j.getMessage() != null && j.getMessage().contains("cannot be enforced") ->
-                        ApiError.invalidValue(j.getMessage().replace("--tool-choice", "tool_choice"));
-                // the template refused the conversation (raise_exception, arguments it cannot render): the client's to fix
-                case JseekException j when j.getMessage() != null && j.getMessage().contains("cannot render") ->
-                        ApiError.invalidValue(j.getMessage());
+                // the conversation or its options, not the server: the client's to fix
+                case ChatInputException c when c.kind() == ChatInputException.Kind.CONTEXT_OVERFLOW ->
+                        ApiError.badRequest("context_length_exceeded", c.getMessage());
+                case ChatInputException c -> ApiError.invalidValue(c.getMessage());
                 case RuntimeException r -> r;
                 default -> new IllegalStateException(cause);
             };

@@ -139,9 +139,8 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
                 }
                 try {
                     // the bridge answers {"grammar": GBNF}
-                    String converted = JinjaTemplates.schemaToGrammar(schema.toString());
-                    yield Grammar.of(Json.MAPPER.readTree(converted).path("grammar").asText());
-                } catch (JseekException | IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                    yield Grammar.of(JinjaTemplates.schemaToGrammar(schema.toString()));
+                } catch (JseekException | IllegalArgumentException e) {
                     throw ApiError.invalidValue("response_format.json_schema.schema cannot be used: " + e.getMessage());
                 }
             }

@@ -437,7 +437,7 @@ public final class ChatSession implements AutoCloseable {
         ChatPrompt.Built prompt = promptBuilder.build(messages, options);
         while (prompt.tokens().length + 1 > context.contextSize()) {
             if (options.overflow() == ChatOptions.Overflow.FAIL || !dropOldestTurn(messages)) {
-                throw new JseekException("The conversation needs " + prompt.tokens().length + " tokens but the context holds "
+                throw new ChatInputException(ChatInputException.Kind.CONTEXT_OVERFLOW, "The conversation needs " + prompt.tokens().length + " tokens but the context holds "
                         + context.contextSize() + "; start over, use a larger context, or let old turns be dropped.");
             }
             listener.onNotice("Dropped the oldest turn to make room: the conversation no longer fits " + context.contextSize() + " tokens.");

@@ -85,11 +85,12 @@ final class JinjaPrompt {
 
     static Rendered render(JinjaTemplates jinja, TemplateFeatures features, List<ChatMessage> messages, ChatOptions options) {
         if (options.reasoningEffort() != null && !features.reasoningEfforts().contains(options.reasoningEffort())) {
-            throw new JseekException("Reasoning effort '" + options.reasoningEffort() + "' is not one " + jinja + " knows; "
-                    + (features.reasoningEfforts().isEmpty() ? "it has no reasoning-effort levels, so leave --reasoning-effort out."
+            throw new ChatInputException(ChatInputException.Kind.UNKNOWN_REASONING_EFFORT, "Reasoning effort '"
+                    + options.reasoningEffort() + "' is not one " + jinja + " knows; "
+                    + (features.reasoningEfforts().isEmpty() ? "it has no reasoning-effort levels, so leave the reasoning effort out."
                     : "use one of: " + String.join(", ", features.reasoningEfforts()) + "."));
         }
-        JsonNode real = read(jinja.apply(request(messages, options, false).toString()));
+        JsonNode real = read(apply(jinja, request(messages, options, false).toString()));
         String prompt = real.path("prompt").asText();
         String generationPrompt = real.path("generation_prompt").asText();
         String startTag = real.path("thinking_start_tag").asText();
@@ -126,7 +127,7 @@ final class JinjaPrompt {
      */
     private static List<ChatTemplate.Segment> segments(JinjaTemplates jinja, List<ChatMessage> messages, ChatOptions options,
                                                        String prompt) {
-        String marked = read(jinja.apply(request(messages, options, true).toString())).path("prompt").asText();
+        String marked = read(apply(jinja, request(messages, options, true).toString())).path("prompt").asText();
         if (prompt.endsWith(CLOSE_THINKING) && !marked.endsWith(CLOSE_THINKING)) {
             marked += CLOSE_THINKING;
         }
@@ -174,14 +175,26 @@ final class JinjaPrompt {
     private static Grammar requiredCall(JinjaTemplates jinja, String grammar) {
         String rule = hasRule(grammar, "tool-calls") ? "tool-calls" : hasRule(grammar, "tool-call") ? "tool-call" : null;
         if (rule == null) {
-            throw new JseekException(jinja + ": llama.cpp's tool-call grammar for this template has no tool-call rule, so "
-                    + "--tool-choice required cannot be enforced; use --tool-choice auto.");
+            throw new ChatInputException(ChatInputException.Kind.TOOL_CHOICE_UNENFORCEABLE, jinja
+                    + ": llama.cpp's tool-call grammar for this template has no tool-call rule, so tool choice 'required' "
+                    + "cannot be enforced; use tool choice 'auto'.");
         }
         return new Grammar(grammar + "\njseek-required ::= [ \\t\\n]{0,4} " + rule + "\n", "jseek-required");
     }
 
     private static boolean hasRule(String grammar, String name) {
         return Pattern.compile("(?m)^" + Pattern.quote(name) + " ::=").matcher(grammar).find();
+    }
+
+    /** The template's rendering; its refusal of a conversation is the caller's to fix. */
+    private static String apply(JinjaTemplates jinja, String request) {
+        try {
+            return jinja.apply(request);
+        } catch (ChatInputException e) {
+            throw e;
+        } catch (JseekException e) {
+            throw new ChatInputException(ChatInputException.Kind.TEMPLATE_REFUSED, e.getMessage(), e);
+        }
     }
 
     /** Parses a reply (complete, or partial while streaming) with llama.cpp's parser for the rendered format. */
