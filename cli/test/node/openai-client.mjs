@@ -12,9 +12,10 @@ const out = (name, value) => console.log(JSON.stringify({ name, ...value }));
 
 if (process.argv[3] === 'tools') {
   const tools = [{ type: 'function', function: { name: 'get_weather', description: 'The weather now',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+    parameters: { type: 'object', properties: { days: { type: 'integer', minimum: 1, maximum: 7 } }, required: ['days'] } } }];
+  // a number, not a string: a string argument is free text up to its closing tag, which random weights never write
   const ask = { model, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools, tool_choice: 'required',
-    max_tokens: 60, chat_template_kwargs: { thinking: false } };
+    parallel_tool_calls: false, max_tokens: 160, chat_template_kwargs: { thinking: false } };
   const called = await client.chat.completions.create(ask);
   const call = called.choices[0].message.tool_calls[0];
   out('tool', { id: call.id, type: call.type, fn: call.function.name, finish: called.choices[0].finish_reason });

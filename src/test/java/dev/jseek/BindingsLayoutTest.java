@@ -46,7 +46,8 @@ class BindingsLayoutTest {
         Path program = Files.writeString(dir.resolve("layouts.c"), cProgram(java, repo.resolve("bindings/jseek.h")));
         String cc = System.getenv().getOrDefault("CC", "cc");
         run(dir, List.of(cc, "-std=gnu11", "-I", source.resolve("include").toString(), "-I",
-                source.resolve("ggml/include").toString(), "-o", dir.resolve("layouts").toString(), program.toString()));
+                source.resolve("ggml/include").toString(), "-I", repo.resolve("native/shim").toString(), // jseek_chat.h, jseek_fit.h
+                "-o", dir.resolve("layouts").toString(), program.toString()));
         Map<String, Long> c = new LinkedHashMap<>();
         run(dir, List.of(dir.resolve("layouts").toString())).lines().forEach(line -> {
             String[] kv = line.split(" ");

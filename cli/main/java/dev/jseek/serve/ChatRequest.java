@@ -71,7 +71,7 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
         return new ChatRequest(messages, bool(body, "stream", false), body.path("stream_options").path("include_usage").asBoolean(false),
                 number(body, "temperature"), number(body, "top_p"), integer(body, "top_k"), number(body, "min_p"), seed, number(body, "frequency_penalty"),
                 number(body, "presence_penalty"), maxTokens, stop(body.get("stop")), thinking(body), reasoningEffort(body),
-                tools(body.get("tools"), body.get("tool_choice")), responseFormat(body.get("response_format")));
+                tools(body.get("tools"), body.get("tool_choice"), body.get("parallel_tool_calls")), responseFormat(body.get("response_format")));
     }
 
     /** The conversation before the last message (what the slot's session is set to). */
@@ -250,7 +250,7 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
         return result;
     }
 
-    private static ChatTools tools(JsonNode tools, JsonNode choice) {
+    private static ChatTools tools(JsonNode tools, JsonNode choice, JsonNode parallel) {
         if (tools == null || tools.isNull()) {
             if (choice != null && !choice.isNull() && !choice.asText().equals("none") && !choice.asText().equals("auto")) {
                 throw ApiError.invalidValue("tool_choice is set but no tools are given.");
@@ -285,8 +285,12 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
                 c = ChatTools.Choice.REQUIRED;
             }
         }
+        if (parallel != null && !parallel.isNull() && !parallel.isBoolean()) {
+            throw ApiError.invalidValue("parallel_tool_calls must be true or false.");
+        }
         try {
-            return ChatTools.parse(list.toString(), "tools", c);
+            // absent: the template's default, as llama-server decides it
+            return ChatTools.parse(list.toString(), "tools", c).withParallel(parallel == null || parallel.isNull() ? null : parallel.asBoolean());
         } catch (IllegalArgumentException e) {
             throw ApiError.invalidValue(e.getMessage());
         }

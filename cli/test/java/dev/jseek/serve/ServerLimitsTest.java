@@ -107,10 +107,10 @@ class ServerLimitsTest {
     @Test
     void requiredToolChoiceOnTheV32TemplateGivesAnOpenAiToolCall() throws Exception {
         try (TestServer s = TestServer.start(TestServer.settings(null, 1, 4, TestServer.v32Template()), ServeHooks.NONE)) {
-            String tools = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": \"Weather now\", "
-                    + "\"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}]";
+            String tools = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": \"Weather in days\", "
+                    + "\"parameters\": {\"type\": \"object\", \"properties\": {\"days\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 7}}, \"required\": [\"days\"]}}}]";
             HttpResponse<String> r = s.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"}], "
-                    + "\"tools\": " + tools + ", \"tool_choice\": \"required\", \"max_tokens\": 60, \"chat_template_kwargs\": {\"thinking\": false}}");
+                    + "\"tools\": " + tools + ", \"tool_choice\": \"required\", \"parallel_tool_calls\": false, \"max_tokens\": 160, \"chat_template_kwargs\": {\"thinking\": false}}");
             assertEquals(200, r.statusCode(), r.body());
             JsonNode message = TestServer.json(r).path("choices").path(0).path("message");
             JsonNode call = message.path("tool_calls").path(0);

@@ -18,12 +18,12 @@ final class ChatPrompt {
 
     private final Vocab vocab;
     private final ChatTemplate template;
-    private final TemplateFeatures features;
+    /** Asked of llama.cpp at first use: it renders probe conversations, which a session may never need. */
+    private TemplateFeatures features;
 
     ChatPrompt(Vocab vocab, ChatTemplate template) {
         this.vocab = vocab;
         this.template = template;
-        this.features = template.features();
     }
 
     /**
@@ -36,6 +36,9 @@ final class ChatPrompt {
     }
 
     TemplateFeatures features() {
+        if (features == null) {
+            features = template.features();
+        }
         return features;
     }
 
@@ -47,7 +50,7 @@ final class ChatPrompt {
             }
             return new Built(builtinTokens(messages, options.thinking()), null, template.prefillsThinking() && options.thinking());
         }
-        JinjaPrompt.Rendered r = JinjaPrompt.render(template.jinja(), features, messages, options);
+        JinjaPrompt.Rendered r = JinjaPrompt.render(template.jinja(), this::features, messages, options);
         List<int[]> parts = new ArrayList<>();
         bos(parts);
         if (r.segments() != null) {

@@ -83,8 +83,10 @@ final class JinjaPrompt {
         return body;
     }
 
-    static Rendered render(JinjaTemplates jinja, TemplateFeatures features, List<ChatMessage> messages, ChatOptions options) {
-        if (options.reasoningEffort() != null && !features.reasoningEfforts().contains(options.reasoningEffort())) {
+    static Rendered render(JinjaTemplates jinja, java.util.function.Supplier<TemplateFeatures> featuresOf, List<ChatMessage> messages,
+                           ChatOptions options) {
+        TemplateFeatures features = options.reasoningEffort() == null ? null : featuresOf.get();
+        if (features != null && !features.reasoningEfforts().contains(options.reasoningEffort())) {
             throw new ChatInputException(ChatInputException.Kind.UNKNOWN_REASONING_EFFORT, "Reasoning effort '"
                     + options.reasoningEffort() + "' is not one " + jinja + " knows; "
                     + (features.reasoningEfforts().isEmpty() ? "it has no reasoning-effort levels, so leave the reasoning effort out."
