@@ -359,7 +359,9 @@ class ModelFuzzTest {
             outcomes.addAll(r.outcomes().keySet());
         }
         StringBuilder b = new StringBuilder();
-        b.append("`bench/fuzz` on ").append(Instant.now()).append(": ").append(files)
+        String chosen = System.getProperty("jseek.fuzz.families", "").strip();
+        b.append("`bench/fuzz ").append(files).append(' ').append(seed).append(chosen.isEmpty() ? "" : " " + chosen)
+                .append("` on ").append(Instant.now()).append(": ").append(files)
                 .append(" mutated copies of the generated models of ").append(families.size())
                 .append(families.size() == 1 ? " family" : " families").append(", seed ").append(seed)
                 .append(", each through `jseek info` and `jseek run --raw -n 2` in one JVM, in ")
