@@ -257,6 +257,8 @@ public final class ArchitectureCheck {
         vectorsAreF32();
         int layers = positive("block_count", MAX_LAYERS);
         positive("attention.head_count", Integer.MAX_VALUE);
+        // without expert_used_count llama.cpp aborts on GGML_ASSERT(n_expert_used_max > 0) (the multi-family fuzz run)
+        positive("expert_used_count", positive("expert_count", MAX_EXPERTS));
         long head = positive("attention.key_length", Integer.MAX_VALUE);
         equal("attention.head_count_kv", 1, "V4 attends with one shared key/value head");
         equal("attention.value_length", head, "attention.key_length: the shared head is both key and value");
@@ -297,9 +299,17 @@ public final class ArchitectureCheck {
         if (headDim <= 0) {
             throw fail(prefix + "embedding_length " + embd + " gives no whole head for " + heads + " heads");
         }
+        // llama.cpp's llama, qwen2 and qwen3 graphs assert n_embd_head_v == n_embd_head_k == n_rot; a file that differs
+        // loads and aborts building the first graph (the multi-family fuzz run: qwen2 rope.dimension_count = 2)
+        long valueDim = file.metadata().getLong(prefix + "attention.value_length", embd / heads);
+        if (valueDim != headDim) {
+            throw fail(prefix + "attention.value_length is " + valueDim + " but must equal the key head size " + headDim
+                    + " (llama.cpp's " + arch + " graph asserts it)");
+        }
         long rope = file.metadata().getLong(prefix + "rope.dimension_count", headDim);
-        if (rope <= 0 || rope > headDim || rope % 2 != 0) {
-            throw fail(prefix + "rope.dimension_count is " + rope + " but must be even and at most the head size " + headDim);
+        if (rope != headDim) {
+            throw fail(prefix + "rope.dimension_count is " + rope + " but must equal the head size " + headDim
+                    + " (llama.cpp's " + arch + " graph rotates whole heads)");
         }
         for (int i = 0; i < layers; i++) {
             String b = "blk." + i + ".";

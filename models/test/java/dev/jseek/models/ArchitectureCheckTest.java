@@ -147,6 +147,14 @@ class ArchitectureCheckTest {
         qwen.put("qwen2.attention.head_count_kv", GgufValue.Int.uint32(2));
         qwen.put("qwen2.rope.dimension_count", GgufValue.Int.uint32(17));
         assertMessage(file(qwen), "rope.dimension_count is 17");
+        // llama.cpp's qwen2, qwen3 and llama graphs assert that RoPE covers the whole head, and that key and value heads
+        // are the same size: the multi-family fuzz run's qwen2 file with rope.dimension_count 2 aborted the child
+        qwen.put("qwen2.rope.dimension_count", GgufValue.Int.uint32(2));
+        assertMessage(file(qwen), "rope.dimension_count is 2 but must equal the head size 16");
+        qwen.put("qwen2.rope.dimension_count", GgufValue.Int.uint32(16));
+        assertDoesNotThrow(() -> ArchitectureCheck.verify(file(qwen)));
+        qwen.put("qwen2.attention.value_length", GgufValue.Int.uint32(8));
+        assertMessage(file(qwen), "attention.value_length is 8 but must equal the key head size 16");
     }
 
     private static void rejects(Consumer<Map<String, GgufValue>> change, String expected) {

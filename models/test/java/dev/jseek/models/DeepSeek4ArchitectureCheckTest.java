@@ -76,6 +76,14 @@ class DeepSeek4ArchitectureCheckTest {
     }
 
     @Test
+    void aMissingOrImpossibleExpertUsedCountIsRefused() {
+        // the multi-family fuzz run: without it llama.cpp aborted on GGML_ASSERT(n_expert_used_max > 0) in the child
+        rejects(m -> m.remove("deepseek4.expert_used_count"), "deepseek4.expert_used_count is missing");
+        rejects(m -> m.put("deepseek4.expert_used_count", GgufValue.Int.uint32(9)), "deepseek4.expert_used_count is 9 but must be in 1..8");
+        rejects(m -> m.put("deepseek4.expert_count", GgufValue.Int.uint32(1000)), "deepseek4.expert_count is 1000");
+    }
+
+    @Test
     void moreThanOneKeyValueHeadIsRefused() {
         // GGML_ASSERT(a->ne[0] == b->ne[0])
         rejects(m -> m.put("deepseek4.attention.head_count_kv", GgufValue.Int.uint32(2)), "deepseek4.attention.head_count_kv is 2");
