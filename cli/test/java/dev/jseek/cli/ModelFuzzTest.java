@@ -107,7 +107,7 @@ class ModelFuzzTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @EnumSource(Family.class)
     void mutatedModelsNeverCrashTheJvm(Family family) throws Exception {
         List<Family> families = families();
