@@ -50,16 +50,19 @@ public final class ArchitectureCheck {
         switch (arch.get()) {
             case "deepseek2" -> {
                 check.weightTypes();
+                check.vectorsAreF32();
                 check.deepSeek2();
             }
             case "deepseek32" -> {
                 check.weightTypes();
+                check.vectorsAreF32();
                 check.deepSeek2();
                 check.deepSeek32();
             }
             case "deepseek4" -> check.deepSeek4();
             case "llama", "qwen2", "qwen3" -> {
                 check.weightTypes();
+                check.vectorsAreF32();
                 check.groupedQueryAttention();
             }
             default -> {
@@ -76,6 +79,22 @@ public final class ArchitectureCheck {
                         + ", which no " + arch + " weight uses");
                 default -> {
                 }
+            }
+        }
+    }
+
+    // Found by the multi-family fuzz run (bench/FUZZ.md): a qwen3 file whose blk.0.attn_k_norm.weight was stored as
+    // BF16 loads, then aborts the CPU's binary ops in the first graph ("binary_op: unsupported types: dst: f32, src0:
+    // f32, src1: bf16"), killing the process: llama.cpp multiplies norm weights into and adds biases to F32
+    // activations, which its CPU kernels do only with an F32 operand (a deepseek2 attn_norm in F16 dies the same way;
+    // deepseek4's hyper-connection vectors fail GGML_ASSERT(base->type == GGML_TYPE_F32) building the graph). Its
+    // converter stores every 1-D tensor as F32 ("most of the codebase that takes in 1D tensors or norms only handles
+    // F32 tensors") and llama-quantize leaves them so.
+    private void vectorsAreF32() throws GgufFormatException {
+        for (GgufTensorInfo t : file.tensors()) {
+            if (t.dimensions() <= 1 && t.type() != GgmlType.F32) {
+                throw fail("tensor " + t.name() + " is stored as " + t.type().ggmlName() + ", but llama.cpp adds or multiplies "
+                        + "1-D tensors (norms, biases) into F32 activations and can only do so with F32");
             }
         }
     }
@@ -235,8 +254,11 @@ public final class ArchitectureCheck {
                 }
             }
         }
+        vectorsAreF32();
         int layers = positive("block_count", MAX_LAYERS);
         positive("attention.head_count", Integer.MAX_VALUE);
+        // without expert_used_count llama.cpp aborts on GGML_ASSERT(n_expert_used_max > 0) (the multi-family fuzz run)
+        positive("expert_used_count", positive("expert_count", MAX_EXPERTS));
         long head = positive("attention.key_length", Integer.MAX_VALUE);
         equal("attention.head_count_kv", 1, "V4 attends with one shared key/value head");
         equal("attention.value_length", head, "attention.key_length: the shared head is both key and value");
@@ -277,9 +299,17 @@ public final class ArchitectureCheck {
         if (headDim <= 0) {
             throw fail(prefix + "embedding_length " + embd + " gives no whole head for " + heads + " heads");
         }
+        // llama.cpp's llama, qwen2 and qwen3 graphs assert n_embd_head_v == n_embd_head_k == n_rot; a file that differs
+        // loads and aborts building the first graph (the multi-family fuzz run: qwen2 rope.dimension_count = 2)
+        long valueDim = file.metadata().getLong(prefix + "attention.value_length", embd / heads);
+        if (valueDim != headDim) {
+            throw fail(prefix + "attention.value_length is " + valueDim + " but must equal the key head size " + headDim
+                    + " (llama.cpp's " + arch + " graph asserts it)");
+        }
         long rope = file.metadata().getLong(prefix + "rope.dimension_count", headDim);
-        if (rope <= 0 || rope > headDim || rope % 2 != 0) {
-            throw fail(prefix + "rope.dimension_count is " + rope + " but must be even and at most the head size " + headDim);
+        if (rope != headDim) {
+            throw fail(prefix + "rope.dimension_count is " + rope + " but must equal the head size " + headDim
+                    + " (llama.cpp's " + arch + " graph rotates whole heads)");
         }
         for (int i = 0; i < layers; i++) {
             String b = "blk." + i + ".";

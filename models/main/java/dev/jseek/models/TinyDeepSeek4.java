@@ -32,6 +32,7 @@ import java.util.List;
 public final class TinyDeepSeek4 {
     public static final String ARCHITECTURE = "deepseek4";
     public static final String MODEL_NAME = "jseek tiny DeepSeek-V4 (random weights)";
+    public static final String FLASH_MODEL_NAME = "jseek DeepSeek-V4-Flash shape (no weights)";
 
     /** The markers V4's template writes (the same four as R1's), appended as control tokens unless already there. */
     public static final List<String> CHAT_MARKERS = R1Tokenizer.CHAT_MARKERS;
@@ -45,6 +46,8 @@ public final class TinyDeepSeek4 {
     static final int GATING_SQRT_SOFTPLUS = 4;
     // the compression ratios llama.cpp's deepseek4 loader supports; 4 adds the indexer
     static final List<Integer> COMPRESS_RATIOS = List.of(0, 4, 128);
+    // the one deepseek4 layer count llama.cpp's model-type table lists: DeepSeek-V4-Flash
+    static final int V4_FLASH_BLOCKS = 43;
 
     private TinyDeepSeek4() {
     }
@@ -149,6 +152,26 @@ public final class TinyDeepSeek4 {
         public static Config defaults() {
             return new Config(64, 4, 32, 8, 32, 2, 16, 16, List.of(0, 4, 128), 2, 64, 8, 4, 20, 1e-6f, 1, 32, 8, 2, 1,
                     1.5f, 10f, 4096, 10000f, 160000f, 4f, 1024, 1e-6f, 42);
+        }
+
+        /**
+         * DeepSeek-V4-Flash's shapes (284B parameters, 13B active), from its config.json: n_embd 4096, 43 blocks, 64
+         * query heads sharing one K=V head of 512 with a rotated tail of 64, q_lora 1024, 8 output groups of rank
+         * 1024, a sliding window of 128; compress ratios 0 for blocks 0 and 1, then 4 (with the lightning indexer)
+         * and 128 alternating; an indexer of 64 heads of 128 keeping the top 512; 4 hyper-connection copies with 20
+         * Sinkhorn iterations; the first 3 blocks hash-routed; 256 experts of FFN 2048 with 6 used and 1 shared,
+         * routed scale 1.5, SwiGLU limit 10; context 1,048,576 with RoPE bases 10000 and 160000 and YaRN x16 over
+         * 65,536. llama.cpp names 43 deepseek4 blocks V4-Flash (src/models/deepseek4.cpp's model-type switch; its
+         * converter's example is DeepSeek-V4-Flash-Base). The vocabulary is the vocab file's (DeepSeek-LLM's 102,400
+         * plus the markers), not V4's 129,280. Hundreds of GB of weights: written only as a sparse file.
+         */
+        public static Config v4FlashShape() {
+            var ratios = new ArrayList<Integer>(List.of(0, 0));
+            for (int i = 2; i < V4_FLASH_BLOCKS; i++) {
+                ratios.add(i % 2 == 0 ? 4 : 128);
+            }
+            return new Config(4096, 64, 512, 64, 1024, 8, 1024, 128, ratios, 64, 128, 512, 4, 20, 1e-6f, 3, 2048, 256, 6, 1,
+                    1.5f, 10f, 1_048_576, 10000f, 160000f, 16f, 65_536, 1e-6f, 42);
         }
 
         public int blockCount() {
@@ -277,7 +300,7 @@ public final class TinyDeepSeek4 {
         R1Tokenizer.Extended tokenizer = R1Tokenizer.extend(GgufReader.read(vocabGguf).metadata(), CHAT_MARKERS,
                 TEMPLATE_RESOURCE);
         var writer = new GgufWriter();
-        putGeneral(writer);
+        putGeneral(writer, cfg);
         putHyperparameters(writer, cfg, tokenizer.tokenCount());
         writer.putAll(tokenizer.metadata());
         for (var spec : plan(cfg, tokenizer.tokenCount())) {
@@ -290,13 +313,35 @@ public final class TinyDeepSeek4 {
         writer.write(out);
     }
 
-    private static void putGeneral(GgufWriter w) {
+    /**
+     * As {@link TinyDeepSeek#writeSparse}: the metadata and tensor table of {@code cfg}, the weights a hole of the right
+     * length (zeros, no disk on file systems with sparse files). For shapes too large to write, as
+     * {@link Config#v4FlashShape()}: {@code jseek info} and the checks read only the header.
+     */
+    public static void writeSparse(Path vocabGguf, Path out, Config cfg) throws IOException {
+        R1Tokenizer.Extended tokenizer = R1Tokenizer.extend(GgufReader.read(vocabGguf).metadata(), CHAT_MARKERS,
+                TEMPLATE_RESOURCE);
+        var writer = new GgufWriter();
+        putGeneral(writer, cfg);
+        putHyperparameters(writer, cfg, tokenizer.tokenCount());
+        writer.putAll(tokenizer.metadata());
+        for (var spec : plan(cfg, tokenizer.tokenCount())) {
+            writer.addGeneratedTensor(spec.name(), spec.type(), spec.shape(), UniformF16.CHUNK_BYTES, (index, chunk) -> {
+                throw new AssertionError("a sparse file's weights are never made");
+            });
+        }
+        writer.writeSparse(out);
+    }
+
+    private static void putGeneral(GgufWriter w, Config cfg) {
+        boolean flash = cfg.blockCount() == V4_FLASH_BLOCKS;
         w.putString("general.architecture", ARCHITECTURE);
         w.putString("general.type", "model");
-        w.putString("general.name", MODEL_NAME);
-        w.putString("general.basename", "jseek-tiny-deepseek-v4");
-        w.putString("general.description",
-                "Random weights in the DeepSeek-V4 architecture, for testing runtimes; it does not speak.");
+        w.putString("general.name", flash ? FLASH_MODEL_NAME : MODEL_NAME);
+        w.putString("general.basename", flash ? "jseek-sparse-deepseek-v4-flash" : "jseek-tiny-deepseek-v4");
+        w.putString("general.description", flash
+                ? "DeepSeek-V4-Flash's shapes with no weights (a sparse file), for testing what reads a model's header."
+                : "Random weights in the DeepSeek-V4 architecture, for testing runtimes; it does not speak.");
         w.putUInt32("general.file_type", FILE_TYPE_MOSTLY_F16);
         w.putUInt32("general.quantization_version", QUANTIZATION_VERSION);
     }
@@ -383,17 +428,25 @@ public final class TinyDeepSeek4 {
         }
     }
 
-    /** {@code --vocab PATH --out PATH [--seed N]}: writes the default model. */
+    /** {@code --vocab PATH --out PATH [--shape tiny|v4-flash] [--sparse] [--seed N]}. */
     public static void main(String... args) {
         Path vocab = null;
         Path out = null;
         Config cfg = Config.defaults();
+        Long seed = null;
+        boolean sparse = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--vocab" -> vocab = Path.of(value(args, ++i, "--vocab"));
                     case "--out" -> out = Path.of(value(args, ++i, "--out"));
-                    case "--seed" -> cfg = cfg.withSeed(Long.parseLong(value(args, ++i, "--seed")));
+                    case "--seed" -> seed = Long.parseLong(value(args, ++i, "--seed"));
+                    case "--shape" -> cfg = switch (value(args, ++i, "--shape")) {
+                        case "tiny" -> Config.defaults();
+                        case "v4-flash" -> Config.v4FlashShape();
+                        default -> throw new IllegalArgumentException("--shape must be tiny or v4-flash, not '" + args[i] + "'");
+                    };
+                    case "--sparse" -> sparse = true;
                     case "-h", "--help" -> {
                         System.out.println(USAGE);
                         return;
@@ -404,6 +457,12 @@ public final class TinyDeepSeek4 {
             if (vocab == null || out == null) {
                 throw new IllegalArgumentException("--vocab and --out are required");
             }
+            if (seed != null) {
+                cfg = cfg.withSeed(seed);
+            }
+            if (cfg.blockCount() == V4_FLASH_BLOCKS && !sparse) {
+                throw new IllegalArgumentException("--shape v4-flash is over 500 GB of F16 weights: write it with --sparse");
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("tiny-deepseek4: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
@@ -411,8 +470,12 @@ public final class TinyDeepSeek4 {
         }
         long start = System.nanoTime();
         try {
-            write(vocab, out, cfg);
-            System.err.printf("tiny-deepseek4: wrote %,d bytes in %d ms%n", Files.size(out),
+            if (sparse) {
+                writeSparse(vocab, out, cfg);
+            } else {
+                write(vocab, out, cfg);
+            }
+            System.err.printf("tiny-deepseek4: wrote %,d bytes to %s in %d ms%n", Files.size(out), out,
                     (System.nanoTime() - start) / 1_000_000);
         } catch (NoSuchFileException e) {
             System.err.println("tiny-deepseek4: no such file: " + e.getFile());
@@ -424,9 +487,11 @@ public final class TinyDeepSeek4 {
     }
 
     private static final String USAGE = """
-            usage: TinyDeepSeek4 --vocab PATH --out PATH [--seed N]
+            usage: TinyDeepSeek4 --vocab PATH --out PATH [--shape tiny|v4-flash] [--sparse] [--seed N]
               --vocab  a DeepSeek vocab GGUF, e.g. llama.cpp's models/ggml-vocab-deepseek-llm.gguf
-              --out    where to write the model (about 30 MB)
+              --out    where to write the model
+              --shape  tiny (about 30 MB, the default) or v4-flash (DeepSeek-V4-Flash's shapes: only with --sparse)
+              --sparse metadata and tensor table only; the weights are a hole of the right length (no disk)
               --seed   seed of the random weights (default 42)""";
 
     private static String value(String[] args, int i, String option) {

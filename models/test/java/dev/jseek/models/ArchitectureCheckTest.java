@@ -100,6 +100,37 @@ class ArchitectureCheckTest {
     }
 
     @Test
+    void aNormOrBiasNotStoredAsF32IsRefused() throws IOException {
+        // found by the multi-family fuzz run (bench/FUZZ.md): a qwen3 file with blk.0.attn_k_norm.weight stored as BF16
+        // loaded, then killed the process in llama.cpp's CPU binary ops ("binary_op: unsupported types: dst: f32,
+        // src0: f32, src1: bf16"); llama-simple dies on it the same way
+        assumeTrue(tiny != null);
+        Path qwen3Model = dir.resolve("qwen3.gguf");
+        var family = TinyDistill.Family.QWEN3;
+        TinyDistill.write(TestVocab.path().orElseThrow().resolveSibling(family.vocabFile()), qwen3Model,
+                TinyDistill.Config.defaults(family));
+        GgufFile qwen3 = GgufReader.read(qwen3Model);
+        assertDoesNotThrow(() -> ArchitectureCheck.verify(qwen3));
+        assertMessage(retyped(qwen3, "blk.0.attn_k_norm.weight", GgmlType.BF16),
+                "tensor blk.0.attn_k_norm.weight is stored as bf16, but llama.cpp adds or multiplies 1-D tensors");
+        assertMessage(retyped(tiny, "blk.0.attn_norm.weight", GgmlType.F16), "tensor blk.0.attn_norm.weight is stored as f16");
+        assertMessage(retyped(tiny, "output_norm.weight", GgmlType.Q8_0), "tensor output_norm.weight is stored as q8_0");
+        // a matrix may be stored in any float or quantized type
+        assertDoesNotThrow(() -> ArchitectureCheck.verify(retyped(tiny, "blk.0.attn_q_a.weight", GgmlType.BF16)));
+    }
+
+    /** {@code source} with one tensor's type changed (the data is not read by the checks). */
+    static GgufFile retyped(GgufFile source, String tensor, GgmlType type) {
+        var tensors = new ArrayList<GgufTensorInfo>();
+        for (GgufTensorInfo t : source.tensors()) {
+            tensors.add(t.name().equals(tensor) ? new GgufTensorInfo(t.name(), t.shape(), type, t.offset()) : t);
+        }
+        assertTrue(!tensors.equals(source.tensors()), "no tensor " + tensor);
+        return new GgufFile(source.path(), source.version(), source.alignment(), source.dataOffset(), source.fileSize(),
+                source.metadata(), tensors);
+    }
+
+    @Test
     void distillFamiliesNeedWholeHeadsAndKvGroups() {
         assumeTrue(tiny != null);
         Map<String, GgufValue> qwen = new LinkedHashMap<>();
@@ -116,6 +147,14 @@ class ArchitectureCheckTest {
         qwen.put("qwen2.attention.head_count_kv", GgufValue.Int.uint32(2));
         qwen.put("qwen2.rope.dimension_count", GgufValue.Int.uint32(17));
         assertMessage(file(qwen), "rope.dimension_count is 17");
+        // llama.cpp's qwen2, qwen3 and llama graphs assert that RoPE covers the whole head, and that key and value heads
+        // are the same size: the multi-family fuzz run's qwen2 file with rope.dimension_count 2 aborted the child
+        qwen.put("qwen2.rope.dimension_count", GgufValue.Int.uint32(2));
+        assertMessage(file(qwen), "rope.dimension_count is 2 but must equal the head size 16");
+        qwen.put("qwen2.rope.dimension_count", GgufValue.Int.uint32(16));
+        assertDoesNotThrow(() -> ArchitectureCheck.verify(file(qwen)));
+        qwen.put("qwen2.attention.value_length", GgufValue.Int.uint32(8));
+        assertMessage(file(qwen), "attention.value_length is 8 but must equal the key head size 16");
     }
 
     private static void rejects(Consumer<Map<String, GgufValue>> change, String expected) {

@@ -61,6 +61,29 @@ class DeepSeek4ArchitectureCheckTest {
     }
 
     @Test
+    void aVectorNotStoredAsF32IsRefused() {
+        // llama-simple on the file with hc_attn_base in BF16: GGML_ASSERT(base->type == GGML_TYPE_F32) building the
+        // first graph. A matrix in BF16 runs (and so, with llama.cpp v0.5.0, does a compressor's 2-D position embedding
+        // in F16), so only 1-D tensors are held to F32.
+        assumeTrue(tiny != null);
+        assertMessage(ArchitectureCheckTest.retyped(tiny, "blk.0.hc_attn_base.weight", GgmlType.BF16),
+                "tensor blk.0.hc_attn_base.weight is stored as bf16");
+        assertMessage(ArchitectureCheckTest.retyped(tiny, "blk.1.attn_sinks.weight", GgmlType.F16),
+                "tensor blk.1.attn_sinks.weight is stored as f16");
+        assertDoesNotThrow(() -> ArchitectureCheck.verify(ArchitectureCheckTest.retyped(tiny, "blk.0.attn_kv.weight", GgmlType.BF16)));
+        assertDoesNotThrow(() -> ArchitectureCheck.verify(
+                ArchitectureCheckTest.retyped(tiny, "blk.1.attn_compressor_ape.weight", GgmlType.F16)));
+    }
+
+    @Test
+    void aMissingOrImpossibleExpertUsedCountIsRefused() {
+        // the multi-family fuzz run: without it llama.cpp aborted on GGML_ASSERT(n_expert_used_max > 0) in the child
+        rejects(m -> m.remove("deepseek4.expert_used_count"), "deepseek4.expert_used_count is missing");
+        rejects(m -> m.put("deepseek4.expert_used_count", GgufValue.Int.uint32(9)), "deepseek4.expert_used_count is 9 but must be in 1..8");
+        rejects(m -> m.put("deepseek4.expert_count", GgufValue.Int.uint32(1000)), "deepseek4.expert_count is 1000");
+    }
+
+    @Test
     void moreThanOneKeyValueHeadIsRefused() {
         // GGML_ASSERT(a->ne[0] == b->ne[0])
         rejects(m -> m.put("deepseek4.attention.head_count_kv", GgufValue.Int.uint32(2)), "deepseek4.attention.head_count_kv is 2");

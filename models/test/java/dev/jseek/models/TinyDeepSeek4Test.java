@@ -54,6 +54,47 @@ class TinyDeepSeek4Test {
         assertEquals(List.of(box(new long[] {64, 32})), List.of(box(file.findTensor("blk.0.attn_output_a.weight").orElseThrow().shape())));
     }
 
+    /** The --shape v4-flash config: the real shapes, no weights; the checks and `jseek info` read only the header. */
+    @Test
+    void theV4FlashShapeWritesSparsePassesTheCheckAndIsNamedV4Flash(@TempDir Path tmp) throws Exception {
+        Path vocab = TestVocab.path().orElse(null);
+        assumeTrue(vocab != null);
+        Path out = tmp.resolve("v4-flash.gguf");
+        TinyDeepSeek4.writeSparse(vocab, out, TinyDeepSeek4.Config.v4FlashShape());
+        GgufFile flash = GgufReader.read(out);
+        ArchitectureCheck.verify(flash);
+        assertEquals(43, flash.metadata().getInt("deepseek4.block_count"));
+        int[] ratios = flash.metadata().getIntArray("deepseek4.attention.compress_ratios");
+        assertEquals(43, ratios.length);
+        for (int i = 0; i < ratios.length; i++) {
+            assertEquals(i < 2 ? 0 : i % 2 == 0 ? 4 : 128, ratios[i], "compress ratio of block " + i);
+        }
+        assertTrue(flash.findTensor("blk.2.ffn_gate_tid2eid.weight").isPresent(), "blocks 0 to 2 are hash-routed");
+        assertTrue(flash.findTensor("blk.3.ffn_gate_tid2eid.weight").isEmpty(), "block 3 is routed by score");
+        assertEquals(List.of(4096L, 8192L), List.of(box(flash.findTensor("blk.0.attn_output_a.weight").orElseThrow().shape())));
+
+        ModelFacts facts = ModelFacts.of(flash);
+        assertTrue(facts.kind().startsWith("DeepSeek-V4-Flash"), facts.kind());
+        assertEquals(256, facts.experts());
+        assertEquals(6, facts.expertsUsed());
+        assertEquals(1, facts.sharedExperts());
+        // the model card's 284B total, 13B active (with DeepSeek-LLM's smaller vocabulary in place of V4's)
+        assertTrue(facts.parameters() > 280_000_000_000L && facts.parameters() < 290_000_000_000L, "total " + facts.parameters());
+        assertTrue(facts.activeParameters() > 12_000_000_000L && facts.activeParameters() < 15_000_000_000L,
+                "active " + facts.activeParameters());
+        assertTrue(facts.attention().startsWith("DeepSeek-V4 attention: 64 query heads share one K=V head of 512, "
+                + "a sliding window of 128 tokens"), facts.attention());
+        assertTrue(facts.attention().contains("a lightning indexer (64 heads of 128, top-k 512)"), facts.attention());
+        assertTrue(flash.fileSize() > 500_000_000_000L, "V4-Flash-sized in F16: " + flash.fileSize());
+    }
+
+    @Test
+    void theTinyShapeIsNotCalledV4Flash() throws Exception {
+        assumeTrue(file != null);
+        String kind = ModelFacts.of(file).kind();
+        assertTrue(kind.contains("a shape llama.cpp does not list") && kind.contains("a small test model"), kind);
+    }
+
     @Test
     void theHashTableGivesEveryTokenDistinctExpertsInRange() throws IOException {
         assumeTrue(file != null);
