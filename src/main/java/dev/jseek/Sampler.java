@@ -114,7 +114,24 @@ public final class Sampler implements AutoCloseable {
             MemorySegment rules = arena.allocateFrom(grammar.gbnf());
             MemorySegment root = arena.allocateFrom(grammar.root());
             LlamaLog.clearErrors();
-            MemorySegment sampler = vocab.use(v -> llama_h.llama_sampler_init_grammar(v, rules, root));
+            MemorySegment sampler;
+            if (grammar.lazy()) {
+                MemorySegment patterns = arena.allocate(ValueLayout.ADDRESS, Math.max(1, grammar.triggerPatterns().size()));
+                for (int i = 0; i < grammar.triggerPatterns().size(); i++) {
+                    patterns.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(grammar.triggerPatterns().get(i)));
+                }
+                int[] ids = grammar.triggerTokens().stream().mapToInt(Integer::intValue).toArray();
+                for (int id : ids) {
+                    if (id < 0 || id >= vocab.size()) {
+                        throw new IllegalArgumentException("trigger token " + id + " is not in the vocabulary (0.." + (vocab.size() - 1) + ")");
+                    }
+                }
+                MemorySegment tokens = arena.allocateFrom(ValueLayout.JAVA_INT, ids.length == 0 ? new int[1] : ids);
+                sampler = vocab.use(v -> llama_h.llama_sampler_init_grammar_lazy_patterns(v, rules, root, patterns,
+                        grammar.triggerPatterns().size(), tokens, ids.length));
+            } else {
+                sampler = vocab.use(v -> llama_h.llama_sampler_init_grammar(v, rules, root));
+            }
             if (sampler.equals(MemorySegment.NULL)) {
                 String reason = LlamaLog.recentErrors();
                 throw new IllegalArgumentException("The grammar does not parse" + (reason.isEmpty() ? "" : ": " + reason)

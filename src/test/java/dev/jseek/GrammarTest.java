@@ -50,6 +50,32 @@ class GrammarTest {
         assertFalse(Set.of("yes", "no").contains(free.text()), "without the grammar the model rambles: " + free.text());
     }
 
+    /**
+     * A lazy grammar (llama.cpp's for tool choice auto) lets the model write freely until its trigger appears, then
+     * holds it to the grammar from the trigger on. The trigger is a word the free greedy output is known to contain,
+     * so the test does not wait on chance.
+     */
+    @Test
+    void aLazyGrammarWaitsForItsTriggerThenConstrainsFromIt() {
+        Generator.Result free = generate(null, SamplerParams.greedy(), 12);
+        String word = null;
+        for (int i = 2; i < free.tokens().length && word == null; i++) {
+            String piece = model.vocab().detokenize(new int[] {free.tokens()[i]}, false);
+            if (piece.strip().length() >= 3 && piece.strip().chars().allMatch(Character::isLetter)) {
+                word = piece.strip();
+            }
+        }
+        assertTrue(word != null, "a plain word in the free output: " + free.text());
+        String escaped = word.replaceAll("[.^$|()*+?\\[\\]{}\\\\]", "\\\\$0");
+        Grammar lazy = Grammar.lazy("root ::= \"" + word + "\" \" yes\"", java.util.List.of(escaped), java.util.List.of());
+        Generator.Result r = generate(lazy, SamplerParams.greedy(), 40);
+        int at = r.text().indexOf(word);
+        assertTrue(at > 0, "free text before the trigger, as without the grammar: " + r.text());
+        assertEquals(free.text().substring(0, at), r.text().substring(0, at), "nothing is constrained before the trigger");
+        assertTrue(r.text().endsWith(word + " yes"), "from the trigger on, the grammar: " + r.text());
+        assertEquals(Generator.StopReason.END_OF_GENERATION, r.stopReason(), r.text());
+    }
+
     @Test
     void theJsonGrammarParsesAndConstrainsTheFirstCharacter() {
         Generator.Result r = generate(Grammar.json(), SamplerParams.greedy(), 32);

@@ -38,7 +38,8 @@ final class JinjaPrompt {
      *                      transforms content so that its place cannot be found (then {@code prompt} is tokenized whole)
      * @param parserParams  llama.cpp's output parser for this prompt (for {@link JinjaTemplates#parse})
      * @param opensThinking the prompt ends inside an open reasoning block
-     * @param toolGrammar   for tool choice "required": a grammar whose root is the template's tool-call block
+     * @param toolGrammar   the answer's tool-call grammar: for "required" rooted at the template's call block; for "auto"
+     *                      llama.cpp's lazy one, which waits for the call to open
      * @param stops         extra stop strings the template's format asks for
      */
     record Rendered(String prompt, List<ChatTemplate.Segment> segments, String parserParams, boolean opensThinking,
@@ -117,6 +118,8 @@ final class JinjaPrompt {
         Grammar toolGrammar = null;
         if (options.tools() != null && options.tools().choice() == ChatTools.Choice.REQUIRED) {
             toolGrammar = requiredCall(jinja, real.path("grammar").asText());
+        } else if (options.tools() != null && options.tools().choice() == ChatTools.Choice.AUTO && options.grammar() == null) {
+            toolGrammar = lazyCall(real);
         }
         List<String> stops = new ArrayList<>();
         real.path("stop").forEach(s -> stops.add(s.asText()));
@@ -183,6 +186,35 @@ final class JinjaPrompt {
         }
         return new Grammar(grammar + "\njseek-required ::= [ \\t\\n]{0,4} " + rule + "\n", "jseek-required");
     }
+
+    /**
+     * With tool choice auto, llama.cpp's grammar is lazy: free text until the template's call opens (a trigger),
+     * then the call's rules. Its triggers become the sampler's as common_sampler_init makes them: a word is
+     * regex-escaped, a full pattern anchored, a token kept as a token. Null when llama.cpp gives no lazy grammar.
+     */
+    private static Grammar lazyCall(JsonNode rendered) {
+        String grammar = rendered.path("grammar").asText();
+        if (grammar.isEmpty() || !rendered.path("grammar_lazy").asBoolean()) {
+            return null;
+        }
+        List<String> patterns = new ArrayList<>();
+        List<Integer> tokens = new ArrayList<>();
+        for (JsonNode t : rendered.path("grammar_triggers")) {
+            String value = t.path("value").asText();
+            switch (t.path("type").asInt()) {
+                case 0 -> tokens.add(t.path("token").asInt()); // COMMON_GRAMMAR_TRIGGER_TYPE_TOKEN
+                case 1 -> patterns.add(REGEX_SPECIAL.matcher(value).replaceAll("\\\\$0")); // WORD
+                case 2 -> patterns.add(value); // PATTERN
+                case 3 -> patterns.add(value.isEmpty() ? "^$" // PATTERN_FULL
+                        : (value.startsWith("^") ? "" : "^") + value + (value.endsWith("$") ? "" : "$"));
+                default -> throw new IllegalStateException("unknown grammar trigger type " + t.path("type").asInt());
+            }
+        }
+        return patterns.isEmpty() && tokens.isEmpty() ? null : Grammar.lazy(grammar, patterns, tokens);
+    }
+
+    /** common.cpp's regex_escape: the characters ECMAScript regular expressions treat as special. */
+    private static final Pattern REGEX_SPECIAL = Pattern.compile("[.^$|()*+?\\[\\]{}\\\\]");
 
     private static boolean hasRule(String grammar, String name) {
         return Pattern.compile("(?m)^" + Pattern.quote(name) + " ::=").matcher(grammar).find();
