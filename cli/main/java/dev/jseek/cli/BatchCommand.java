@@ -353,8 +353,12 @@ final class BatchCommand implements Callable<Integer> {
         ChatTools.Choice choice = node.has("tool_choice") ? ChatTools.Choice.of(node.get("tool_choice").asText())
                 : lineDefaults.tools() != null ? lineDefaults.tools().choice() : ChatTools.Choice.AUTO;
         if (node.has("tools")) {
-            Boolean parallel = node.has("parallel_tool_calls") ? node.get("parallel_tool_calls").asBoolean()
-                    : lineDefaults.tools() != null ? lineDefaults.tools().parallel() : null;
+            Boolean parallel = null; // the template's default
+            if (node.has("parallel_tool_calls")) {
+                parallel = node.get("parallel_tool_calls").asBoolean();
+            } else if (lineDefaults.tools() != null) {
+                parallel = lineDefaults.tools().parallel();
+            }
             o = o.withTools(ChatFlags.tools(node.get("tools").toString(), "\"tools\"", choice).withParallel(parallel));
         } else if (node.has("tool_choice")) {
             if (lineDefaults.tools() == null) {

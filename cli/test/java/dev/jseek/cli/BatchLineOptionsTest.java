@@ -34,6 +34,9 @@ class BatchLineOptionsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOOLS = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", "
             + "\"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}]";
+    private static final String DAYS = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", "
+            + "\"parameters\": {\"type\": \"object\", \"properties\": {\"days\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 7}}, "
+            + "\"required\": [\"days\"]}}}]";
     private static Path model;
     private static Path v4;
 
@@ -61,8 +64,9 @@ class BatchLineOptionsTest {
                 "{\"id\": \"schema\", \"prompt\": \"Hi\", \"think\": false, \"max_tokens\": 6, "
                         + "\"json_schema\": {\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"integer\"}}, \"required\": [\"a\"]}}",
                 "{\"id\": \"grammar\", \"prompt\": \"Hi\", \"think\": false, \"grammar\": \"root ::= \\\"yes\\\" | \\\"no\\\"\"}",
-                "{\"id\": \"call\", \"prompt\": \"Weather in Paris?\", \"think\": false, \"max_tokens\": 64, \"tools\": " + TOOLS
-                        + ", \"tool_choice\": \"required\"}",
+                // a bounded number, one call: a free string argument never finishes on random weights
+                "{\"id\": \"call\", \"prompt\": \"Weather in 3 days?\", \"think\": false, \"max_tokens\": 160, \"tools\": " + DAYS
+                        + ", \"tool_choice\": \"required\", \"parallel_tool_calls\": false}",
                 "{\"id\": \"bad-tools\", \"prompt\": \"Hi\", \"tools\": {\"not\": \"an array\"}}",
                 "{\"id\": \"no-call-id\", \"messages\": [{\"role\": \"tool\", \"content\": \"x\"}]}",
                 "{\"id\": \"ends-with-assistant\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, "
