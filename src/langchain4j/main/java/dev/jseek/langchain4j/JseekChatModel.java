@@ -57,7 +57,8 @@ import java.util.Set;
  *
  * <p>Mapping: system, user (text only), AI (text and tool execution requests) and tool-result messages become the
  * session's history; the last message must be a user message or a tool result. Tool specifications become OpenAI
- * function tools (Jinja templates only, e.g. DeepSeek V3.2's file); {@link ToolChoice#REQUIRED} makes the reply a call.
+ * function tools (Jinja templates only, e.g. DeepSeek V3.2's file), one call per reply (parallel calls off);
+ * {@link ToolChoice#REQUIRED} makes the reply a call, {@link ToolChoice#NONE} an answer in text.
  * A JSON response format constrains the answer by a grammar (the schema's, through llama.cpp's converter, or any JSON).
  * Temperature, top-p, top-k, frequency and presence penalties, max output tokens and stop sequences override the
  * builder's settings. The reply's reasoning goes to {@link AiMessage#thinking()}, its answer to the text.
@@ -198,7 +199,8 @@ public final class JseekChatModel implements ChatModel, StreamingChatModel {
             o = o.withStopStrings(p.stopSequences());
         }
         if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
-            ChatTools.Choice choice = p.toolChoice() == ToolChoice.REQUIRED && (userTurn || requireToolsAfterToolResults)
+            ChatTools.Choice choice = p.toolChoice() == ToolChoice.NONE ? ChatTools.Choice.NONE
+                    : p.toolChoice() == ToolChoice.REQUIRED && (userTurn || requireToolsAfterToolResults)
                     ? ChatTools.Choice.REQUIRED : ChatTools.Choice.AUTO;
             o = o.withTools(ChatTools.parse(toolsJson(p.toolSpecifications()), "LangChain4j tool specifications", choice)
                     .withParallel(false));
