@@ -67,6 +67,14 @@ import java.util.Set;
  * the choice is AUTO, so that a tool loop such as {@code AiServices}' can end with an answer (REQUIRED there would
  * call tools for ever). {@link Builder#requireToolsAfterToolResults(boolean)} turns that off.
  *
+ * <pre>{@code
+ * try (Model model = Model.load(Path.of("DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf"), ModelParams.defaults())) {
+ *     JseekChatModel chat = JseekChatModel.builder().model(model).maxTokens(1024).build();
+ *     ChatResponse r = chat.chat(ChatRequest.builder().messages(UserMessage.from("Why is the sky blue?")).build());
+ *     System.out.println(r.aiMessage().thinking() + "\n---\n" + r.aiMessage().text());
+ * }
+ * }</pre>
+ *
  * <p>Streaming runs on the calling thread: {@code chat(request, handler)} returns after
  * {@link StreamingChatResponseHandler#onCompleteResponse} or {@link StreamingChatResponseHandler#onError}, exactly
  * one of which is called; no exception escapes it.
