@@ -30,7 +30,7 @@ class ModelOptionsTest {
                     return c.getKey();
                 })
                 .sorted().toList();
-        assertEquals(List.of("batch", "bench", "chat", "run"), loading);
+        assertEquals(List.of("batch", "bench", "chat", "run", "serve"), loading);
     }
 
     @Test
