@@ -11,7 +11,7 @@ public enum SamplingPreset {
     R1(0.6f, 0.95f, "DeepSeek-R1 and R1-Distill: temperature 0.6, top-p 0.95, top-k 40"),
     /**
      * DeepSeek-V3.1 (thinking and non-thinking): temperature 0.6, top-p 0.95, DeepSeek's recommendation as quoted
-     * by unsloth's V3.1 guide. V3.2 and V4 use it too until their own recommendation can be checked here.
+     * by unsloth's V3.1 guide, and V3.2-Exp's generation_config.json. V4 uses it too until its own can be checked.
      */
     V31(0.6f, 0.95f, "DeepSeek-V3.1 and later hybrid models: temperature 0.6, top-p 0.95, top-k 40"),
     /** DeepSeek-V3 chat: the API's default temperature 1.0 maps to 0.3 on the model. */
