@@ -1,12 +1,9 @@
 package dev.jseek.models;
 
 import dev.jseek.gguf.GgufFile;
-import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufWriter;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -311,64 +308,23 @@ public final class TinyDeepSeek {
         }
     }
 
-    /** {@code --vocab PATH --out PATH [--seed N]}: writes the default model, progress on stderr. */
+    /** {@code --vocab PATH --out PATH [--shape tiny|v2-lite|r1] [--sparse] [--seed N]}: progress on stderr. */
     public static void main(String... args) {
-        Path vocab = null;
-        Path out = null;
-        Config cfg = Config.defaults();
-        Long seed = null;
-        boolean sparse = false;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--vocab" -> vocab = Path.of(value(args, ++i, "--vocab"));
-                    case "--out" -> out = Path.of(value(args, ++i, "--out"));
-                    case "--seed" -> seed = Long.parseLong(value(args, ++i, "--seed"));
-                    case "--shape" -> cfg = switch (value(args, ++i, "--shape")) {
-                        case "tiny" -> Config.defaults();
-                        case "v2-lite" -> Config.v2LiteShape();
-                        case "r1" -> Config.r1Shape();
-                        default -> throw new IllegalArgumentException("--shape must be tiny, v2-lite or r1, not '" + args[i] + "'");
-                    };
-                    case "--sparse" -> sparse = true;
-                    case "-h", "--help" -> {
-                        System.out.println(USAGE);
-                        return;
+        command().run(args);
+    }
+
+    static GeneratorCommand<Config> command() {
+        return new GeneratorCommand<>("tiny-deepseek", USAGE, "--shape",
+                GeneratorCommand.shapes(java.util.Map.entry("tiny", Config.defaults()), java.util.Map.entry("v2-lite", Config.v2LiteShape()),
+                        java.util.Map.entry("r1", Config.r1Shape())), "tiny", true,
+                Config::withSeed, c -> c.blockCount() == Config.r1Shape().blockCount() ? "1.3 TB of weights" : null,
+                (vocab, out, c, sparse) -> {
+                    if (sparse) {
+                        writeSparse(vocab, out, c);
+                    } else {
+                        write(vocab, out, c, message -> System.err.println("tiny-deepseek: " + message));
                     }
-                    default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
-                }
-            }
-            if (vocab == null || out == null) {
-                throw new IllegalArgumentException("--vocab and --out are required");
-            }
-            if (seed != null) {
-                cfg = cfg.withSeed(seed);
-            }
-            if (cfg.blockCount() == Config.r1Shape().blockCount() && !sparse) {
-                throw new IllegalArgumentException("--shape r1 is 1.3 TB of weights: write it with --sparse");
-            }
-        } catch (IllegalArgumentException e) {
-            System.err.println("tiny-deepseek: " + e.getMessage() + "\n" + USAGE);
-            System.exit(2);
-            return;
-        }
-        long start = System.nanoTime();
-        try {
-            if (sparse) {
-                writeSparse(vocab, out, cfg);
-            } else {
-                write(vocab, out, cfg, message -> System.err.println("tiny-deepseek: " + message));
-            }
-            System.err.printf("tiny-deepseek: wrote %,d bytes in %d ms%n", Files.size(out),
-                    (System.nanoTime() - start) / 1_000_000);
-        } catch (NoSuchFileException e) {
-            System.err.println("tiny-deepseek: no such file: " + e.getFile());
-            System.exit(1);
-        } catch (IOException e) {
-            // a GgufFormatException's message is a whole sentence; other I/O errors need their kind
-            System.err.println("tiny-deepseek: " + (e instanceof GgufFormatException ? e.getMessage() : e.toString()));
-            System.exit(1);
-        }
+                });
     }
 
     private static final String USAGE = """
@@ -379,11 +335,4 @@ public final class TinyDeepSeek {
                        or r1 (DeepSeek-V3/R1's, 671 B parameters, 1.3 TB: only with --sparse)
               --sparse metadata and tensor table only; the weights are a hole of the right length (no disk)
               --seed   seed of the random weights (default 42)""";
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
 }

@@ -2,12 +2,9 @@ package dev.jseek.models;
 
 import dev.jseek.gguf.GgmlType;
 import dev.jseek.gguf.GgufFile;
-import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufWriter;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -148,59 +145,20 @@ public final class TinyDeepSeek32 {
 
     /** {@code --vocab PATH --out PATH [--shape tiny|v32] [--sparse] [--seed N]}. */
     public static void main(String... args) {
-        Path vocab = null;
-        Path out = null;
-        Config cfg = Config.defaults();
-        Long seed = null;
-        boolean sparse = false;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--vocab" -> vocab = Path.of(value(args, ++i, "--vocab"));
-                    case "--out" -> out = Path.of(value(args, ++i, "--out"));
-                    case "--seed" -> seed = Long.parseLong(value(args, ++i, "--seed"));
-                    case "--shape" -> cfg = switch (value(args, ++i, "--shape")) {
-                        case "tiny" -> Config.defaults();
-                        case "v32" -> Config.v32Shape();
-                        default -> throw new IllegalArgumentException("--shape must be tiny or v32, not '" + args[i] + "'");
-                    };
-                    case "--sparse" -> sparse = true;
-                    case "-h", "--help" -> {
-                        System.out.println(USAGE);
-                        return;
+        command().run(args);
+    }
+
+    static GeneratorCommand<Config> command() {
+        return new GeneratorCommand<>("tiny-deepseek32", USAGE, "--shape",
+                GeneratorCommand.shapes(java.util.Map.entry("tiny", Config.defaults()), java.util.Map.entry("v32", Config.v32Shape())), "tiny", true, Config::withSeed,
+                c -> c.base().blockCount() == TinyDeepSeek.Config.r1Shape().blockCount() ? "1.3 TB of weights" : null,
+                (vocab, out, c, sparse) -> {
+                    if (sparse) {
+                        writeSparse(vocab, out, c);
+                    } else {
+                        write(vocab, out, c);
                     }
-                    default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
-                }
-            }
-            if (vocab == null || out == null) {
-                throw new IllegalArgumentException("--vocab and --out are required");
-            }
-            if (seed != null) {
-                cfg = cfg.withSeed(seed);
-            }
-            if (cfg.base().blockCount() == TinyDeepSeek.Config.r1Shape().blockCount() && !sparse) {
-                throw new IllegalArgumentException("--shape v32 is 1.3 TB of weights: write it with --sparse");
-            }
-        } catch (IllegalArgumentException e) {
-            System.err.println("tiny-deepseek32: " + e.getMessage() + "\n" + USAGE);
-            System.exit(2);
-            return;
-        }
-        try {
-            if (sparse) {
-                writeSparse(vocab, out, cfg);
-            } else {
-                write(vocab, out, cfg);
-            }
-            System.err.printf("tiny-deepseek32: wrote %,d bytes to %s%n", Files.size(out), out);
-        } catch (NoSuchFileException e) {
-            System.err.println("tiny-deepseek32: no such file: " + e.getFile());
-            System.exit(1);
-        } catch (IOException e) {
-            // a GgufFormatException's message is a whole sentence; other I/O errors need their kind
-            System.err.println("tiny-deepseek32: " + (e instanceof GgufFormatException ? e.getMessage() : e.toString()));
-            System.exit(1);
-        }
+                });
     }
 
     private static final String USAGE = """
@@ -210,11 +168,4 @@ public final class TinyDeepSeek32 {
               --shape  tiny (31 MB, indexer top-k 8, the default) or v32 (V3.2's shapes: only with --sparse)
               --sparse metadata and tensor table only; the weights are a hole of the right length (no disk)
               --seed   seed of the random weights (default 42)""";
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
 }

@@ -2,14 +2,11 @@ package dev.jseek.models;
 
 import dev.jseek.gguf.GgmlType;
 import dev.jseek.gguf.GgufArray;
-import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -430,60 +427,20 @@ public final class TinyDeepSeek4 {
 
     /** {@code --vocab PATH --out PATH [--shape tiny|v4-flash] [--sparse] [--seed N]}. */
     public static void main(String... args) {
-        Path vocab = null;
-        Path out = null;
-        Config cfg = Config.defaults();
-        Long seed = null;
-        boolean sparse = false;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--vocab" -> vocab = Path.of(value(args, ++i, "--vocab"));
-                    case "--out" -> out = Path.of(value(args, ++i, "--out"));
-                    case "--seed" -> seed = Long.parseLong(value(args, ++i, "--seed"));
-                    case "--shape" -> cfg = switch (value(args, ++i, "--shape")) {
-                        case "tiny" -> Config.defaults();
-                        case "v4-flash" -> Config.v4FlashShape();
-                        default -> throw new IllegalArgumentException("--shape must be tiny or v4-flash, not '" + args[i] + "'");
-                    };
-                    case "--sparse" -> sparse = true;
-                    case "-h", "--help" -> {
-                        System.out.println(USAGE);
-                        return;
+        command().run(args);
+    }
+
+    static GeneratorCommand<Config> command() {
+        return new GeneratorCommand<>("tiny-deepseek4", USAGE, "--shape",
+                GeneratorCommand.shapes(java.util.Map.entry("tiny", Config.defaults()), java.util.Map.entry("v4-flash", Config.v4FlashShape())), "tiny", true, Config::withSeed,
+                c -> c.blockCount() == V4_FLASH_BLOCKS ? "over 500 GB of F16 weights" : null,
+                (vocab, out, c, sparse) -> {
+                    if (sparse) {
+                        writeSparse(vocab, out, c);
+                    } else {
+                        write(vocab, out, c);
                     }
-                    default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
-                }
-            }
-            if (vocab == null || out == null) {
-                throw new IllegalArgumentException("--vocab and --out are required");
-            }
-            if (seed != null) {
-                cfg = cfg.withSeed(seed);
-            }
-            if (cfg.blockCount() == V4_FLASH_BLOCKS && !sparse) {
-                throw new IllegalArgumentException("--shape v4-flash is over 500 GB of F16 weights: write it with --sparse");
-            }
-        } catch (IllegalArgumentException e) {
-            System.err.println("tiny-deepseek4: " + e.getMessage() + "\n" + USAGE);
-            System.exit(2);
-            return;
-        }
-        long start = System.nanoTime();
-        try {
-            if (sparse) {
-                writeSparse(vocab, out, cfg);
-            } else {
-                write(vocab, out, cfg);
-            }
-            System.err.printf("tiny-deepseek4: wrote %,d bytes to %s in %d ms%n", Files.size(out), out,
-                    (System.nanoTime() - start) / 1_000_000);
-        } catch (NoSuchFileException e) {
-            System.err.println("tiny-deepseek4: no such file: " + e.getFile());
-            System.exit(1);
-        } catch (IOException e) {
-            System.err.println("tiny-deepseek4: " + (e instanceof GgufFormatException ? e.getMessage() : e.toString()));
-            System.exit(1);
-        }
+                });
     }
 
     private static final String USAGE = """
@@ -493,11 +450,4 @@ public final class TinyDeepSeek4 {
               --shape  tiny (about 30 MB, the default) or v4-flash (DeepSeek-V4-Flash's shapes: only with --sparse)
               --sparse metadata and tensor table only; the weights are a hole of the right length (no disk)
               --seed   seed of the random weights (default 42)""";
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
 }

@@ -3,18 +3,14 @@ package dev.jseek.models;
 import dev.jseek.gguf.GgmlType;
 import dev.jseek.gguf.GgufArray;
 import dev.jseek.gguf.GgufFile;
-import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufValue;
 import dev.jseek.gguf.GgufWriter;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -336,47 +332,16 @@ public final class TinyDistill {
 
     /** {@code --family qwen2|llama|qwen3 --vocab PATH --out PATH [--seed N]}: writes the family's tiny model. */
     public static void main(String... args) {
-        Family family = null;
-        Path vocab = null;
-        Path out = null;
-        Long seed = null;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--family" -> family = Family.of(value(args, ++i, "--family").toLowerCase(Locale.ROOT));
-                    case "--vocab" -> vocab = Path.of(value(args, ++i, "--vocab"));
-                    case "--out" -> out = Path.of(value(args, ++i, "--out"));
-                    case "--seed" -> seed = Long.parseLong(value(args, ++i, "--seed"));
-                    case "-h", "--help" -> {
-                        System.out.println(USAGE);
-                        return;
-                    }
-                    default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
-                }
-            }
-            if (family == null || vocab == null || out == null) {
-                throw new IllegalArgumentException("--family, --vocab and --out are required");
-            }
-        } catch (IllegalArgumentException e) {
-            System.err.println("tiny-distill: " + e.getMessage() + "\n" + USAGE);
-            System.exit(2);
-            return;
+        command().run(args);
+    }
+
+    static GeneratorCommand<Config> command() {
+        java.util.Map<String, Config> families = new java.util.LinkedHashMap<>();
+        for (Family f : Family.values()) {
+            families.put(f.architecture(), Config.defaults(f));
         }
-        Config cfg = Config.defaults(family);
-        if (seed != null) {
-            cfg = cfg.withSeed(seed);
-        }
-        long start = System.nanoTime();
-        try {
-            write(vocab, out, cfg, message -> System.err.println("tiny-distill: " + message));
-            System.err.printf("tiny-distill: wrote %,d bytes in %d ms%n", Files.size(out), (System.nanoTime() - start) / 1_000_000);
-        } catch (NoSuchFileException e) {
-            System.err.println("tiny-distill: no such file: " + e.getFile());
-            System.exit(1);
-        } catch (IOException e) {
-            System.err.println("tiny-distill: " + (e instanceof GgufFormatException ? e.getMessage() : e.toString()));
-            System.exit(1);
-        }
+        return new GeneratorCommand<>("tiny-distill", USAGE, "--family", families, null, false, Config::withSeed, c -> null,
+                (vocab, out, c, sparse) -> write(vocab, out, c, message -> System.err.println("tiny-distill: " + message)));
     }
 
     private static final String USAGE = """
@@ -386,11 +351,4 @@ public final class TinyDistill {
                        ggml-vocab-llama-bpe.gguf for llama
               --out    where to write the model (16 to 26 MB)
               --seed   seed of the random weights (default 42)""";
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
 }
