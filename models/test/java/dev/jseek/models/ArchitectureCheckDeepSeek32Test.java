@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufMetadata;
-import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufValue;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,12 +26,7 @@ class ArchitectureCheckDeepSeek32Test {
 
     @BeforeAll
     static void writeModel() throws IOException {
-        Path vocab = TestVocab.path().orElse(null);
-        if (vocab != null) {
-            Path model = dir.resolve("tiny-v32.gguf");
-            TinyDeepSeek32.write(vocab, model, TinyDeepSeek32.Config.defaults());
-            tiny = GgufReader.read(model);
-        }
+        tiny = TestVocab.generated(dir, "tiny-v32.gguf", (v, out) -> TinyDeepSeek32.write(v, out, TinyDeepSeek32.Config.defaults()));
     }
 
     @Test

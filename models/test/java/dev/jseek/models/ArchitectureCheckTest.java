@@ -32,12 +32,7 @@ class ArchitectureCheckTest {
 
     @BeforeAll
     static void writeModel() throws IOException {
-        Path vocab = TestVocab.path().orElse(null);
-        if (vocab != null) {
-            Path model = dir.resolve("tiny.gguf");
-            TinyDeepSeek.write(vocab, model, TinyDeepSeek.Config.defaults());
-            tiny = GgufReader.read(model);
-        }
+        tiny = TestVocab.generated(dir, "tiny.gguf", (v, out) -> TinyDeepSeek.write(v, out, TinyDeepSeek.Config.defaults()));
     }
 
     @Test

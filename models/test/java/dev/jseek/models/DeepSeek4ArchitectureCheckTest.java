@@ -10,7 +10,6 @@ import dev.jseek.gguf.GgufArray;
 import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufFormatException;
 import dev.jseek.gguf.GgufMetadata;
-import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufTensorInfo;
 import dev.jseek.gguf.GgufValue;
 import java.io.IOException;
@@ -36,12 +35,7 @@ class DeepSeek4ArchitectureCheckTest {
 
     @BeforeAll
     static void writeModel() throws IOException {
-        Path vocab = TestVocab.path().orElse(null);
-        if (vocab != null) {
-            Path model = dir.resolve("tiny4.gguf");
-            TinyDeepSeek4.write(vocab, model, TinyDeepSeek4.Config.defaults());
-            tiny = GgufReader.read(model);
-        }
+        tiny = TestVocab.generated(dir, "tiny4.gguf", (v, out) -> TinyDeepSeek4.write(v, out, TinyDeepSeek4.Config.defaults()));
     }
 
     @Test

@@ -43,4 +43,24 @@ public final class TestVocab {
             throw new UncheckedIOException("cannot read " + sourceFile, e);
         }
     }
+
+    /** Writes a generated model with the vocabulary. */
+    @FunctionalInterface
+    public interface ModelWriter {
+        void write(Path vocab, Path out) throws IOException;
+    }
+
+    /**
+     * A generated model written into {@code dir} and read back; null when the vocabulary is not there (the tests
+     * assume that away).
+     */
+    public static dev.jseek.gguf.GgufFile generated(Path dir, String name, ModelWriter writer) throws IOException {
+        Path vocab = path().orElse(null);
+        if (vocab == null) {
+            return null;
+        }
+        Path model = dir.resolve(name);
+        writer.write(vocab, model);
+        return dev.jseek.gguf.GgufReader.read(model);
+    }
 }
