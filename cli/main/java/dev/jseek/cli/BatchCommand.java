@@ -209,8 +209,9 @@ final class BatchCommand implements Callable<Integer> {
                     ChatMessage last = messages.getLast();
                     ObjectNode record = json.createObjectNode();
                     record.put("id", line.request().id());
-                    record.put("prompt", session.renderPrompt(last));
-                    record.put("prompt_tokens", session.promptTokenCount(last));
+                    ChatSession.PromptPreview prompt = session.preview(last);
+                    record.put("prompt", prompt.text());
+                    record.put("prompt_tokens", prompt.tokens());
                     write(out, record);
                 } catch (RuntimeException e) {
                     write(out, errorRecord(line.request().id(), e.getMessage() == null ? e.toString() : e.getMessage()));

@@ -211,9 +211,9 @@ final class ChatFlags {
      * unknown reasoning effort, a template that fails on these messages), so it runs before any generation and
      * its failure is the user's to fix: a usage error, one line.
      */
-    static String render(ChatSession session, ChatMessage message) {
+    static ChatSession.PromptPreview render(ChatSession session, ChatMessage message) {
         try {
-            return session.renderPrompt(message);
+            return session.preview(message);
         } catch (JseekException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

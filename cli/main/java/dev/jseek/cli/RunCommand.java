@@ -105,11 +105,11 @@ final class RunCommand implements Callable<Integer> {
                  ChatSession session = new ChatSession(model, options.withTemplate(template))) {
                 session.setSystemPrompt(chat.system);
                 ChatMessage message = ChatMessage.user(prompt);
-                String rendered = ChatFlags.render(session, message);
+                ChatSession.PromptPreview rendered = ChatFlags.render(session, message);
                 if (printPrompt) {
-                    out.print(rendered); // exactly the prompt: no newline of ours
+                    out.print(rendered.text()); // exactly the prompt: no newline of ours
                     out.flush();
-                    err.println("jseek: " + session.promptTokenCount(message) + " prompt tokens");
+                    err.println("jseek: " + rendered.tokens() + " prompt tokens");
                     err.flush();
                     return ExitCodes.OK;
                 }

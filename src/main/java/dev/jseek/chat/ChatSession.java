@@ -452,17 +452,23 @@ public final class ChatSession implements AutoCloseable {
      * R1-style template with thinking off).
      */
     public String renderPrompt(ChatMessage message) {
+        return preview(message).text();
+    }
+
+    /**
+     * The prompt a send of this message would decode: its text (as {@link #renderPrompt}) and its token count,
+     * from one rendering.
+     */
+    public PromptPreview preview(ChatMessage message) {
         List<ChatMessage> messages = new ArrayList<>(history);
         messages.add(message);
         ChatPrompt.Built built = promptBuilder.build(messages, options);
-        return built.rendered() != null ? built.rendered().prompt() : vocab.detokenize(built.tokens(), true);
+        String text = built.rendered() != null ? built.rendered().prompt() : vocab.detokenize(built.tokens(), true);
+        return new PromptPreview(text, built.tokens().length);
     }
 
-    /** The prompt's token count for {@link #renderPrompt}. */
-    public int promptTokenCount(ChatMessage message) {
-        List<ChatMessage> messages = new ArrayList<>(history);
-        messages.add(message);
-        return promptBuilder.build(messages, options).tokens().length;
+    /** A prompt as text, and how many tokens it is. */
+    public record PromptPreview(String text, int tokens) {
     }
 
     /** What the template can do (thinking switch, reasoning efforts, tool calls). */

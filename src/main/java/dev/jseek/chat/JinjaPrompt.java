@@ -252,7 +252,8 @@ final class JinjaPrompt {
     record Parsed(String reasoning, String content, List<ToolCall> toolCalls) {
     }
 
-    private static JsonNode read(String json) {
+    /** A result of jseek's chat bridge, which is JSON by contract. */
+    static JsonNode read(String json) {
         try {
             return JSON.readTree(json);
         } catch (JsonProcessingException e) {

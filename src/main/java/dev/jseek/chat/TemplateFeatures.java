@@ -1,8 +1,6 @@
 package dev.jseek.chat;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -24,7 +22,6 @@ import java.util.regex.Pattern;
 public record TemplateFeatures(boolean jinja, boolean thinkingSwitch, boolean alwaysThinks, List<String> reasoningEfforts,
                                boolean toolCalls) {
     static final TemplateFeatures NONE = new TemplateFeatures(false, false, false, List.of(), false);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** {@code reasoning_effort == 'max'}: llama.cpp passes the level to the template, which alone knows its names. */
     private static final Pattern EFFORT = Pattern.compile("reasoning_effort\\s*==\\s*['\"]([A-Za-z0-9_-]+)['\"]");
 
@@ -64,11 +61,7 @@ public record TemplateFeatures(boolean jinja, boolean thinkingSwitch, boolean al
     }
 
     private static JsonNode read(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("jseek's chat bridge returned bad JSON: " + e.getOriginalMessage(), e);
-        }
+        return JinjaPrompt.read(json);
     }
 
     /** One line for {@code jseek info}: the thinking controls and tool support. */
