@@ -11,8 +11,12 @@
 # Environment:
 #   JSEEK_CACHE       cache root (default: $XDG_CACHE_HOME/jseek or ~/.cache/jseek)
 #   JSEEK_LLAMA_CPP   a llama.cpp checkout of the pinned release to build instead of downloading it
-#   JSEEK_CUDA        on|off|auto (default auto: on when nvcc is present and an NVIDIA GPU is visible)
-#   JSEEK_CUDA_ARCHS  CMAKE_CUDA_ARCHITECTURES for CUDA builds (default: native)
+#   JSEEK_CUDA        on|off|auto (default auto: on when nvcc is present and an NVIDIA GPU is visible). A CUDA
+#                     build is the CPU build plus the CUDA backend module (libggml-cuda), under its own key; it
+#                     can be made on a machine without a GPU (see cuda_module below).
+#   JSEEK_CUDA_ARCHS  CMAKE_CUDA_ARCHITECTURES for CUDA builds (default: llama.cpp's release list, Turing through
+#                     Blackwell: 75-virtual 80-virtual 86-real 89-real 90-virtual 120a-real 121a-real with CUDA 13);
+#                     narrow it to your GPU's (e.g. 90 for H100/H200) to build in a fraction of the time
 #   JSEEK_JOBS        parallel compile jobs (default: number of CPUs)
 set -euo pipefail
 
@@ -45,7 +49,7 @@ common_flags="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TE
 -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_CURL=OFF \
 -DLLAMA_OPENSSL=OFF -DGGML_RPC=ON -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON"
 flags="$common_flags $cmake_backend_flags"
-[ -n "${JSEEK_CUDA_ARCHS:-}" ] && flags="$flags -DCMAKE_CUDA_ARCHITECTURES=$JSEEK_CUDA_ARCHS"
+[[ "$backends" == *cuda* ]] && [ -n "${JSEEK_CUDA_ARCHS:-}" ] && flags="$flags -DCMAKE_CUDA_ARCHITECTURES=$JSEEK_CUDA_ARCHS"
 
 # The targets the runtime loads and the reference tools the tests and benchmarks compare against.
 targets="llama ggml ggml-base ggml-rpc llama-simple llama-completion llama-bench llama-quantize \
@@ -152,6 +156,84 @@ copy_vocab() {
     [ -f "$dir/vocab/$(basename "$f")" ] || cp "$f" "$dir/vocab/"
   done
 }
+
+# --- the CUDA backend module ----------------------------------------------------------------------
+# With GGML_BACKEND_DL every backend is a module that libggml finds in its own directory, so a CUDA entry is the
+# CPU entry plus libggml-cuda, built alone in its own build directory: the CPU part is never compiled twice.
+# Without a GPU or driver the module fails to initialise and ggml goes on with the CPU (the runtime says why).
+cuda_module() {
+  local cpu_out cuda_home cublas_flags="" vmm_flags="" ver major
+  cpu_out=$(JSEEK_CUDA=off JSEEK_CUDA_ARCHS= "$here/build.sh") || die "the CPU build that the CUDA build extends failed."
+  cuda_home=$(cd "$(dirname "$(command -v nvcc)")/.." && pwd)
+  ver=$(nvcc --version | sed -n 's/.*release \([0-9]*\.[0-9]*\).*/\1/p')
+  major=${ver%%.*}
+  # cuBLAS: from the toolkit, else NVIDIA's redistributable wheel (nvidia-cublas on PyPI) unpacked into the cache.
+  if ! ls "$cuda_home"/include/cublas_v2.h "$cuda_home"/targets/*/include/cublas_v2.h >/dev/null 2>&1; then
+    local wheel_dir="$cache/cuda/cublas-$major" pkg="nvidia-cublas"
+    [ "$major" -lt 13 ] && pkg="nvidia-cublas-cu$major"
+    if [ ! -d "$wheel_dir/nvidia" ]; then
+      need pip3 "the CUDA toolkit at $cuda_home has no cuBLAS; install cuBLAS with it, or pip3 to fetch NVIDIA's $pkg wheel."
+      need unzip "it unpacks NVIDIA's $pkg wheel (Debian: apt-get install unzip)."
+      say "the CUDA toolkit at $cuda_home has no cuBLAS: fetching NVIDIA's redistributable $pkg==$major.* with pip"
+      rm -rf "$wheel_dir.tmp" && mkdir -p "$wheel_dir.tmp"
+      pip3 download --quiet --no-deps --only-binary=:all: -d "$wheel_dir.tmp" "$pkg==$major.*" >&2 ||
+        die "pip3 could not download $pkg==$major.*; install cuBLAS into the CUDA toolkit at $cuda_home instead."
+      unzip -q -o "$wheel_dir.tmp"/*.whl -d "$wheel_dir.tmp" && rm -f "$wheel_dir.tmp"/*.whl
+      rm -rf "$wheel_dir" && mv "$wheel_dir.tmp" "$wheel_dir"
+    fi
+    local cublas_root
+    cublas_root=$(dirname "$(dirname "$(ls "$wheel_dir"/nvidia/*/include/cublas_v2.h | head -1)")")
+    local lib
+    for lib in cublas cublasLt; do ln -sf "lib$lib.so.$major" "$cublas_root/lib/lib$lib.so"; done
+    cublas_flags="-DCUDA_cublas_LIBRARY=$cublas_root/lib/libcublas.so -DCUDA_cublasLt_LIBRARY=$cublas_root/lib/libcublasLt.so \
+-DCMAKE_CUDA_FLAGS=-I$cublas_root/include -DCMAKE_CXX_FLAGS=-I$cublas_root/include"
+  fi
+  # The driver library is linked only for CUDA's virtual memory pools; with no driver stub to link against
+  # (a toolkit without lib64/stubs), ggml's ordinary pool is used instead.
+  if ! ls "$cuda_home"/lib64/stubs/libcuda.so "$cuda_home"/targets/*/lib/stubs/libcuda.so >/dev/null 2>&1 &&
+     ! ldconfig -p 2>/dev/null | grep -q 'libcuda\.so '; then
+    vmm_flags="-DGGML_CUDA_NO_VMM=ON"
+    say "no libcuda.so (driver or stub) to link against: building without CUDA virtual memory pools"
+  fi
+  local cflags="$flags $cublas_flags $vmm_flags"
+  key="llama.cpp-$src_id-$os-$arch-$backends-$(printf '%s %s' "$cflags" ggml-cuda | sha256sum | cut -c1-8)"
+  out="$cache/native/$key"
+  if [ -f "$out/.complete" ]; then build_shim "$out"; echo "$out"; return 0; fi
+  local build="$cache/build/$key" start=$SECONDS
+  mkdir -p "$cache/build"
+  say "building the CUDA backend module for architectures [${JSEEK_CUDA_ARCHS:-llama.cpp release list}] with $jobs jobs (first time only; long: set JSEEK_CUDA_ARCHS to your GPU's to shorten it)"
+  # shellcheck disable=SC2086
+  cmake -S "$src" -B "$build" $cflags -Wno-dev >"$build.configure.log" 2>&1 ||
+    { tail -n 30 "$build.configure.log" >&2; die "cmake configure for CUDA failed; the full log is $build.configure.log."; }
+  cmake --build "$build" -j "$jobs" --target ggml-cuda 2>&1 | tee "$build.build.log" |
+    grep --line-buffered -E '^\[ *[0-9]+%\] (Built target|Linking)' >&2 || true
+  [ -f "$build/bin/libggml-cuda.so" ] || { tail -n 30 "$build.build.log" >&2; die "building libggml-cuda failed; the full log is $build.build.log."; }
+  rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+  cp -a "$cpu_out"/. "$out.tmp"/
+  rm -f "$out.tmp/.complete"
+  cp -a "$build/bin/libggml-cuda.so" "$out.tmp"/
+  {
+    grep -v '^\(backends\|flags\)=' "$cpu_out/build.properties"
+    echo "backends=$backends"
+    echo "flags=$cflags"
+    echo "cuda.version=$ver"
+    echo "cuda.architectures=${JSEEK_CUDA_ARCHS:-llama.cpp release list}"
+    echo "cuda.build.seconds=$((SECONDS - start))"
+  } >"$out.tmp/build.properties"
+  touch "$out.tmp/.complete"
+  rm -rf "$out" && mv "$out.tmp" "$out"
+  say "done: $out (libggml-cuda $(du -h "$out/libggml-cuda.so" | cut -f1), built in $((SECONDS - start)) s)"
+  echo "$out"
+}
+
+if [[ "$backends" == *cuda* ]]; then
+  [ "${1:-}" = --reference-server ] && die "--reference-server builds into the CPU entry; run it with JSEEK_CUDA=off."
+  [ -f "$src/include/llama.h" ] || { mkdir -p "$cache/src"; fetch_pinned_source; }
+  need cmake "install it (Debian: apt-get install cmake; macOS: brew install cmake)."
+  need nvcc "JSEEK_CUDA=on needs the CUDA toolkit (nvcc) on PATH."
+  cuda_module
+  exit 0
+fi
 
 if [ -f "$out/.complete" ]; then
   build_shim "$out"
