@@ -19,9 +19,11 @@ public final class Backend {
     private static volatile Backend instance;
 
     private final Path libraryDir;
+    private final List<UnavailableBackend> unavailable;
 
-    private Backend(Path libraryDir) {
+    private Backend(Path libraryDir, List<UnavailableBackend> unavailable) {
         this.libraryDir = libraryDir;
+        this.unavailable = unavailable;
     }
 
     /** Initialises llama.cpp if that has not happened yet; safe to call from any thread, any number of times. */
@@ -51,13 +53,51 @@ public final class Backend {
             throw new NativeLibraryException(e.getMessage(), e.getCause());
         }
         LlamaLog.install();
-        try (Arena arena = Arena.ofConfined()) {
-            // Backend modules are looked up beside the executable by default, which for us is `java`.
-            llama_h.ggml_backend_load_all_from_path(arena.allocateFrom(dir.toAbsolutePath().toString()));
+        List<String> loadLog = new ArrayList<>();
+        // ggml says why a GPU module did not load or found no device only in its log: keep those lines
+        LlamaLog.withLineListener(loadLog::add, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                // Backend modules are looked up beside the executable by default, which for us is `java`.
+                llama_h.ggml_backend_load_all_from_path(arena.allocateFrom(dir.toAbsolutePath().toString()));
+            }
+        });
+        // A release build of ggml skips a module that fails to load without a word: load each unregistered GPU module
+        // once more on its own, which logs dlopen's reason (and registers it, should it load after all).
+        java.util.Map<String, Long> loaded = registeredBackends();
+        for (Path module : UnavailableBackend.find(dir, loaded, List.of()).stream()
+                .filter(b -> loaded.keySet().stream().noneMatch(b.name()::equalsIgnoreCase)).map(UnavailableBackend::module).toList()) {
+            LlamaLog.withLineListener(loadLog::add, () -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    llama_h.ggml_backend_load(arena.allocateFrom(module.toAbsolutePath().toString()));
+                }
+            });
         }
         llama_h.llama_backend_init();
         installAbortHandler();
-        return new Backend(dir);
+        return new Backend(dir, UnavailableBackend.find(dir, registeredBackends(), loadLog));
+    }
+
+    /** Name → device count of each backend ggml registered. */
+    private static java.util.Map<String, Long> registeredBackends() {
+        java.util.Map<String, Long> regs = new java.util.LinkedHashMap<>();
+        for (long i = 0; i < llama_h.ggml_backend_reg_count(); i++) {
+            regs.put(llama_h.ggml_backend_reg_name(llama_h.ggml_backend_reg_get(i)).reinterpret(Long.MAX_VALUE).getString(0), 0L);
+        }
+        // a backend's devices carry its name ("CUDA0", "MTL0")
+        for (long i = 0; i < llama_h.ggml_backend_dev_count(); i++) {
+            String device = llama_h.ggml_backend_dev_name(llama_h.ggml_backend_dev_get(i)).reinterpret(Long.MAX_VALUE).getString(0);
+            regs.replaceAll((name, n) -> !name.isEmpty() && device.startsWith(name) ? n + 1 : n);
+        }
+        return regs;
+    }
+
+    /**
+     * GPU backends this build has (their modules lie beside the libraries) that cannot be used on this machine —
+     * no driver, no device — each with llama.cpp's reason. ggml then runs everything on the CPU; empty when every
+     * built GPU backend found a device.
+     */
+    public List<UnavailableBackend> unavailableBackends() {
+        return unavailable;
     }
 
     /**

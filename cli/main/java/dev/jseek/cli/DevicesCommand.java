@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jseek.Backend;
 import dev.jseek.ModelParams;
+import dev.jseek.UnavailableBackend;
 import dev.jseek.models.ModelFacts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,6 +44,10 @@ final class DevicesCommand implements Callable<Integer> {
             root.put("llama_cpp", backend.llamaVersion());
             root.put("library_dir", backend.libraryDir().toString());
             backends.forEach(root.putArray("backends")::add);
+            ArrayNode unusable = root.putArray("unavailable_backends");
+            for (UnavailableBackend b : backend.unavailableBackends()) {
+                unusable.addObject().put("name", b.name()).put("module", b.module().toString()).put("reason", b.reason());
+            }
             ArrayNode list = root.putArray("devices");
             for (Backend.Device d : devices) {
                 ObjectNode node = list.addObject();
@@ -58,6 +63,7 @@ final class DevicesCommand implements Callable<Integer> {
         }
         out.println("llama.cpp " + backend.llamaVersion() + ", libraries in " + backend.libraryDir());
         out.println("backends: " + String.join(", ", backends));
+        backend.unavailableBackends().forEach(b -> out.println(b.notice()));
         out.println();
         out.printf(Locale.ROOT, "%-10s %-40s %-23s %s%n", "DEVICE", "WHAT IT IS", "MEMORY (FREE / TOTAL)", "DESCRIPTION");
         for (Backend.Device d : devices) {

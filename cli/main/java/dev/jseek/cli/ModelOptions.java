@@ -1,5 +1,6 @@
 package dev.jseek.cli;
 
+import dev.jseek.Backend;
 import dev.jseek.ContextParams;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
@@ -86,6 +87,7 @@ final class ModelOptions {
     /** Loads the chosen model, or the demo model with one line on stderr saying what it is, plus {@code demoNote}. */
     Model load(PrintWriter err, String demoNote) {
         ModelParams params = modelParams();
+        warnAboutDevices(err, Backend.get());
         Path path = model;
         if (path == null) {
             path = DemoModel.ensure();
@@ -99,5 +101,20 @@ final class ModelOptions {
         } finally {
             bar.finish();
         }
+    }
+
+    /**
+     * A GPU backend that is built but cannot run here gets its one line (llama.cpp's reason), and -ngl with nowhere
+     * to offload gets a warning: the model still runs, on the CPU.
+     */
+    void warnAboutDevices(PrintWriter err, Backend backend) {
+        backend.unavailableBackends().forEach(b -> err.println("jseek: " + b.notice()));
+        boolean offloads = backend.devices().stream().anyMatch(d -> d.type() == Backend.Device.Type.GPU
+                || d.type() == Backend.Device.Type.IGPU) || !rpcServers.isEmpty();
+        if (gpuLayers != 0 && !offloads) {
+            err.println("jseek: warning: -ngl " + gpuLayers + " has no GPU to offload to on this machine ('jseek devices' "
+                    + "lists what there is); every layer runs on the CPU.");
+        }
+        err.flush();
     }
 }

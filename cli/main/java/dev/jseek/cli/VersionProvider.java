@@ -27,6 +27,7 @@ final class VersionProvider implements CommandLine.IVersionProvider {
             Backend backend = Backend.get();
             lines.add("backends: " + String.join(", ", backend.backendNames()) + " (libraries in " + backend.libraryDir() + ")");
             lines.add("devices:  " + backend.devices().stream().map(DevicesCommand::summary).collect(Collectors.joining("; ")));
+            backend.unavailableBackends().forEach(b -> lines.add("unusable: " + b.notice()));
         } catch (JseekException e) {
             lines.add("backends: none loaded: " + e.getMessage());
         }

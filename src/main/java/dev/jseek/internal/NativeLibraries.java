@@ -147,7 +147,10 @@ public final class NativeLibraries {
         return "llama.cpp-" + pinnedVersion() + "-" + os + "-" + arch + "-";
     }
 
-    /** Complete cache entries for this release and platform: GPU builds first, then the newest. */
+    /**
+     * Complete cache entries for this release and platform: GPU builds first where their GPU can be there (build.sh's
+     * own rule: Metal on macOS, CUDA when an NVIDIA driver is present), then the newest.
+     */
     private static List<Path> cacheEntries(Path cache) {
         if (!Files.isDirectory(cache)) {
             return List.of();
@@ -166,7 +169,7 @@ public final class NativeLibraries {
 
     private static boolean isGpuBuild(Path entry) {
         String name = entry.getFileName().toString();
-        return name.contains("+cuda") || name.contains("+metal");
+        return name.contains("+metal") || name.contains("+cuda") && Files.exists(Path.of("/dev/nvidiactl"));
     }
 
     private static long modified(Path p) {
