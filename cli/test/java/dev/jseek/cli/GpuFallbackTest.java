@@ -7,12 +7,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,40 +44,28 @@ class GpuFallbackTest {
         }
         Files.writeString(withCuda.resolve("libggml-cuda.so"), "not a shared library");
 
-        Run devices = jseek(withCuda, dir, "devices");
-        assertEquals(0, devices.code, devices.err);
-        assertTrue(devices.out.contains("CUDA is built but unavailable here ("), devices.out);
-        assertTrue(devices.out.contains("); running on the CPU."), devices.out);
+        Subprocess.Result devices = jseek(withCuda, "devices");
+        assertEquals(0, devices.code(), devices.err());
+        assertTrue(devices.out().contains("CUDA is built but unavailable here ("), devices.out());
+        assertTrue(devices.out().contains("); running on the CPU."), devices.out());
 
-        String[] greedy = {"run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "16", "The quick brown fox"};
-        Run cpu = jseek(cpuBuild, dir, greedy);
+        String[] greedy = {"run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "16", "--no-preflight", "The quick brown fox"};
+        Subprocess.Result cpu = jseek(cpuBuild, greedy);
         List<String> offloaded = new ArrayList<>(List.of(greedy));
         offloaded.addAll(1, List.of("-ngl", "99"));
-        Run cuda = jseek(withCuda, dir, offloaded.toArray(String[]::new));
-        assertEquals(0, cuda.code, cuda.err);
-        assertFalse(cpu.out.isBlank(), cpu.err);
-        assertEquals(cpu.out, cuda.out, "the same greedy tokens as the CPU build");
-        List<String> notices = cuda.err.lines().filter(l -> l.startsWith("jseek: CUDA is built but unavailable here (")).toList();
-        assertEquals(1, notices.size(), cuda.err);
+        Subprocess.Result cuda = jseek(withCuda, offloaded.toArray(String[]::new));
+        assertEquals(0, cuda.code(), cuda.err());
+        assertFalse(cpu.out().isBlank(), cpu.err());
+        assertEquals(cpu.out(), cuda.out(), "the same greedy tokens as the CPU build");
+        List<String> notices = cuda.err().lines().filter(l -> l.startsWith("jseek: CUDA is built but unavailable here (")).toList();
+        assertEquals(1, notices.size(), cuda.err());
         assertTrue(notices.getFirst().contains("libggml-cuda.so") || notices.getFirst().contains("ELF")
                 || notices.getFirst().contains("too short"), "llama.cpp's reason: " + notices.getFirst());
-        assertTrue(cuda.err.contains("jseek: warning: -ngl 99 has no GPU to offload to on this machine"), cuda.err);
-        assertFalse(cpu.err.contains("unavailable"), cpu.err);
+        assertTrue(cuda.err().contains("jseek: warning: -ngl 99 has no GPU to offload to on this machine"), cuda.err());
+        assertFalse(cpu.err().contains("unavailable"), cpu.err());
     }
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run jseek(Path nativeDir, Path work, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(Subprocess.command(List.of(args)));
-        command.add(1, "-Djseek.native.dir=" + nativeDir);
-        Path out = Files.createTempFile(work, "out", ".txt");
-        Path err = Files.createTempFile(work, "err", ".txt");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("jseek " + String.join(" ", args) + " did not end; stderr:\n" + Files.readString(err));
-        }
-        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    private static Subprocess.Result jseek(Path nativeDir, String... args) throws IOException, InterruptedException {
+        return Subprocess.run(nativeDir, null, Duration.ofMinutes(2), args);
     }
 }

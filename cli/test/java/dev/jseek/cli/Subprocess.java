@@ -30,11 +30,20 @@ final class Subprocess {
 
     /** Runs jseek with {@code stdin} as its standard input (null: an empty one) and waits for it. */
     static Result run(String stdin, Duration timeout, String... args) throws IOException, InterruptedException {
+        return run(null, stdin, timeout, args);
+    }
+
+    /** Runs jseek on the llama.cpp libraries in {@code nativeDir} (null: wherever the runtime finds them). */
+    static Result run(Path nativeDir, String stdin, Duration timeout, String... args) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jseek-subprocess");
         Path in = Files.writeString(dir.resolve("stdin"), stdin == null ? "" : stdin);
         Path out = dir.resolve("stdout");
         Path err = dir.resolve("stderr");
-        Process p = new ProcessBuilder(command(List.of(args))).redirectInput(in.toFile()).redirectOutput(out.toFile())
+        List<String> command = new ArrayList<>(command(List.of(args)));
+        if (nativeDir != null) {
+            command.add(1, "-Djseek.native.dir=" + nativeDir);
+        }
+        Process p = new ProcessBuilder(command).redirectInput(in.toFile()).redirectOutput(out.toFile())
                 .redirectError(err.toFile()).start();
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
