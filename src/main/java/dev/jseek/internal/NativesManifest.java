@@ -36,7 +36,7 @@ record NativesManifest(String classifier, String llamaVersion, String backends, 
                 String name = fileName(key.substring("sha256.".length()), source);
                 String size = p.getProperty("size." + name);
                 if (size == null) {
-                    throw new IllegalStateException(source + " lists " + name + " without its size; re-download the natives jar.");
+                    throw new NativeLibraries.LoadFailure(source + " lists " + name + " without its size; re-download the natives jar.");
                 }
                 files.put(name, new FileEntry(p.getProperty(key), Long.parseLong(size)));
             } else if (key.startsWith("link.")) {
@@ -45,7 +45,7 @@ record NativesManifest(String classifier, String llamaVersion, String backends, 
             }
         }
         if (files.isEmpty()) {
-            throw new IllegalStateException(source + " lists no libraries; re-download the natives jar.");
+            throw new NativeLibraries.LoadFailure(source + " lists no libraries; re-download the natives jar.");
         }
         return new NativesManifest(p.getProperty("classifier"), p.getProperty("llama.version"), p.getProperty("backends"),
                 Map.copyOf(files), Map.copyOf(links), sha256(bytes).substring(0, 16));
@@ -54,7 +54,7 @@ record NativesManifest(String classifier, String llamaVersion, String backends, 
     /** A name from the jar becomes a path under the cache: only plain file names, never a way out of the directory. */
     private static String fileName(String name, String source) {
         if (name.isEmpty() || name.startsWith(".") || name.contains("/") || name.contains("\\")) {
-            throw new IllegalStateException(source + " names a file \"" + name + "\" that is not a plain file name; the natives jar is not jseek's.");
+            throw new NativeLibraries.LoadFailure(source + " names a file \"" + name + "\" that is not a plain file name; the natives jar is not jseek's.");
         }
         return name;
     }

@@ -140,7 +140,7 @@ class NativesJarTest {
     @Test
     void aNameLeadingOutOfTheDirectoryIsRefused() {
         byte[] manifest = "sha256.../libx.so=00\nsize.../libx.so=1\n".getBytes();
-        var e = assertThrows(IllegalStateException.class, () -> NativesManifest.parse(manifest, "test.jar"));
+        var e = assertThrows(NativeLibraries.LoadFailure.class, () -> NativesManifest.parse(manifest, "test.jar"));
         assertTrue(e.getMessage().contains("\"../libx.so\" that is not a plain file name"), e.getMessage());
     }
 
