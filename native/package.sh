@@ -10,8 +10,9 @@
 #
 # Usage: package.sh CLASSIFIER OUT_DIR [ENTRY_DIR]
 #   CLASSIFIER  linux-x86_64 (the CPU set) or linux-x86_64-cuda (CPU set + libggml-cuda), ...
-#   ENTRY_DIR   the build to package; default: the one build.sh makes or finds for CLASSIFIER
-#               (JSEEK_CUDA=on for a -cuda classifier, off otherwise, so a GPU machine's default never leaks in)
+#   ENTRY_DIR   the build to package; default for the CPU set: the one build.sh makes or finds (JSEEK_CUDA=off,
+#               so a GPU machine's default never leaks in); for a -cuda set: the newest complete CUDA build in the
+#               cache (made by JSEEK_CUDA=on native/build.sh: an hour or more, so never started from here)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { printf 'jseek-natives: error: %s\n' "$*" >&2; exit 1; }
@@ -20,7 +21,21 @@ classifier=$1 out=$2
 [ "$classifier" != unsupported ] || die "jseek has no natives classifier for $(uname -s)/$(uname -m); add one to the root pom's platform profiles."
 cuda=off
 [[ "$classifier" == *-cuda ]] && cuda=on
-entry=${3:-$(JSEEK_CUDA=$cuda bash "$here/build.sh")} || die "native/build.sh failed (see above)."
+cpu_entry=$(JSEEK_CUDA=off bash "$here/build.sh") || die "native/build.sh failed (see above)."
+entry=${3:-$cpu_entry}
+if [ "$cuda" = on ] && [ $# -eq 2 ]; then
+  cache=${JSEEK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jseek}
+  version=$(sed -n 's/^llama.version=//p' "$here/llama.cpp.properties")
+  # shellcheck disable=SC2012 # newest first; the names hold no spaces
+  entry=$(ls -dt "$cache/native/llama.cpp-$version-${classifier%-cuda}-"*+cuda-*/.complete 2>/dev/null | head -n 1 | xargs -r dirname || true)
+  [ -n "$entry" ] || die "there is no CUDA build of llama.cpp $version in $cache/native; make one with JSEEK_CUDA=on native/build.sh (long), then package again."
+  # build.sh refreshes jseek's own libraries in an entry whenever it runs for it: a CUDA build not refreshed since
+  # the shim changed would ship the old one
+  for lib in libjseek-shim.so libjseek-common.so; do
+    cmp -s "$entry/$lib" "$cpu_entry/$lib" ||
+      die "$entry/$lib is older than the CPU build's; run JSEEK_CUDA=on native/build.sh to bring it up to date, then package again."
+  done
+fi
 [ -f "$entry/.complete" ] || die "$entry is not a complete native build; run native/build.sh first."
 prop() { sed -n "s/^$1=//p" "$entry/build.properties"; }
 os=$(prop os) arch=$(prop arch) backends=$(prop backends)
