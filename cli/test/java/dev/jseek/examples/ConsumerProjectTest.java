@@ -1,5 +1,6 @@
 package dev.jseek.examples;
 
+import dev.jseek.Backend;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.SamplingPreset;
@@ -28,9 +29,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * jseek as a Java dependency: the plain Maven project in cli/test/consumer (dev.jseek:jseek-runtime and the natives jar,
- * nothing else) is built against the jars this build just made and run with plain {@code java}: no
- * -Djseek.native.dir, no JSEEK_NATIVE_DIR, an empty cache. It must answer as the runtime does here, with the
- * libraries extracted from the natives jar.
+ * nothing else) is built against the jars this build just made and run twice with plain {@code java}: no
+ * -Djseek.native.dir, no JSEEK_NATIVE_DIR, a fresh cache (holding a link to the native build, which the jar must
+ * come before). It must answer as the runtime does here, with the libraries extracted once from the natives jar.
  * <p>
  * The jars go into a temporary local repository, laid out as {@code mvn install} would; every other artifact (plugins,
  * Jackson) comes from the user's local repository as a file:// mirror. So nothing is downloaded and ~/.m2 is not
@@ -63,7 +64,10 @@ class ConsumerProjectTest {
                 project.resolve("pom.xml").toString(), "-Djseek.version=" + VERSION, "-Djseek.natives=" + PLATFORM, "package");
 
         Path model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
+        // the native build in this cache too: the natives jar comes first
         Path cache = dir.resolve("cache");
+        Path build = Backend.get().libraryDir();
+        Files.createSymbolicLink(Files.createDirectories(cache.resolve("native")).resolve(build.getFileName()), build);
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp",
                 project.resolve("target/lib") + "/*:" + project.resolve("target/jseek-consumer-1.jar"), "example.Main", model.toString());

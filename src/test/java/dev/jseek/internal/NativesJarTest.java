@@ -33,7 +33,7 @@ class NativesJarTest {
     private final List<URLClassLoader> loaders = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** libggml-base under its soname with the development name as a link, and libjseek-shim (no soname). */
-    private static Map<String, byte[]> realLibraries() throws IOException {
+    static Map<String, byte[]> realLibraries() throws IOException {
         Path build = Backend.get().libraryDir();
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("libggml-base.so.0", Files.readAllBytes(build.resolve("libggml-base.so").toRealPath()));
@@ -145,7 +145,7 @@ class NativesJarTest {
     }
 
     /** The manifest lists {@code files}; the jar holds {@code replaced} where given (a tampered jar). */
-    private static Path writeJar(Path jar, String classifier, Map<String, byte[]> files, Map<String, byte[]> replaced)
+    static Path writeJar(Path jar, String classifier, Map<String, byte[]> files, Map<String, byte[]> replaced)
             throws IOException {
         StringBuilder manifest = new StringBuilder("classifier=" + classifier + "\nllama.version=v0\nbackends=cpu\n");
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
