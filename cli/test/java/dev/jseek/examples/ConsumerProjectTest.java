@@ -13,6 +13,7 @@ import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,9 +30,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * jseek as a Java dependency: the plain Maven project in cli/test/consumer (dev.jseek:jseek-runtime and the natives jar,
- * nothing else) is built against the jars this build just made and run twice with plain {@code java}: no
- * -Djseek.native.dir, no JSEEK_NATIVE_DIR, a fresh cache (holding a link to the native build, which the jar must
- * come before). It must answer as the runtime does here, with the libraries extracted once from the natives jar.
+ * nothing else) is built against the jars this build just made and run with plain {@code java}, on the module path and
+ * then on the class path: no -Djseek.native.dir, no JSEEK_NATIVE_DIR, a fresh cache (holding a link to the native
+ * build, which the jar must come before). It must answer as the runtime does here, with the libraries extracted once
+ * from the natives jar.
  * <p>
  * The jars go into a temporary local repository, laid out as {@code mvn install} would; every other artifact (plugins,
  * Jackson) comes from the user's local repository as a file:// mirror. So nothing is downloaded and ~/.m2 is not
@@ -68,12 +70,15 @@ class ConsumerProjectTest {
         Path cache = dir.resolve("cache");
         Path build = Backend.get().libraryDir();
         Files.createSymbolicLink(Files.createDirectories(cache.resolve("native")).resolve(build.getFileName()), build);
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp",
-                project.resolve("target/lib") + "/*:" + project.resolve("target/jseek-consumer-1.jar"), "example.Main", model.toString());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String consumerJar = project.resolve("target/jseek-consumer-1.jar").toString();
         String expected = answerHere(model);
-        String first = run(dir.resolve("first.log"), List.of("JSEEK_CACHE=" + cache), command.toArray(String[]::new));
-        String second = run(dir.resolve("second.log"), List.of("JSEEK_CACHE=" + cache), command.toArray(String[]::new));
+        // first on the module path (jseek's pre-flight child must start there too), then on the class path
+        String first = run(dir.resolve("first.log"), List.of("JSEEK_CACHE=" + cache), java, "--module-path",
+                project.resolve("target/lib").toString(), "--add-modules", "dev.jseek,dev.jseek.natives",
+                "--enable-native-access=dev.jseek,dev.jseek.bindings", "-cp", consumerJar, "example.Main", model.toString());
+        String second = run(dir.resolve("second.log"), List.of("JSEEK_CACHE=" + cache), java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", project.resolve("target/lib") + "/*" + File.pathSeparator + consumerJar, "example.Main", model.toString());
 
         for (String out : List.of(first, second)) {
             List<String> lines = out.lines().toList();

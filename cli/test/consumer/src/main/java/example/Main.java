@@ -12,8 +12,10 @@ import dev.jseek.chat.ChatTurn;
 import java.nio.file.Path;
 
 /**
- * One chat turn with jseek as a plain dependency:
- * {@code java --enable-native-access=ALL-UNNAMED -cp "target/lib/*:target/jseek-consumer-1.jar" example.Main model.gguf}.
+ * One chat turn with jseek as a plain dependency, after {@code mvn package}. On the class path:
+ * {@code java --enable-native-access=ALL-UNNAMED -cp "target/lib/*:target/jseek-consumer-1.jar" example.Main model.gguf};
+ * on the module path: {@code java --module-path target/lib --add-modules dev.jseek,dev.jseek.natives
+ * --enable-native-access=dev.jseek,dev.jseek.bindings -cp target/jseek-consumer-1.jar example.Main model.gguf}.
  * Prints where the libraries came from, how long starting llama.cpp took, and the greedy answer.
  */
 public final class Main {
