@@ -51,7 +51,7 @@ esac
 command -v readelf >/dev/null 2>&1 || [ "$os" != linux ] || die "readelf is not installed (Debian: apt-get install binutils)."
 
 dir="$out/META-INF/jseek/natives/$classifier"
-rm -rf "$dir" && mkdir -p "$dir"
+mkdir -p "$dir"
 manifest=$(mktemp)
 trap 'rm -f "$manifest"' EXIT
 {
@@ -64,9 +64,11 @@ trap 'rm -f "$manifest"' EXIT
 } >"$manifest"
 
 sha() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1"; else shasum -a 256 "$1"; fi | cut -d' ' -f1; }
+shipped=()
 add_file() { # SRC NAME
-  cp "$1" "$dir/$2"
-  chmod 0755 "$dir/$2"
+  # an unchanged file keeps its time, so that the jar plugin sees nothing new and does not zip 30 MB again
+  cmp -s "$1" "$dir/$2" 2>/dev/null || { cp "$1" "$dir/$2" && chmod 0755 "$dir/$2"; }
+  shipped+=("$2")
   echo "sha256.$2=$(sha "$dir/$2")" >>"$manifest"
   echo "size.$2=$(wc -c <"$dir/$2" | tr -d ' ')" >>"$manifest"
 }
@@ -91,6 +93,11 @@ for module in "$entry"/libggml-*."$ext"; do
   add_file "$module" "$name"
 done
 
+# what an earlier run staged and this one does not ship
+for f in "$dir"/*; do
+  name=$(basename "$f")
+  [[ " ${shipped[*]} natives.properties " == *" $name "* ]] || rm -f "$f"
+done
 # Every jseek or llama.cpp library a shipped file needs must be shipped too, under the name it is asked for.
 for f in "$dir"/lib*; do
   for need in $(needed "$f"); do
@@ -99,6 +106,8 @@ for f in "$dir"/lib*; do
     esac
   done
 done
-LC_ALL=C sort "$manifest" >"$dir/natives.properties"
+LC_ALL=C sort "$manifest" >"$manifest.sorted"
+cmp -s "$manifest.sorted" "$dir/natives.properties" || cp "$manifest.sorted" "$dir/natives.properties"
+rm -f "$manifest.sorted"
 printf 'jseek-natives: %s: %s files, %s\n' "$classifier" "$(grep -c '^sha256\.' "$dir/natives.properties")" \
   "$(du -sh "$dir" | cut -f1)" >&2

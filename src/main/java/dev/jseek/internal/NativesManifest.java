@@ -38,7 +38,7 @@ record NativesManifest(String classifier, String llamaVersion, String backends, 
                 if (size == null) {
                     throw new NativeLibraries.LoadFailure(source + " lists " + name + " without its size; re-download the natives jar.");
                 }
-                files.put(name, new FileEntry(p.getProperty(key), Long.parseLong(size)));
+                files.put(name, new FileEntry(p.getProperty(key), size(size, name, source)));
             } else if (key.startsWith("link.")) {
                 String target = fileName(p.getProperty(key), source);
                 links.put(fileName(key.substring("link.".length()), source), target);
@@ -49,6 +49,14 @@ record NativesManifest(String classifier, String llamaVersion, String backends, 
         }
         return new NativesManifest(p.getProperty("classifier"), p.getProperty("llama.version"), p.getProperty("backends"),
                 Map.copyOf(files), Map.copyOf(links), sha256(bytes).substring(0, 16));
+    }
+
+    private static long size(String value, String name, String source) {
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new NativeLibraries.LoadFailure(source + " gives " + name + " the size \"" + value + "\"; re-download the natives jar.", e);
+        }
     }
 
     /** A name from the jar becomes a path under the cache: only plain file names, never a way out of the directory. */
