@@ -10,6 +10,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.Comparator;
@@ -81,6 +82,7 @@ final class NativesJar {
         try {
             Files.createDirectories(nativesRoot);
             tmp = Files.createTempDirectory(nativesRoot, "." + manifest.checksum() + ".");
+            readableByAll(tmp);
         } catch (IOException e) {
             throw new NativeLibraries.LoadFailure("Cannot extract jseek's native libraries into " + nativesRoot
                     + " (" + (e instanceof AccessDeniedException ? "permission denied" : e.toString())
@@ -166,6 +168,15 @@ final class NativesJar {
             }
         }
         return target;
+    }
+
+    /** A temporary directory is the owner's alone; the extracted libraries are readable by all, as build.sh's are. */
+    private static void readableByAll(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its default permissions stand
+        }
     }
 
     private static boolean sizeIs(Path file, long size) {
