@@ -10,7 +10,10 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.Comparator;
@@ -30,6 +33,7 @@ import java.util.stream.Stream;
  */
 final class NativesJar {
     static final String ROOT = "META-INF/jseek/natives/";
+    static final Duration ABANDONED_AFTER = Duration.ofHours(1);
 
     private final ClassLoader loader;
     private final String dir;
@@ -81,6 +85,7 @@ final class NativesJar {
         Path tmp;
         try {
             Files.createDirectories(nativesRoot);
+            deleteAbandonedCopies(nativesRoot);
             tmp = Files.createTempDirectory(nativesRoot, "." + manifest.checksum() + ".");
             readableByAll(tmp);
         } catch (IOException e) {
@@ -192,6 +197,18 @@ final class NativesJar {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + url, e);
+        }
+    }
+
+    /** Temporary copies left by a process killed while extracting (30 MB each); an hour is far beyond any extraction. */
+    private static void deleteAbandonedCopies(Path nativesRoot) throws IOException {
+        FileTime abandoned = FileTime.from(Instant.now().minus(ABANDONED_AFTER));
+        try (Stream<Path> dirs = Files.list(nativesRoot)) {
+            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(".")).toList()) {
+                if (Files.getLastModifiedTime(d).compareTo(abandoned) < 0) {
+                    deleteTree(d);
+                }
+            }
         }
     }
 

@@ -13,6 +13,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +89,20 @@ class NativesJarTest {
         assertEquals(fast, slow.get());
         assertEquals(List.of(fast), children(root), "the loser's temporary copy must be gone");
         assertArrayEquals(realLibraries().get("libggml-base.so.0"), Files.readAllBytes(fast.resolve("libggml-base.so")));
+    }
+
+    /** A process killed while extracting leaves its temporary copy; the next extraction removes it once it is old. */
+    @Test
+    void anAbandonedTemporaryCopyIsRemovedButARecentOneIsLeftAlone(@TempDir Path dir) throws Exception {
+        NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of()));
+        Path root = dir.resolve("natives");
+        Path abandoned = Files.createDirectories(root.resolve("." + jar.manifest().checksum() + ".abandoned"));
+        Files.write(abandoned.resolve("libjseek-shim.so"), new byte[100]);
+        Files.setLastModifiedTime(abandoned, FileTime.from(Instant.now().minus(NativesJar.ABANDONED_AFTER).minusSeconds(60)));
+        Path recent = Files.createDirectories(root.resolve("." + jar.manifest().checksum() + ".in-progress"));
+
+        Path copy = jar.extract(root);
+        assertEquals(List.of(copy, recent).stream().sorted().toList(), children(root).stream().sorted().toList());
     }
 
     @Test
