@@ -89,9 +89,7 @@ final class NativesJar {
             tmp = Files.createTempDirectory(nativesRoot, "." + manifest.checksum() + ".");
             readableByAll(tmp);
         } catch (IOException e) {
-            throw new NativeLibraries.LoadFailure("Cannot extract jseek's native libraries into " + nativesRoot
-                    + " (" + (e instanceof AccessDeniedException ? "permission denied" : e.toString())
-                    + "); make it writable or set JSEEK_CACHE to a writable directory.", e);
+            throw unwritable(nativesRoot, e);
         }
         try {
             write(tmp);
@@ -106,8 +104,7 @@ final class NativesJar {
             }
             return verified(target);
         } catch (IOException e) {
-            throw new NativeLibraries.LoadFailure("Cannot extract jseek's native libraries into " + nativesRoot + " (" + e
-                    + "); make it writable or set JSEEK_CACHE to a writable directory.", e);
+            throw unwritable(nativesRoot, e);
         } finally {
             deleteTree(tmp);
         }
@@ -150,6 +147,12 @@ final class NativesJar {
             }
             out.write(buffer, 0, n);
         }
+    }
+
+    private static NativeLibraries.LoadFailure unwritable(Path nativesRoot, IOException e) {
+        return new NativeLibraries.LoadFailure("Cannot extract jseek's native libraries into " + nativesRoot + " ("
+                + (e instanceof AccessDeniedException ? "permission denied" : e.toString())
+                + "); make it writable or set JSEEK_CACHE to a writable directory.", e);
     }
 
     private NativeLibraries.LoadFailure corrupt(String what) {
