@@ -104,19 +104,35 @@ final class Preflight {
         }
     }
 
+    /** The child's main class as this process has it: on the class path, or in module dev.jseek on the module path. */
+    private static List<String> childMain(String classPath) {
+        Module module = PreflightChild.class.getModule();
+        String modulePath = System.getProperty("jdk.module.path", "");
+        if (!module.isNamed() || modulePath.isEmpty()) {
+            return List.of("-cp", classPath, PreflightChild.class.getName());
+        }
+        List<String> args = new ArrayList<>(List.of("--enable-native-access=" + module.getName() + ",dev.jseek.bindings",
+                "--module-path", modulePath));
+        if (!classPath.isEmpty()) {
+            args.addAll(List.of("-cp", classPath));
+        }
+        args.addAll(List.of("-m", module.getName() + "/" + PreflightChild.class.getName()));
+        return args;
+    }
+
     /** Empty when no child could be started (then the load goes ahead unguarded, with a warning in the log). */
     static Optional<Outcome> runChild(Path model, Backend backend, boolean javaChecks) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         String classPath = System.getProperty("java.class.path", "");
-        if (classPath.isEmpty() || !Files.isExecutable(java)) {
+        if (classPath.isEmpty() && System.getProperty("jdk.module.path", "").isEmpty() || !Files.isExecutable(java)) {
             LOG.log(Level.WARNING, "pre-flight skipped: no java launcher or class path to start a child with");
             return Optional.empty();
         }
         // the serial GC with a small young generation, as cli/launcher.sh: ~40 MiB less resident than the default G1
         List<String> command = new ArrayList<>(List.of(java.toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+SuppressFatalErrorMessage", "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xmn8m", "-Xmx256m", "-Djseek.native.dir=" + backend.libraryDir(), "-Djseek.preflight=off",
-                "-cp", classPath, PreflightChild.class.getName()));
+                "-XX:+UseSerialGC", "-Xmn8m", "-Xmx256m", "-Djseek.native.dir=" + backend.libraryDir(), "-Djseek.preflight=off"));
+        command.addAll(childMain(classPath));
         if (!javaChecks) {
             command.add("--no-java-checks");
         }

@@ -9,13 +9,16 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
  * Finds the llama.cpp build (made by native/build.sh) and loads its libraries into this class loader, so that
  * the jextract bindings (which look symbols up through the loader) resolve. Search order:
- * system property {@code jseek.native.dir} → environment {@code JSEEK_NATIVE_DIR} → the native cache
+ * system property {@code jseek.native.dir} → environment {@code JSEEK_NATIVE_DIR} → a natives jar on the class path
+ * (extracted once into {@code $JSEEK_CACHE/natives}, see {@link NativesJar}) → the native cache
  * ({@code $JSEEK_CACHE/native}, default {@code ~/.cache/jseek/native}) → each {@code java.library.path} entry.
  */
 public final class NativeLibraries {
@@ -29,6 +32,7 @@ public final class NativeLibraries {
     private static final String OPTIONAL_SHIM = "jseek-shim";
     /** jseek's C ABI over llama.cpp's common library (native/shim/jseek_chat.h, jseek_fit.h); needs libllama-common. */
     private static final String OPTIONAL_CHAT = "jseek-common";
+    private static final String JAR_ORIGIN = "natives jar";
 
     private NativeLibraries() {
     }
@@ -63,11 +67,25 @@ public final class NativeLibraries {
 
     /** Loads the libraries from the first directory that has them and returns that directory. */
     public static Path load() {
-        return loadFirst(candidates());
+        List<String> tried = new ArrayList<>();
+        // each source is asked only when the ones before it had nothing: the natives jar is not extracted needlessly
+        List<Supplier<List<Candidate>>> sources = List.of(NativeLibraries::overrides, () -> classPathNatives(tried),
+                NativeLibraries::cacheCandidates, NativeLibraries::libraryPath);
+        for (Supplier<List<Candidate>> source : sources) {
+            Optional<Path> loaded = loadFirst(source.get(), tried);
+            if (loaded.isPresent()) {
+                return loaded.get();
+            }
+        }
+        throw notFound(tried);
     }
 
     public static Path loadFirst(List<Candidate> candidates) {
         List<String> tried = new ArrayList<>();
+        return loadFirst(candidates, tried).orElseThrow(() -> notFound(tried));
+    }
+
+    private static Optional<Path> loadFirst(List<Candidate> candidates, List<String> tried) {
         for (Candidate candidate : candidates) {
             Path dir = candidate.dir();
             Path llama = dir.resolve(System.mapLibraryName("llama"));
@@ -85,14 +103,22 @@ public final class NativeLibraries {
                         System.load(lib.toAbsolutePath().toString());
                     }
                 }
-                return dir;
+                return Optional.of(dir);
             } catch (UnsatisfiedLinkError e) {
+                String advice = candidate.origin().startsWith(JAR_ORIGIN)
+                        ? "install the system library it names, or use the natives jar built for this platform"
+                        : "rebuild them with native/build.sh";
                 throw new LoadFailure("The llama.cpp libraries in " + dir + " cannot be loaded (" + e.getMessage()
-                        + "); rebuild them with native/build.sh.", e);
+                        + "); " + advice + ".", e);
             }
         }
-        throw new LoadFailure("The llama.cpp libraries were not found; build them with native/build.sh or set "
-                + PROPERTY + " / " + ENV + " to their directory. Tried: " + String.join("; ", tried));
+        return Optional.empty();
+    }
+
+    private static LoadFailure notFound(List<String> tried) {
+        return new LoadFailure("The llama.cpp libraries were not found; add the natives jar (dev.jseek:jseek-natives, classifier "
+                + platform() + ") to the class path, build them with native/build.sh, or set " + PROPERTY + " / " + ENV
+                + " to their directory. Tried: " + String.join("; ", tried));
     }
 
     /** The libraries cannot be found or loaded; the message says where it looked and what to do. */
@@ -110,7 +136,8 @@ public final class NativeLibraries {
     record Candidate(String origin, Path dir) {
     }
 
-    private static List<Candidate> candidates() {
+    /** The developer's explicit choices: -Djseek.native.dir, then JSEEK_NATIVE_DIR. */
+    private static List<Candidate> overrides() {
         List<Candidate> found = new ArrayList<>();
         String property = System.getProperty(PROPERTY);
         if (property != null && !property.isBlank()) {
@@ -120,12 +147,32 @@ public final class NativeLibraries {
         if (env != null && !env.isBlank()) {
             found.add(new Candidate(ENV + "=", Path.of(env)));
         }
+        return found;
+    }
+
+    /** A natives jar on the class path (the CUDA set first), extracted into the cache once. */
+    private static List<Candidate> classPathNatives(List<String> tried) {
+        Optional<NativesJar> jar = NativesJar.find(NativeLibraries.class.getClassLoader(), platform());
+        if (jar.isEmpty()) {
+            tried.add("class path (no " + NativesJar.ROOT + platform() + "/natives.properties)");
+            return List.of();
+        }
+        return List.of(new Candidate(JAR_ORIGIN + " " + jar.get().source(), jar.get().extract(cacheRoot().resolve("natives"))));
+    }
+
+    private static List<Candidate> cacheCandidates() {
+        List<Candidate> found = new ArrayList<>();
         Path cache = cacheRoot().resolve("native");
         List<Path> entries = cacheEntries(cache);
         if (entries.isEmpty()) {
             found.add(new Candidate("native cache", cache.resolve(entryPrefix() + "*")));
         }
         entries.forEach(e -> found.add(new Candidate("native cache", e)));
+        return found;
+    }
+
+    private static List<Candidate> libraryPath() {
+        List<Candidate> found = new ArrayList<>();
         for (String entry : System.getProperty("java.library.path", "").split(java.io.File.pathSeparator)) {
             if (!entry.isBlank()) {
                 found.add(new Candidate("java.library.path", Path.of(entry)));
@@ -134,8 +181,8 @@ public final class NativeLibraries {
         return found;
     }
 
-    /** "llama.cpp-v0.5.0-linux-x86_64-": the part of build.sh's cache key this runtime can match. */
-    public static String entryPrefix() {
+    /** "linux-x86_64": this machine as build.sh names it, and the natives jar's classifier. */
+    public static String platform() {
         String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
         os = os.startsWith("mac") ? "darwin" : os.startsWith("windows") ? "windows" : os;
         String arch = System.getProperty("os.arch");
@@ -144,7 +191,12 @@ public final class NativeLibraries {
             case "aarch64", "arm64" -> "arm64";
             default -> arch;
         };
-        return "llama.cpp-" + pinnedVersion() + "-" + os + "-" + arch + "-";
+        return os + "-" + arch;
+    }
+
+    /** "llama.cpp-v0.5.0-linux-x86_64-": the part of build.sh's cache key this runtime can match. */
+    public static String entryPrefix() {
+        return "llama.cpp-" + pinnedVersion() + "-" + platform() + "-";
     }
 
     /**

@@ -5,10 +5,14 @@ import dev.jseek.Backend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +28,8 @@ class NativeLibrariesTest {
         for (NativeLibraries.Candidate c : candidates) {
             assertTrue(e.getMessage().contains(c.origin() + " " + c.dir()), e.getMessage());
         }
-        assertTrue(e.getMessage().contains("native/build.sh"), e.getMessage());
+        assertTrue(e.getMessage().contains("native/build.sh") && e.getMessage().contains("dev.jseek:jseek-natives, classifier "
+                + NativeLibraries.platform()), e.getMessage());
     }
 
     /** build.sh finds the cache through $HOME; the JVM must too, even when user.home says otherwise (sudo, CI users). */
@@ -41,6 +46,23 @@ class NativeLibrariesTest {
         assertEquals(0, p.waitFor(), out);
         // before: <user-home>/.cache/jseek, where build.sh never put the libraries
         assertEquals(dir.resolve("shell-home").resolve(".cache").resolve("jseek").toString(), out);
+    }
+
+    /** A developer's -Djseek.native.dir comes before a natives jar on the class path, which is then not even extracted. */
+    @Test
+    void theNativeDirPropertyComesBeforeANativesJar(@TempDir Path dir) throws Exception {
+        Path real = Backend.get().libraryDir();
+        Path jar = NativesJarTest.writeJar(dir.resolve("natives.jar"), NativeLibraries.platform(), NativesJarTest.realLibraries(), Map.of());
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-D" + NativeLibraries.PROPERTY + "=" + real,
+                "-cp", System.getProperty("java.class.path") + File.pathSeparator + jar, PrintLibraryDir.class.getName());
+        pb.environment().remove(NativeLibraries.ENV);
+        pb.environment().put("JSEEK_CACHE", dir.resolve("cache").toString());
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertEquals(0, p.waitFor(), out);
+        assertEquals(real.toString(), out.lines().toList().getLast(), out);
+        assertFalse(Files.exists(dir.resolve("cache/natives")), "the natives jar must not be extracted");
     }
 
     @Test

@@ -1,0 +1,213 @@
+package dev.jseek.internal;
+
+import dev.jseek.Backend;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Extraction of a natives jar, on jars made here from two of the real build's libraries (as native/package.sh lays them out). */
+class NativesJarTest {
+    private static final String PLATFORM = "linux-x86_64";
+    private final List<URLClassLoader> loaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** libggml-base under its soname with the development name as a link, and libjseek-shim (no soname). */
+    static Map<String, byte[]> realLibraries() throws IOException {
+        Path build = Backend.get().libraryDir();
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("libggml-base.so.0", Files.readAllBytes(build.resolve("libggml-base.so").toRealPath()));
+        files.put("libjseek-shim.so", Files.readAllBytes(build.resolve("libjseek-shim.so")));
+        return files;
+    }
+
+    @Test
+    void extractsOnceAndLaterStartsUseThatCopy(@TempDir Path dir) throws Exception {
+        Map<String, byte[]> files = realLibraries();
+        NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, files, Map.of()));
+        Path root = dir.resolve("cache/natives");
+
+        Path first = jar.extract(root);
+        assertEquals(root.resolve(jar.manifest().checksum()), first);
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            assertArrayEquals(f.getValue(), Files.readAllBytes(first.resolve(f.getKey())), f.getKey());
+        }
+        assertEquals(Path.of("libggml-base.so.0"), Files.readSymbolicLink(first.resolve("libggml-base.so")));
+        FileTime written = Files.getLastModifiedTime(first.resolve("libjseek-shim.so"));
+
+        Path second = jar.extract(root, () -> {
+            throw new AssertionError("a complete copy must be used, not written again");
+        });
+        assertEquals(first, second);
+        assertEquals(written, Files.getLastModifiedTime(second.resolve("libjseek-shim.so")));
+        assertEquals(List.of(first), children(root));
+    }
+
+    /** Two starts at once: the one that renames second finds the first's copy in place, uses it and drops its own. */
+    @Test
+    void twoExtractionsAtOnceEndWithOneCopy(@TempDir Path dir) throws Exception {
+        Path jarFile = writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of());
+        Path root = dir.resolve("cache/natives");
+        CountDownLatch slowReady = new CountDownLatch(1);
+        CountDownLatch fastDone = new CountDownLatch(1);
+
+        CompletableFuture<Path> slow = CompletableFuture.supplyAsync(() -> {
+            try {
+                return find(jarFile).extract(root, () -> {
+                    slowReady.countDown();
+                    await(fastDone);
+                });
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        await(slowReady); // the slow one has written its whole copy and not renamed it yet
+        Path fast = find(jarFile).extract(root);
+        fastDone.countDown();
+
+        assertEquals(fast, slow.get());
+        assertEquals(List.of(fast), children(root), "the loser's temporary copy must be gone");
+        assertArrayEquals(realLibraries().get("libggml-base.so.0"), Files.readAllBytes(fast.resolve("libggml-base.so")));
+    }
+
+    /** A process killed while extracting leaves its temporary copy; the next extraction removes it once it is old. */
+    @Test
+    void anAbandonedTemporaryCopyIsRemovedButARecentOneIsLeftAlone(@TempDir Path dir) throws Exception {
+        NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of()));
+        Path root = dir.resolve("natives");
+        Path abandoned = Files.createDirectories(root.resolve("." + jar.manifest().checksum() + ".abandoned"));
+        Files.write(abandoned.resolve("libjseek-shim.so"), new byte[100]);
+        Files.setLastModifiedTime(abandoned, FileTime.from(Instant.now().minus(NativesJar.ABANDONED_AFTER).minusSeconds(60)));
+        Path recent = Files.createDirectories(root.resolve("." + jar.manifest().checksum() + ".in-progress"));
+
+        Path copy = jar.extract(root);
+        assertEquals(List.of(copy, recent).stream().sorted().toList(), children(root).stream().sorted().toList());
+    }
+
+    @Test
+    void aTamperedLibraryIsRefusedAndNothingIsLeftBehind(@TempDir Path dir) throws Exception {
+        Map<String, byte[]> files = realLibraries();
+        byte[] tampered = files.get("libjseek-shim.so").clone();
+        tampered[tampered.length / 2] ^= 1;
+        Path jarFile = writeJar(dir.resolve("natives.jar"), PLATFORM, files, Map.of("libjseek-shim.so", tampered));
+        Path root = dir.resolve("cache/natives");
+
+        var e = assertThrows(NativeLibraries.LoadFailure.class, () -> find(jarFile).extract(root));
+        assertTrue(e.getMessage().contains("libjseek-shim.so has sha256 ") && e.getMessage().contains("re-download it")
+                && e.getMessage().contains(jarFile.getFileName().toString()), e.getMessage());
+        assertEquals(List.of(), children(root));
+    }
+
+    @Test
+    void aDamagedExtractedCopyIsNotUsed(@TempDir Path dir) throws Exception {
+        NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of()));
+        Path copy = jar.extract(dir.resolve("natives"));
+        Files.write(copy.resolve("libggml-base.so.0"), new byte[10]);
+
+        var e = assertThrows(NativeLibraries.LoadFailure.class, () -> jar.extract(dir.resolve("natives")));
+        assertTrue(e.getMessage().contains("libggml-base.so.0") && e.getMessage().contains("delete " + copy), e.getMessage());
+    }
+
+    @Test
+    void anUnwritableCacheNamesTheDirectoryAndJseekCache(@TempDir Path dir) throws Exception {
+        NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of()));
+        Path notADirectory = Files.writeString(dir.resolve("cache"), "a file where the cache should be");
+
+        var e = assertThrows(NativeLibraries.LoadFailure.class, () -> jar.extract(notADirectory.resolve("natives")));
+        assertTrue(e.getMessage().contains(notADirectory.resolve("natives").toString()) && e.getMessage().contains("JSEEK_CACHE"),
+                e.getMessage());
+    }
+
+    @Test
+    void theCudaSetIsPreferredWhenBothAreOnTheClassPath(@TempDir Path dir) throws Exception {
+        Path cpu = writeJar(dir.resolve("cpu.jar"), PLATFORM, realLibraries(), Map.of());
+        Path cuda = writeJar(dir.resolve("cuda.jar"), PLATFORM + "-cuda", realLibraries(), Map.of());
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {cpu.toUri().toURL(), cuda.toUri().toURL()}, null)) {
+            assertEquals(PLATFORM + "-cuda", NativesJar.find(loader, PLATFORM).orElseThrow().manifest().classifier());
+        }
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {cpu.toUri().toURL()}, null)) {
+            assertEquals(PLATFORM, NativesJar.find(loader, PLATFORM).orElseThrow().manifest().classifier());
+            assertTrue(NativesJar.find(loader, "darwin-arm64").isEmpty());
+        }
+    }
+
+    @Test
+    void aNameLeadingOutOfTheDirectoryIsRefused() {
+        byte[] manifest = "sha256.../libx.so=00\nsize.../libx.so=1\n".getBytes();
+        var e = assertThrows(NativeLibraries.LoadFailure.class, () -> NativesManifest.parse(manifest, "test.jar"));
+        assertTrue(e.getMessage().contains("\"../libx.so\" that is not a plain file name"), e.getMessage());
+    }
+
+    /** The manifest lists {@code files}; the jar holds {@code replaced} where given (a tampered jar). */
+    static Path writeJar(Path jar, String classifier, Map<String, byte[]> files, Map<String, byte[]> replaced)
+            throws IOException {
+        StringBuilder manifest = new StringBuilder("classifier=" + classifier + "\nllama.version=v0\nbackends=cpu\n");
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            manifest.append("sha256.").append(f.getKey()).append('=').append(NativesManifest.sha256(f.getValue())).append('\n');
+            manifest.append("size.").append(f.getKey()).append('=').append(f.getValue().length).append('\n');
+        }
+        manifest.append("link.libggml-base.so=libggml-base.so.0\n");
+        String prefix = NativesJar.ROOT + classifier + "/";
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream zip = new JarOutputStream(out)) {
+            zip.putNextEntry(new JarEntry(prefix + "natives.properties"));
+            zip.write(manifest.toString().getBytes());
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                zip.putNextEntry(new JarEntry(prefix + f.getKey()));
+                zip.write(replaced.getOrDefault(f.getKey(), f.getValue()));
+            }
+        }
+        return jar;
+    }
+
+    /** The jar's natives through a class loader of its own, as a fresh process would see them. */
+    private NativesJar find(Path jar) throws IOException {
+        URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null);
+        loaders.add(loader);
+        return NativesJar.find(loader, PLATFORM).orElseThrow();
+    }
+
+    @AfterEach
+    void closeLoaders() throws IOException {
+        for (URLClassLoader loader : loaders) {
+            loader.close();
+        }
+    }
+
+    private static List<Path> children(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.toList();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
