@@ -3,7 +3,7 @@
 # the logs in $OUT are rewritten after every step, so a run stopped at the tool's limit still brings them back.
 # Expects $root, $payload, say() and die() from bench/gpu.
 
-dry=no native_given="" cublas=${JSEEK_CUBLAS:-} budget=540 work=""
+dry=no native_given="" cublas=${JSEEK_CUBLAS:-} budget=540 work="" with_big=yes big_shape=v2-lite
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry=yes ;;
@@ -11,6 +11,12 @@ while [ $# -gt 0 ]; do
     --cublas) cublas=$(cd "${2:?--cublas needs a directory}" && pwd) || die "--cublas $2 is not a directory."; shift ;;
     --budget) budget=${2:?--budget needs seconds}; shift ;;
     --work) work=${2:?--work needs a directory}; shift ;;
+    --big-shape)
+      case "${2:-}" in tiny | v2-lite) big_shape=$2 ;; *) die "--big-shape must be v2-lite or tiny, not '${2:-}'." ;; esac
+      shift ;;
+    --models)
+      case "${2:-}" in tiny) with_big=no ;; tiny,v2-lite | v2-lite,tiny) with_big=yes ;; *) die "--models must be tiny or tiny,v2-lite, not '${2:-}'." ;; esac
+      shift ;;
     *) die "unknown option '$1' for run; see the usage at the top of bench/gpu." ;;
   esac
   shift
@@ -45,8 +51,8 @@ java="$work/jre/bin/java"
 native="$work/native"
 [ -n "$native_given" ] && native=$native_given
 tiny="$models/tiny-deepseek.gguf"
-big="$models/v2-lite-shape-q4_k_m.gguf"
-big_f16="$models/v2-lite-shape-f16.gguf"
+big="$models/$big_shape-shape-q4_k_m.gguf"
+big_f16="$models/$big_shape-shape-f16.gguf"
 quantize="$work/build/bin/llama-quantize"
 [ -n "$native_given" ] && quantize="$native_given/llama-quantize"
 reserve=20 # seconds kept for the last summary
@@ -70,6 +76,8 @@ exec "$java" -cp "\$(ls "$work"/jseek/lib/jseek-models-*.jar)" dev.jseek.models.
 EOS
 chmod +x "$work/bin/jseek" "$work/bin/tiny-deepseek"
 export PATH="$work/bin:$PATH"
+# CUDA images keep nvcc in /usr/local/cuda/bin, not always on a plain shell's PATH
+command -v nvcc >/dev/null 2>&1 || { [ -x /usr/local/cuda/bin/nvcc ] && export PATH="$PATH:/usr/local/cuda/bin"; } || true
 fragment() { cat >>"$report/$(printf '%02d' "$step_no")-$step_name.md"; }
 # Shows a command as it would be run (the dry run's way of saying what the GPU machine does).
 would() { printf '  would run: %s\n' "$*"; }
@@ -137,16 +145,21 @@ tiny_model() {
 }
 
 # The V2-Lite shape (15.7 B parameters, 31 GB of F16, as bench/run makes it) is written while llama.cpp compiles,
-# at low priority, and quantized to Q4_K_M once llama-quantize is built.
+# at low priority, and quantized to Q4_K_M once llama-quantize is built (big_chain). --big-shape tiny runs the same
+# chain on the tiny shape: the dry run's way to rehearse it.
 big_start() {
+  [ "$with_big" = yes ] || skip "--models tiny"
   if [ -f "$big" ]; then note "already there from an earlier run"; return 0; fi
-  local free_gb; free_gb=$(df -BG --output=avail "$models" | tail -1 | tr -dc 0-9)
-  if [ "$dry" = yes ]; then
-    would nice -n 10 tiny-deepseek --shape v2-lite --out "$big_f16" "(in the background, while llama.cpp compiles)"
-    skip "dry run: the 31 GB model is not written here"
+  if [ "$big_shape" = v2-lite ]; then
+    if [ "$dry" = yes ]; then
+      would nice -n 10 tiny-deepseek --shape v2-lite --out "$big_f16" "(in the background, while llama.cpp compiles)"
+      would llama-quantize "$big_f16" "$big" Q4_K_M "$jobs" "(once the build has made it)"
+      skip "dry run: the 31 GB model is not written here (--big-shape tiny rehearses the same steps)"
+    fi
+    local free_gb; free_gb=$(df -BG --output=avail "$models" | tail -1 | tr -dc 0-9)
+    [ "$free_gb" -ge 45 ] || skip "only ${free_gb} GB of disk free; the F16 and Q4_K_M files need 45"
   fi
-  [ "$free_gb" -ge 45 ] || skip "only ${free_gb} GB of disk free; the F16 and Q4_K_M files need 45"
-  note "started in the background"
+  note "$big_shape shape started in the background"
 }
 
 # This CPU's instruction sets as ggml's options. GGML_NATIVE would find them itself, but this release refuses it
@@ -258,6 +271,7 @@ native_dir() {
     note "shim compiled against the trimmed source; rehearsing with $native"
     return 0
   fi
+  [ -z "$native_given" ] || { note "the libraries in $native_given (--native)"; return 0; }
   [ -f "$work/build/bin/libggml-cuda.so" ] || skip "no libggml-cuda.so: the build did not finish"
   rm -rf "$native.tmp" && mkdir -p "$native.tmp/vocab"
   cp -a "$work/build/bin/." "$native.tmp/"
@@ -437,7 +451,7 @@ bench_tiny() {
 # The V2-Lite shape (15.7 B parameters, 31 GB of F16, as bench/run makes it) is written while llama.cpp compiles and
 # quantized to Q4_K_M (as bench/run does) while the tiny-model checks run, both at low priority in the background.
 big_chain() {
-  nice -n 10 tiny-deepseek --shape v2-lite --out "$big_f16" &
+  nice -n 10 tiny-deepseek --shape "$big_shape" --out "$big_f16" &
   echo $! >"$state/big-gen.child"
   wait $! || { echo "the generator failed"; return 1; }
   until [ -f "$state/build.done" ]; do
@@ -451,9 +465,9 @@ big_chain() {
 }
 
 big_model() {
-  [ "$dry" = no ] || skip "dry run"
+  [ "$with_big" = yes ] || skip "--models tiny"
   if [ ! -f "$big" ]; then
-    [ -f "$state/big-gen.pid" ] || skip "the V2-Lite-shaped model was not started"
+    [ -f "$state/big-gen.pid" ] || skip "the $big_shape-shaped model was not started"
     local pid; pid=$(cat "$state/big-gen.pid")
     echo "waiting for the generator and llama-quantize ($pid)"
     while kill -0 "$pid" 2>/dev/null; do
@@ -466,10 +480,10 @@ big_model() {
 }
 
 bench_big() {
-  [ -f "$big" ] || skip "no V2-Lite-shaped model"
+  [ -f "$big" ] && [ "$with_big" = yes ] || skip "no $big_shape-shaped model"
   # shellcheck disable=SC2046
-  bench_pairs v2-lite "$big" 3 $(bench_sizes)
-  note "$(wc -l <"$state/bench-v2-lite.rows") tests"
+  bench_pairs "$big_shape-q4" "$big" 3 $(bench_sizes)
+  note "$(wc -l <"$state/bench-$big_shape-q4.rows") tests"
 }
 
 # ---- the summary ------------------------------------------------------------------------------------------------
@@ -537,7 +551,7 @@ step parity 150 parity
 step cpu-moe 120 cpu_moe
 # the largest model first: the tiny one's bench is short and takes what is left
 step big-model $(($(left) - 90)) big_model
-step bench-v2-lite $(($(left) - 60 - reserve)) bench_big
+step bench-big $(($(left) - 60 - reserve)) bench_big
 step bench-tiny $(($(left) - reserve)) bench_tiny
 if [ -f "$state/big-gen.pid" ] && kill -0 "$(cat "$state/big-gen.pid")" 2>/dev/null; then
   # the generator or llama-quantize we started, still running when time ran out
