@@ -246,8 +246,10 @@ build() {
     would cmake --build "$work/build" -j "$jobs" --target "${targets[@]}"
     exit 3
   fi
-  local t0=$SECONDS
-  lim cmake --build "$work/build" -j "$jobs" --target "${targets[@]}"
+  local t0=$SECONDS keep=()
+  # one target that fails to compile must not stop the others (a missing tool fails only its own check)
+  [ -f "$work/build/build.ninja" ] && keep=(-- -k 0)
+  lim cmake --build "$work/build" -j "$jobs" --target "${targets[@]}" "${keep[@]}"
   echo $((SECONDS - t0)) >"$state/build-seconds"
   note "$((SECONDS - t0)) s with $jobs jobs; libggml-cuda $(du -h "$work/build/bin/libggml-cuda.so" | cut -f1)"
 }
