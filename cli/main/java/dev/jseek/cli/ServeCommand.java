@@ -50,7 +50,7 @@ final class ServeCommand implements Callable<Integer> {
     String apiKey;
 
     @Option(names = {"-np", "--parallel"}, paramLabel = "N", defaultValue = "2",
-            description = "slots: requests generated together in one batch, each a sequence holding its share of --ctx-size (default: ${DEFAULT-VALUE})")
+            description = "slots: requests generated together in one batch, each a sequence of --ctx-size tokens in one shared context (default: ${DEFAULT-VALUE})")
     int parallel;
 
     @Option(names = "--queue", paramLabel = "N", defaultValue = "64",

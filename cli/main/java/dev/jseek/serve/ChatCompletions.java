@@ -58,6 +58,17 @@ final class ChatCompletions {
             throw mapped(e); // refused before anything was sent: a status of its own
         }
         handle.result().whenComplete((reply, failure) -> deltas.add(END));
+        try {
+            respond(exchange, request, handle, deltas, id, created);
+        } finally {
+            if (!handle.result().isDone()) {
+                handle.cancel(); // this thread was interrupted or failed: nobody will read the reply
+            }
+        }
+    }
+
+    private void respond(HttpExchange exchange, ChatRequest request, ChatEngine.Handle handle, BlockingQueue<Delta> deltas,
+                         String id, long created) throws IOException, InterruptedException {
         if (request.stream()) {
             stream(new EventStream(exchange), handle, deltas, id, created, request.includeUsage());
         } else {

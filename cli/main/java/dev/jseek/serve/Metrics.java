@@ -59,7 +59,7 @@ final class Metrics {
         for (int s = 0; s < kvTokens.length; s++) {
             out.append("jseek_kv_tokens{slot=\"").append(s).append("\"} ").append(kvTokens[s]).append('\n');
         }
-        out.append("# HELP jseek_kv_capacity_tokens Tokens a slot holds (--ctx-size divided among the --parallel slots).\n");
+        out.append("# HELP jseek_kv_capacity_tokens Tokens a slot holds (--ctx-size).\n");
         out.append("# TYPE jseek_kv_capacity_tokens gauge\n");
         for (int s = 0; s < kvTokens.length; s++) {
             out.append("jseek_kv_capacity_tokens{slot=\"").append(s).append("\"} ").append(kvCapacity).append('\n');

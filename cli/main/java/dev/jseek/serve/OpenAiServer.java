@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.jseek.ContextParams;
 import dev.jseek.Model;
 import dev.jseek.chat.ChatEngine;
 import dev.jseek.chat.ChatTemplate;
@@ -49,9 +50,10 @@ public final class OpenAiServer implements AutoCloseable {
         this.template = settings.templateSource() == null ? null
                 : ChatTemplate.jinja(model, settings.templateSource(), settings.templateName());
         try {
-            // --ctx-size is the whole context: each of the --parallel sequences holds its share (as llama-server's -c)
-            this.engine = new ChatEngine(model, new ChatEngine.Options(template,
-                    settings.options().context().withSequences(settings.parallel()), settings.queue()));
+            // --ctx-size is each slot's, as in jseek batch: the shared context holds all of them
+            ContextParams perSlot = settings.options().context();
+            this.engine = new ChatEngine(model, new ChatEngine.Options(template, perSlot
+                    .withContextSize(perSlot.contextSize() * settings.parallel()).withSequences(settings.parallel()), settings.queue()));
         } catch (RuntimeException e) {
             if (template != null) {
                 template.close();

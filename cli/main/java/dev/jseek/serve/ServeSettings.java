@@ -17,8 +17,8 @@ import java.time.Duration;
  * @param maxBody        largest request body in bytes (413 beyond)
  * @param cors           the origin allowed to call from a browser; null = no CORS headers
  * @param modelId        the id /v1/models lists and responses carry
- * @param options        each request's defaults (sampling, max tokens, reasoning budget; the context, whose size the
- *                       slots share); requests change them
+ * @param options        each request's defaults (sampling, max tokens, reasoning budget) and each slot's context
+ *                       size; requests change the former
  * @param templateSource a Jinja chat template to use instead of the model's; null = the model's own
  * @param templateName   names templateSource in errors
  * @param shutdownBound  how long shutdown waits for in-flight requests to end after cancelling them

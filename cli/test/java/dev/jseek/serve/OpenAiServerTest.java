@@ -146,8 +146,7 @@ class OpenAiServerTest {
         assertTrue(metrics.contains("jseek_requests_total{endpoint=\"chat_completions\",status=\"200\"}"), metrics);
         assertTrue(metrics.contains("jseek_slots_total 2"), metrics);
         assertTrue(metrics.contains("jseek_queue_depth 0"), metrics);
-        // the 4096-token context is shared: each of the 2 slots (sequences) holds half
-        assertTrue(metrics.contains("jseek_kv_capacity_tokens{slot=\"0\"} 2048"), metrics);
+        assertTrue(metrics.contains("jseek_kv_capacity_tokens{slot=\"0\"} 4096"), metrics);
         assertTrue(metrics.contains("jseek_prompt_tokens_cached_total "), metrics);
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("jseek_completion_tokens_total ") && !l.endsWith(" 0")), metrics);
     }

@@ -5,7 +5,6 @@ import dev.jseek.Context;
 import dev.jseek.ContextParams;
 import dev.jseek.DecodeException;
 import dev.jseek.Generator;
-import dev.jseek.Grammar;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
 import dev.jseek.Vocab;
@@ -16,7 +15,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -90,9 +88,9 @@ public final class ChatEngine implements AutoCloseable {
 
     /** A request being answered. */
     public final class Handle {
-        private final Job job;
+        private final EngineRequest job;
 
-        private Handle(Job job) {
+        private Handle(EngineRequest job) {
             this.job = job;
         }
 
@@ -127,13 +125,16 @@ public final class ChatEngine implements AutoCloseable {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
-    private final Deque<Job> waiting = new ArrayDeque<>();
+    private final Deque<EngineRequest> waiting = new ArrayDeque<>();
     /** The request each sequence runs, or null: written under the lock, by the engine's thread only. */
-    private final Job[] running;
+    private final EngineRequest[] running;
     private int runningCount;
     private boolean closed;
     /** Bumped by {@link #cancelAll}, which also aborts the decode under way; the loop then clears the abort. */
     private int cancelEpoch;
+    /** The epoch whose abort the loop has cleared (engine thread only). */
+    private int seenEpoch;
+    private boolean freed;
 
     /** The tokens each sequence's KV cache holds, in order (engine thread only), and their count for others. */
     private final int[][] held;
@@ -165,7 +166,7 @@ public final class ChatEngine implements AutoCloseable {
         this.context = made;
         this.room = context.sequenceContextSize();
         int n = context.sequences();
-        this.running = new Job[n];
+        this.running = new EngineRequest[n];
         this.held = new int[n][];
         for (int s = 0; s < n; s++) {
             held[s] = new int[64];
@@ -229,13 +230,12 @@ public final class ChatEngine implements AutoCloseable {
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("a request needs at least one message");
         }
-        Job job = new Job(messages, options, listener);
+        requireOpen(); // before the prompt is built: a closed engine's template may be gone
+        EngineRequest job = new EngineRequest(promptBuilder, vocab, room, messages, options, listener);
         try {
             lock.lock();
             try {
-                if (closed) {
-                    throw new Busy("The chat engine is closing; no new requests are taken.");
-                }
+                requireOpen();
                 int free = running.length - runningCount;
                 if (waiting.size() + 1 - free > maxQueue) {
                     throw new Busy("All " + running.length + " sequences are busy and " + waiting.size()
@@ -253,14 +253,25 @@ public final class ChatEngine implements AutoCloseable {
         return new Handle(job);
     }
 
+    private void requireOpen() {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new Busy("The chat engine is closing; no new requests are taken.");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Cancels every request, waiting or generating, and aborts the decode under way; safe from any thread. */
     public void cancelAll() {
-        List<Job> dropped;
+        List<EngineRequest> dropped;
         lock.lock();
         try {
             dropped = new ArrayList<>(waiting);
             waiting.clear();
-            for (Job j : running) {
+            for (EngineRequest j : running) {
                 if (j != null) {
                     j.cancelled = true;
                 }
@@ -271,10 +282,10 @@ public final class ChatEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        dropped.forEach(Job::cancelBeforeStart);
+        dropped.forEach(EngineRequest::cancelBeforeStart);
     }
 
-    private void cancel(Job job) {
+    private void cancel(EngineRequest job) {
         boolean wasWaiting;
         lock.lock();
         try {
@@ -332,8 +343,6 @@ public final class ChatEngine implements AutoCloseable {
         }
     }
 
-    private boolean freed;
-
     private synchronized void free() {
         if (freed) {
             return;
@@ -349,7 +358,7 @@ public final class ChatEngine implements AutoCloseable {
     // ---- the engine's thread ----
 
     private void loop() {
-        List<Job> starting = new ArrayList<>();
+        List<EngineRequest> starting = new ArrayList<>();
         while (true) {
             starting.clear();
             lock.lock();
@@ -364,10 +373,10 @@ public final class ChatEngine implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            for (Job j : starting) {
+            for (EngineRequest j : starting) {
                 start(j);
             }
-            for (Job j : running) {
+            for (EngineRequest j : running) {
                 if (j != null && j.cancelled) {
                     end(j, Generator.StopReason.CANCELLED);
                 }
@@ -388,10 +397,8 @@ public final class ChatEngine implements AutoCloseable {
         }
     }
 
-    private int seenEpoch;
-
     private boolean anyRunning() {
-        for (Job j : running) {
+        for (EngineRequest j : running) {
             if (j != null) {
                 return true;
             }
@@ -404,9 +411,9 @@ public final class ChatEngine implements AutoCloseable {
      * sequence shares less than half of the prompt it last took counts as sharing nothing (a few common tokens, a
      * BOS and a role marker, are not worth throwing a conversation away for); among equals the least recently used.
      */
-    private void admit(List<Job> starting) {
+    private void admit(List<EngineRequest> starting) {
         while (!waiting.isEmpty() && runningCount < running.length) {
-            Job job = waiting.poll();
+            EngineRequest job = waiting.poll();
             int best = -1;
             int bestShared = -1;
             for (int s = 0; s < running.length; s++) {
@@ -430,7 +437,7 @@ public final class ChatEngine implements AutoCloseable {
     }
 
     /** Keeps the prefix the sequence shares with the prompt, removes the rest, and tells the listener. */
-    private void start(Job job) {
+    private void start(EngineRequest job) {
         int s = job.sequence;
         int reuse = commonPrefix(held[s], heldCount.get(s), job.prompt);
         if (reuse == job.prompt.length) {
@@ -456,7 +463,7 @@ public final class ChatEngine implements AutoCloseable {
     /** Builds and decodes one batch, then samples the next token of every sequence that has logits. */
     private void step() {
         batch.clear();
-        for (Job j : running) {
+        for (EngineRequest j : running) {
             if (j != null && j.pending >= 0) {
                 j.sampleIndex = batch.size();
                 feed(j, j.pending, true);
@@ -465,7 +472,7 @@ public final class ChatEngine implements AutoCloseable {
                 j.sampleIndex = -1;
             }
         }
-        for (Job j : running) {
+        for (EngineRequest j : running) {
             while (j != null && j.fed < j.prompt.length && batch.size() < batch.capacity()) {
                 boolean last = j.fed == j.prompt.length - 1;
                 if (last) {
@@ -488,7 +495,7 @@ public final class ChatEngine implements AutoCloseable {
             decodeFailed(e);
             return;
         }
-        for (Job j : running) {
+        for (EngineRequest j : running) {
             if (j != null && j.sampleIndex >= 0) {
                 try {
                     sampleNext(j);
@@ -499,7 +506,7 @@ public final class ChatEngine implements AutoCloseable {
         }
     }
 
-    private void feed(Job j, int token, boolean logits) {
+    private void feed(EngineRequest j, int token, boolean logits) {
         int s = j.sequence;
         int n = heldCount.get(s);
         if (n == held[s].length) {
@@ -515,7 +522,7 @@ public final class ChatEngine implements AutoCloseable {
      * to match, and the requests in the batch end (cancelled for an abort, failed otherwise).
      */
     private void decodeFailed(RuntimeException e) {
-        for (Job j : running) {
+        for (EngineRequest j : running) {
             if (j == null) {
                 continue;
             }
@@ -529,64 +536,17 @@ public final class ChatEngine implements AutoCloseable {
         }
     }
 
-    private void sampleNext(Job j) {
-        int token = j.current.sample(context, j.sampleIndex);
-        if (vocab.isEndOfGeneration(token)) {
-            end(j, Generator.StopReason.END_OF_GENERATION);
-            return;
-        }
-        j.addToken(token);
-        j.reply.onToken(token, j.utf8.push(vocab.piece(token, true)));
-        boolean stop = j.reply.stopRequested();
-        if (stop && j.reply.stops.stopped()) {
-            end(j, Generator.StopReason.STOPPED);
-        } else if (j.generated == j.maxTokens) {
-            end(j, Generator.StopReason.MAX_TOKENS);
-        } else if (stop) {
-            // the reasoning ended (the answer has a sampler of its own) or its budget is spent (close it ourselves)
-            int[] next = new int[] {token};
-            if (j.reply.takeForcedClose()) {
-                if (j.current == j.answer) {
-                    for (int t : forcedClose) {
-                        j.current.accept(t); // the penalties see the forced tokens too
-                    }
-                }
-                next = new int[forcedClose.length + 1];
-                next[0] = token;
-                System.arraycopy(forcedClose, 0, next, 1, forcedClose.length);
-            }
-            j.current = j.answer;
-            j.reply.switchOnAnswer = false;
-            if (j.position + next.length > room) {
-                end(j, Generator.StopReason.CONTEXT_FULL);
-            } else if (next.length == 1) {
-                j.pending = token;
-            } else {
-                j.forced = next;
-                j.forcedFed = 0;
-            }
-        } else if (j.position >= room) {
-            end(j, Generator.StopReason.CONTEXT_FULL);
-        } else {
-            j.pending = token;
+    private void sampleNext(EngineRequest j) {
+        Generator.StopReason stop = j.sampleNext(context, vocab, forcedClose, room);
+        if (stop != null) {
+            end(j, stop);
         }
     }
 
-    private void end(Job j, Generator.StopReason stop) {
+    private void end(EngineRequest j, Generator.StopReason stop) {
         Reply reply;
         try {
-            String rest = j.utf8.flush();
-            if (!rest.isEmpty()) {
-                j.reply.onToken(-1, rest);
-            }
-            ReplyStream.Outcome o = j.reply.finish(stop);
-            long end = System.nanoTime();
-            long first = j.reply.firstTokenAt;
-            ChatTurn.Stats stats = new ChatTurn.Stats(j.prompt.length, j.prompt.length - j.reused, j.generated,
-                    j.reply.reasoningTokens, (first == 0 ? end : first) - j.startedAt, first == 0 ? 0 : first - j.submittedAt,
-                    j.reply.reasoningNanos(end), first == 0 ? 0 : end - first);
-            reply = new Reply(new ChatTurn(o.reasoning(), o.answer(), o.calls(), o.stop(), stats),
-                    java.util.Arrays.copyOf(j.tokens, j.generated), j.sequence);
+            reply = j.finish(stop);
         } catch (RuntimeException | Error e) {
             fail(j, e);
             return;
@@ -595,12 +555,12 @@ public final class ChatEngine implements AutoCloseable {
         j.result.complete(reply);
     }
 
-    private void fail(Job j, Throwable e) {
+    private void fail(EngineRequest j, Throwable e) {
         release(j);
         j.result.completeExceptionally(e);
     }
 
-    private void release(Job j) {
+    private void release(EngineRequest j) {
         lock.lock();
         try {
             if (running[j.sequence] == j) {
@@ -621,87 +581,5 @@ public final class ChatEngine implements AutoCloseable {
             i++;
         }
         return i;
-    }
-
-    /** One request: its prompt and samplers (made by submit), and its decoding state (the engine's thread's). */
-    private final class Job {
-        final ChatOptions options;
-        final Listener listener;
-        final int[] prompt;
-        final dev.jseek.Sampler free;
-        final dev.jseek.Sampler answer;
-        dev.jseek.Sampler current;
-        final ReplyStream reply;
-        final int maxTokens;
-        final CompletableFuture<Reply> result = new CompletableFuture<>();
-        final long submittedAt = System.nanoTime();
-        final dev.jseek.Utf8Stream utf8 = new dev.jseek.Utf8Stream();
-        volatile boolean cancelled;
-        int sequence = -1;
-        int fed;
-        int position;
-        int reused;
-        int pending = -1;
-        int sampleIndex = -1;
-        int[] forced;
-        int forcedFed;
-        int[] tokens = new int[16];
-        int generated;
-        long startedAt;
-        private boolean closed;
-
-        Job(List<ChatMessage> messages, ChatOptions options, Listener listener) {
-            this.options = options;
-            this.listener = listener;
-            this.maxTokens = options.maxTokens();
-            ChatPrompt.Built built;
-            synchronized (promptBuilder) { // a Jinja template's native state is used by one thread at a time
-                List<ChatMessage> all = new ArrayList<>(messages);
-                if (options.overflow() == ChatOptions.Overflow.FAIL) {
-                    built = promptBuilder.build(all, options);
-                    if (built.tokens().length + 1 > room) {
-                        throw new ChatInputException(ChatInputException.Kind.CONTEXT_OVERFLOW, "The prompt has " + built.tokens().length
-                                + " tokens but a parallel slot holds " + room + "; shorten it, use fewer parallel sequences or a larger context.");
-                    }
-                } else {
-                    built = promptBuilder.fit(all, options, room, listener);
-                }
-            }
-            this.prompt = built.tokens();
-            // With a grammar, reasoning is sampled freely and the answer under the grammar (as in a session)
-            Grammar grammar = ReplyStream.answerGrammar(options, built);
-            this.free = new dev.jseek.Sampler(vocab, options.sampling());
-            try {
-                this.answer = grammar == null ? free : new dev.jseek.Sampler(vocab, options.sampling(), grammar);
-            } catch (RuntimeException e) {
-                free.close();
-                throw e;
-            }
-            this.current = built.opensThinking() ? free : answer;
-            this.reply = new ReplyStream(options, built, listener, current != answer);
-        }
-
-        void addToken(int token) {
-            if (generated == tokens.length) {
-                tokens = java.util.Arrays.copyOf(tokens, generated * 2);
-            }
-            tokens[generated++] = token;
-        }
-
-        void cancelBeforeStart() {
-            close();
-            result.complete(new Reply(new ChatTurn("", "", Generator.StopReason.CANCELLED,
-                    new ChatTurn.Stats(prompt.length, 0, 0, 0, 0, 0, 0, 0)), new int[0], -1));
-        }
-
-        synchronized void close() {
-            if (!closed) {
-                closed = true;
-                if (answer != free) {
-                    answer.close();
-                }
-                free.close();
-            }
-        }
     }
 }
