@@ -158,6 +158,38 @@ class ServerLimitsTest {
         }
     }
 
+    /** Shutdown cancels the reply being generated (its client gets a 503), waits for it, and frees the context. */
+    @Test
+    void shutdownCancelsTheReplyInFlightAndAnswersIt503() throws Exception {
+        CountDownLatch taken = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        ServeHooks hold = new ServeHooks() {
+            @Override
+            public void slotTaken(int slot) throws InterruptedException {
+                taken.countDown();
+                go.await();
+            }
+
+            @Override
+            public java.time.Duration heartbeat() {
+                return java.time.Duration.ofHours(1); // the status stays open: the 503 can still be sent
+            }
+        };
+        TestServer s = TestServer.start(TestServer.settings(null, 1, 4, null), hold);
+        try {
+            CompletableFuture<HttpResponse<String>> running = s.client.sendAsync(s.request("/v1/chat/completions")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"role\": \"user\", \"content\": \"Go on.\"}], "
+                            + "\"max_tokens\": 3000}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(taken.await(2, TimeUnit.MINUTES), "the request never got its slot");
+            CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(s.server::shutdown);
+            go.countDown();
+            OpenAiServerTest.assertError(running.get(2, TimeUnit.MINUTES), 503, "cancelled");
+            assertTrue(stopped.get(2, TimeUnit.MINUTES), "the generation ended within the bound, and the context was freed");
+        } finally {
+            s.close();
+        }
+    }
+
     @Test
     void requiredToolChoiceOnTheV32TemplateGivesAnOpenAiToolCall() throws Exception {
         try (TestServer s = TestServer.start(TestServer.settings(null, 1, 4, TestServer.v32Template()), ServeHooks.NONE)) {
