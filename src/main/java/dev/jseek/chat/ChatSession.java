@@ -344,20 +344,10 @@ public final class ChatSession implements AutoCloseable {
             if (result.stopReason() != Generator.StopReason.STOPPED || turn.stops.stopped() || left <= 0) {
                 break;
             }
-            feed = new int[0]; // the generator decodes the token it streamed but did not decode yet
-            if (turn.takeForcedClose()) {
-                // Budget spent: close the reasoning block ourselves and let the model answer.
-                int[] closing = vocab.tokenize(ReplyStream.FORCED_CLOSE, false, true);
-                if (current == answerSampler) {
-                    for (int t : closing) {
-                        current.accept(t); // the penalties see the forced tokens too
-                    }
-                }
-                feed = closing;
-                sequence = concat(sequence, closing);
-            }
+            // the generator decodes the token it streamed but did not decode yet, then the forced close if any
+            feed = turn.resume(current, answerSampler, vocab.tokenize(ReplyStream.FORCED_CLOSE, false, true));
+            sequence = concat(sequence, feed);
             current = answerSampler;
-            turn.switchOnAnswer = false;
         }
         return new TurnResult(sequence, turn, result, left, promptNanos, generationNanos);
     }

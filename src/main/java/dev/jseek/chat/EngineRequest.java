@@ -111,19 +111,11 @@ final class EngineRequest {
             return null;
         }
         // the reasoning ended (the answer has a sampler of its own) or its budget is spent (close it ourselves)
-        int[] next = {token};
-        if (reply.takeForcedClose()) {
-            if (current == answer) {
-                for (int t : forcedClose) {
-                    current.accept(t); // the penalties see the forced tokens too
-                }
-            }
-            next = new int[forcedClose.length + 1];
-            next[0] = token;
-            System.arraycopy(forcedClose, 0, next, 1, forcedClose.length);
-        }
+        int[] closing = reply.resume(current, answer, forcedClose);
+        int[] next = new int[closing.length + 1];
+        next[0] = token;
+        System.arraycopy(closing, 0, next, 1, closing.length);
         current = answer;
-        reply.switchOnAnswer = false;
         if (position + next.length > room) {
             return Generator.StopReason.CONTEXT_FULL;
         }

@@ -27,9 +27,9 @@ final class ReplyStream {
     private final ChatOptions options;
     private final ChatPrompt.Built built;
     /** Stop at the end of reasoning, so the answer can be sampled with the grammar. */
-    boolean switchOnAnswer;
-    boolean forcedClose;
-    boolean budgetHit;
+    private boolean switchOnAnswer;
+    private boolean forcedClose;
+    private boolean budgetHit;
     private boolean stopRequested;
     final StringBuilder reasoning = new StringBuilder();
     final StringBuilder answer = new StringBuilder();
@@ -127,15 +127,26 @@ final class ReplyStream {
         return r;
     }
 
-    /** Whether the decoder should close the reasoning block itself now (the budget is spent); marks it done. */
-    boolean takeForcedClose() {
-        if (budgetHit && !forcedClose) {
-            forcedClose = true;
-            parser.forceAnswer();
-            raw.append(FORCED_CLOSE);
-            return true;
+    /**
+     * After a stop that does not end the reply (the reasoning ended and the answer has a sampler of its own, or the
+     * reasoning budget is spent): returns what the decoder must decode before sampling again, the forced
+     * {@code </think>} tokens ({@code closing}) or nothing, and from then on the answer is sampled with {@code answer}.
+     * The penalties of a sampler that goes on see the forced tokens too.
+     */
+    int[] resume(dev.jseek.Sampler current, dev.jseek.Sampler answer, int[] closing) {
+        switchOnAnswer = false;
+        if (!budgetHit || forcedClose) {
+            return new int[0];
         }
-        return false;
+        forcedClose = true;
+        parser.forceAnswer();
+        raw.append(FORCED_CLOSE);
+        if (current == answer) {
+            for (int t : closing) {
+                current.accept(t);
+            }
+        }
+        return closing;
     }
 
     /**
