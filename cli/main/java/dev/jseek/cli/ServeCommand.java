@@ -50,7 +50,7 @@ final class ServeCommand implements Callable<Integer> {
     String apiKey;
 
     @Option(names = {"-np", "--parallel"}, paramLabel = "N", defaultValue = "2",
-            description = "slots: requests generated at once, each with its own context of --ctx-size (default: ${DEFAULT-VALUE})")
+            description = "slots: requests generated together in one batch, each a sequence of --ctx-size tokens in one shared context (default: ${DEFAULT-VALUE})")
     int parallel;
 
     @Option(names = "--queue", paramLabel = "N", defaultValue = "64",
@@ -128,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
                 model.close();
             }
         }));
-        err.println("jseek serve: listening on " + server.url() + " (" + parallel + " slots of " + contextParams.contextSize()
+        err.println("jseek serve: listening on " + server.url() + " (" + parallel + " slots of " + server.slotSize()
                 + " tokens; model id " + id + ")");
         err.flush();
         new CountDownLatch(1).await(); // serves until the JVM is told to stop; the hook does the rest

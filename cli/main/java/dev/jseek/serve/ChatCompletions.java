@@ -5,53 +5,136 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.jseek.Generator;
-import dev.jseek.JseekException;
+import dev.jseek.chat.ChatEngine;
 import dev.jseek.chat.ChatInputException;
-import dev.jseek.chat.ChatListener;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatTurn;
 import dev.jseek.chat.ToolCall;
 
 import java.io.IOException;
 import java.util.HexFormat;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * {@code POST /v1/chat/completions}: one request on one slot, answered as one JSON object or as server-sent
- * events, with the reasoning in {@code reasoning_content} beside {@code content} as DeepSeek's API sends it.
+ * {@code POST /v1/chat/completions}: one request on one sequence of the shared {@link ChatEngine} (continuous
+ * batching), answered as one JSON object or as server-sent events, with the reasoning in {@code reasoning_content}
+ * beside {@code content} as DeepSeek's API sends it. The engine's thread only queues deltas; the request's own
+ * (virtual) thread writes them, so a slow client never holds the other sequences up, and a write that fails cancels
+ * the request: a streamed one at its next delta, a non-streaming one at its next {@link Heartbeat}.
  */
 final class ChatCompletions {
-    private final SlotPool pool;
-    /** Platform threads, one per slot: native calls pin a virtual thread's carrier for the whole generation. */
-    private final ExecutorService generators;
+    private final ChatEngine engine;
     private final ChatOptions defaults;
     private final String modelId;
     private final Metrics metrics;
     private final ServeHooks hooks;
 
-    ChatCompletions(SlotPool pool, ExecutorService generators, ChatOptions defaults, String modelId, Metrics metrics,
-                    ServeHooks hooks) {
-        this.pool = pool;
-        this.generators = generators;
+    ChatCompletions(ChatEngine engine, ChatOptions defaults, String modelId, Metrics metrics, ServeHooks hooks) {
+        this.engine = engine;
         this.defaults = defaults;
         this.modelId = modelId;
         this.metrics = metrics;
         this.hooks = hooks;
     }
 
+    /** What the engine's thread hands the request's thread: a delta, or the end. */
+    private record Delta(String field, String text) {
+    }
+
+    private static final Delta END = new Delta(null, null);
+
     void handle(HttpExchange exchange, JsonNode body) throws IOException, InterruptedException {
         ChatRequest request = ChatRequest.parse(body);
         ChatOptions options = request.options(defaults); // every value checked before the request queues
         String id = "chatcmpl-" + HexFormat.of().formatHex(randomBytes());
         long created = System.currentTimeMillis() / 1000;
-        EventStream events = request.stream() ? new EventStream(exchange) : null;
+        BlockingQueue<Delta> deltas = new LinkedBlockingQueue<>();
+        ChatEngine.Handle handle;
         try {
-            answer(exchange, request, options, id, created, events);
+            handle = engine.submit(request.messages(), options, listener(deltas));
         } catch (RuntimeException e) {
-            if (events != null && events.started()) {
+            throw mapped(e); // refused before anything was sent: a status of its own
+        }
+        handle.result().whenComplete((reply, failure) -> deltas.add(END));
+        try {
+            respond(exchange, request, handle, deltas, id, created);
+        } finally {
+            if (!handle.result().isDone()) {
+                handle.cancel(); // this thread was interrupted or failed: nobody will read the reply
+            }
+        }
+    }
+
+    private void respond(HttpExchange exchange, ChatRequest request, ChatEngine.Handle handle, BlockingQueue<Delta> deltas,
+                         String id, long created) throws IOException, InterruptedException {
+        if (request.stream()) {
+            stream(new EventStream(exchange), handle, deltas, id, created, request.includeUsage());
+        } else {
+            Heartbeat beat = new Heartbeat(exchange, hooks.heartbeat());
+            beat.await(deltas, handle::cancel, END);
+            ChatTurn turn;
+            try {
+                turn = outcome(handle, beat::gone);
+            } catch (RuntimeException e) {
+                if (beat.started()) {
+                    beat.send(Responses.error(e).toJson()); // the 200 is out: the error is the body
+                    return;
+                }
+                throw e;
+            }
+            if (turn != null) {
+                beat.send(completion(id, created, turn));
+            }
+        }
+    }
+
+    private ChatEngine.Listener listener(BlockingQueue<Delta> deltas) {
+        return new ChatEngine.Listener() {
+            @Override
+            public void onStarted(int sequence, int reusedTokens) {
+                try {
+                    hooks.slotTaken(sequence);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException("interrupted while the test hook held the request", e);
+                }
+            }
+
+            @Override
+            public void onReasoning(String text) {
+                deltas.add(new Delta("reasoning_content", text));
+            }
+
+            @Override
+            public void onAnswer(String text) {
+                deltas.add(new Delta("content", text));
+            }
+        };
+    }
+
+    /** Writes the deltas as they come; once a write fails the request is cancelled and the rest is dropped. */
+    private void stream(EventStream events, ChatEngine.Handle handle, BlockingQueue<Delta> deltas, String id, long created,
+                        boolean includeUsage) throws InterruptedException, IOException {
+        boolean first = true;
+        for (Delta d = deltas.take(); d != END; d = deltas.take()) {
+            if (events.gone()) {
+                continue; // cancelled: wait for the engine to end it
+            }
+            if (first) {
+                first = false;
+                ObjectNode role = Json.MAPPER.createObjectNode().put("role", "assistant").put("content", "");
+                events.send(chunk(id, created, role, null));
+            }
+            if (!events.send(chunk(id, created, Json.MAPPER.createObjectNode().put(d.field(), d.text()), null))) {
+                handle.cancel();
+            }
+        }
+        ChatTurn turn;
+        try {
+            turn = outcome(handle, events::gone);
+        } catch (RuntimeException e) {
+            if (events.started()) {
                 // the 200 is out: the error becomes the stream's last event, as OpenAI's API ends a failed stream
                 events.send(Responses.error(e).toJson());
                 events.done();
@@ -59,99 +142,53 @@ final class ChatCompletions {
             }
             throw e;
         }
+        if (turn != null) {
+            finish(events, id, created, turn, includeUsage);
+        }
     }
 
-    private void answer(HttpExchange exchange, ChatRequest request, ChatOptions options, String id, long created,
-                        EventStream events) throws IOException, InterruptedException {
-        Slot slot = pool.acquire(request.messages());
-        ChatTurn turn = null;
+    /**
+     * The finished reply, counted in the metrics; null when the client went away (nobody to answer).
+     *
+     * @throws ApiError 503 when the reply was cancelled by a shutdown, or what failed the request
+     */
+    private ChatTurn outcome(ChatEngine.Handle handle, java.util.function.BooleanSupplier clientGone) {
+        ChatEngine.Reply reply;
         try {
-            hooks.slotTaken(slot.index);
-            ChatOptions slotOptions = slot.adopt(options);
-            ChatListener listener = events == null ? ChatListener.silent() : streaming(events, slot, id, created);
-            Future<ChatTurn> running = generators.submit(() -> {
-                slot.busy = true;
-                try {
-                    slot.session.reconfigure(slotOptions);
-                    slot.session.restoreHistory(request.history());
-                    return slot.session.send(request.last(), listener);
-                } finally {
-                    slot.busy = false;
-                    slot.history = slot.session.history();
-                }
-            });
-            turn = await(running);
-        } finally {
-            pool.release(slot);
-            hooks.turnEnded(slot.index, turn);
+            reply = handle.result().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            hooks.turnEnded(-1, null);
+            throw mapped(e.getCause());
         }
+        ChatTurn turn = reply.turn();
+        hooks.turnEnded(reply.sequence(), turn);
         ChatTurn.Stats s = turn.stats();
-        slot.kvTokens = s.promptTokens() + s.generatedTokens();
-        metrics.turn(s.promptTokens(), s.generatedTokens(), s.generationNanos());
+        metrics.turn(s.promptTokens(), s.promptTokens() - s.decodedPromptTokens(), s.generatedTokens(), s.generationNanos());
         if (turn.stop() == Generator.StopReason.CANCELLED) {
             metrics.cancelled();
-            if (events != null && events.gone()) {
-                return; // nobody to answer
+            if (clientGone.getAsBoolean()) {
+                return null;
             }
             throw new ApiError(503, "server_error", "cancelled", "The server is shutting down; the reply was cancelled.");
         }
-        if (events == null) {
-            Responses.send(exchange, 200, completion(id, created, turn));
-        } else {
-            finish(events, id, created, turn, request.includeUsage());
-        }
+        return turn;
     }
 
-    private static ChatTurn await(Future<ChatTurn> running) throws InterruptedException {
-        try {
-            return running.get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw switch (cause) {
-                case ApiError a -> a;
-                case IllegalArgumentException i -> ApiError.invalidValue(i.getMessage());
-                // the conversation or its options, not the server: the client's to fix
-                case ChatInputException c when c.kind() == ChatInputException.Kind.CONTEXT_OVERFLOW ->
-                        ApiError.badRequest("context_length_exceeded", c.getMessage());
-                case ChatInputException c -> ApiError.invalidValue(c.getMessage());
-                case RuntimeException r -> r;
-                default -> new IllegalStateException(cause);
-            };
+    /** The OpenAI error a request's failure is answered with. */
+    private static RuntimeException mapped(Throwable cause) {
+        if (cause instanceof Error err) {
+            throw err;
         }
-    }
-
-    /** Streams reasoning and answer deltas; a write that fails cancels the generation at the next token. */
-    private ChatListener streaming(EventStream events, Slot slot, String id, long created) {
-        return new ChatListener() {
-            private boolean first = true;
-
-            @Override
-            public void onReasoning(String text) {
-                delta("reasoning_content", text);
-            }
-
-            @Override
-            public void onAnswer(String text) {
-                delta("content", text);
-            }
-
-            private void delta(String field, String text) {
-                if (first) {
-                    first = false;
-                    ObjectNode role = Json.MAPPER.createObjectNode().put("role", "assistant").put("content", "");
-                    send(chunk(id, created, role, null));
-                }
-                send(chunk(id, created, Json.MAPPER.createObjectNode().put(field, text), null));
-            }
-
-            private void send(ObjectNode event) {
-                if (!events.send(event)) {
-                    slot.session.cancel(); // on the generating thread itself, so it cannot cancel a later turn
-                }
-            }
+        return switch (cause) {
+            case ApiError a -> a;
+            case ChatEngine.Busy b -> new ApiError(503, "server_error", "server_busy", b.getMessage());
+            case IllegalArgumentException i -> ApiError.invalidValue(i.getMessage());
+            // the conversation or its options, not the server: the client's to fix
+            case ChatInputException c when c.kind() == ChatInputException.Kind.CONTEXT_OVERFLOW ->
+                    ApiError.badRequest("context_length_exceeded", c.getMessage());
+            case ChatInputException c -> ApiError.invalidValue(c.getMessage());
+            case RuntimeException r -> r;
+            default -> new IllegalStateException(cause);
         };
     }
 

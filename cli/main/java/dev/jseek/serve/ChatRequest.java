@@ -74,15 +74,6 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
                 tools(body.get("tools"), body.get("tool_choice"), body.get("parallel_tool_calls")), responseFormat(body.get("response_format")));
     }
 
-    /** The conversation before the last message (what the slot's session is set to). */
-    List<ChatMessage> history() {
-        return messages.subList(0, messages.size() - 1);
-    }
-
-    ChatMessage last() {
-        return messages.getLast();
-    }
-
     /** The slot's settings with this request's changes; an impossible combination is a 400. */
     ChatOptions options(ChatOptions base) {
         try {

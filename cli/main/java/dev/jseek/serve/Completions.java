@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * {@code POST /v1/completions}: the prompt's raw continuation, no chat template and no reasoning split. It has one
  * context of its own, made at the first such request (most clients never send one), and one request at a time
- * runs on it; the others wait in the same bounded queue as the chat slots, counted there.
+ * runs on it; the others wait in a {@link Gate} with the chat requests' queue bound.
  */
 final class Completions implements AutoCloseable {
     private static final Set<String> KNOWN = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "seed", "stop",
@@ -33,7 +33,7 @@ final class Completions implements AutoCloseable {
     private final Model model;
     private final ChatOptions defaults;
     private final String modelId;
-    private final SlotPool gate;
+    private final Gate gate;
     private final Metrics metrics;
     /** One platform thread: native calls pin a virtual thread's carrier. */
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("jseek-completions").daemon(true).unstarted(r));
@@ -41,11 +41,11 @@ final class Completions implements AutoCloseable {
     private Generator generator;
     private final AtomicBoolean busy = new AtomicBoolean();
 
-    Completions(Model model, ChatOptions defaults, String modelId, SlotPool gate, Metrics metrics) {
+    Completions(Model model, ChatOptions defaults, String modelId, int maxQueue, Metrics metrics) {
         this.model = model;
         this.defaults = defaults;
         this.modelId = modelId;
-        this.gate = gate;
+        this.gate = new Gate(maxQueue);
         this.metrics = metrics;
     }
 
@@ -83,7 +83,8 @@ final class Completions implements AutoCloseable {
         long created = System.currentTimeMillis() / 1000;
         EventStream events = stream ? new EventStream(exchange) : null;
 
-        gate.waitForCompletionTurn(busy);
+        gate.enter();
+        busy.set(true);
         Generator.Result result;
         StringBuilder text = new StringBuilder();
         StopText stops = new StopText(options.stopStrings());
@@ -95,9 +96,10 @@ final class Completions implements AutoCloseable {
                 }
             })));
         } finally {
-            gate.endCompletionTurn(busy);
+            busy.set(false);
+            gate.leave();
         }
-        metrics.turn(result.stats().promptTokens(), result.tokens().length, result.stats().generationNanos());
+        metrics.turn(result.stats().promptTokens(), 0, result.tokens().length, result.stats().generationNanos());
         if (result.stopReason() == Generator.StopReason.CANCELLED) {
             metrics.cancelled();
             if (events != null && events.gone()) {
@@ -169,8 +171,14 @@ final class Completions implements AutoCloseable {
         }
     }
 
-    /** Cancels a completion being generated (shutdown). */
+    /** Requests waiting for the completions context. */
+    int waiting() {
+        return gate.waiting();
+    }
+
+    /** Refuses waiting and later requests, and cancels a completion being generated (shutdown). */
     void cancel() {
+        gate.close();
         if (busy.get() && context != null) {
             context.cancel();
         }

@@ -4,34 +4,36 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.jseek.ContextParams;
 import dev.jseek.Model;
+import dev.jseek.chat.ChatEngine;
+import dev.jseek.chat.ChatTemplate;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An OpenAI-compatible HTTP server over one model: {@code /v1/chat/completions} (JSON or server-sent events),
  * {@code /v1/completions}, {@code /v1/models}, {@code /health} and {@code /metrics}. The HTTP layer is the JDK's own
  * {@link HttpServer} with a virtual thread per exchange: streaming is a chunked body written token by token, and a
  * waiting request costs a parked virtual thread, so no dependency is needed for what a local model server does.
- * Generation itself runs on one platform thread per slot (a native call pins a virtual thread's carrier).
+ * Chat requests are generated together by one {@link ChatEngine} (continuous batching over {@code --parallel}
+ * sequences of one context) on its own platform thread: a native call pins a virtual thread's carrier.
  */
 public final class OpenAiServer implements AutoCloseable {
     private final ServeSettings settings;
     private final HttpServer http;
     private final ExecutorService handlers;
-    private final ExecutorService generators;
-    private final SlotPool pool;
+    private final ChatEngine engine;
+    /** The template made from --chat-template-file (closed after the engine), or null for the model's own. */
+    private final ChatTemplate template;
     private final Metrics metrics = new Metrics();
     private final ChatCompletions completions;
     private final Completions textCompletions;
@@ -45,27 +47,29 @@ public final class OpenAiServer implements AutoCloseable {
         this.settings = settings;
         this.expectedAuthorization = settings.apiKey() == null ? null
                 : ("Bearer " + settings.apiKey()).getBytes(StandardCharsets.UTF_8);
-        List<Slot> slots = new ArrayList<>();
+        this.template = settings.templateSource() == null ? null
+                : ChatTemplate.jinja(model, settings.templateSource(), settings.templateName());
         try {
-            for (int i = 0; i < settings.parallel(); i++) {
-                slots.add(new Slot(i, model, settings.options(), settings.templateSource(), settings.templateName()));
-            }
+            // --ctx-size is each slot's, as in jseek batch: the shared context holds all of them
+            ContextParams perSlot = settings.options().context();
+            this.engine = new ChatEngine(model, new ChatEngine.Options(template, perSlot
+                    .withContextSize(perSlot.contextSize() * settings.parallel()).withSequences(settings.parallel()), settings.queue()));
         } catch (RuntimeException e) {
-            slots.forEach(Slot::close);
+            if (template != null) {
+                template.close();
+            }
             throw e;
         }
-        this.pool = new SlotPool(slots, settings.queue());
-        AtomicInteger n = new AtomicInteger();
-        this.generators = Executors.newFixedThreadPool(settings.parallel(),
-                r -> Thread.ofPlatform().name("jseek-slot-" + n.getAndIncrement()).daemon(true).unstarted(r));
-        this.completions = new ChatCompletions(pool, generators, settings.options(), settings.modelId(), metrics, hooks);
-        this.textCompletions = new Completions(model, settings.options(), settings.modelId(), pool, metrics);
+        this.completions = new ChatCompletions(engine, settings.options(), settings.modelId(), metrics, hooks);
+        this.textCompletions = new Completions(model, settings.options(), settings.modelId(), settings.queue(), metrics);
         this.handlers = Executors.newVirtualThreadPerTaskExecutor();
         try {
             this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
         } catch (IOException e) {
-            generators.shutdownNow();
-            slots.forEach(Slot::close);
+            engine.close();
+            if (template != null) {
+                template.close();
+            }
             throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + " (" + e.getMessage()
                     + "); choose another --port, or 0 for any free one", e);
         }
@@ -74,13 +78,18 @@ public final class OpenAiServer implements AutoCloseable {
         http.start();
     }
 
-    /** Creates the slots (one context each) and starts listening. */
+    /** Creates the shared context (one sequence per slot) and starts listening. */
     public static OpenAiServer start(Model model, ServeSettings settings) throws IOException {
         return new OpenAiServer(model, settings, ServeHooks.NONE);
     }
 
     static OpenAiServer start(Model model, ServeSettings settings, ServeHooks hooks) throws IOException {
         return new OpenAiServer(model, settings, hooks);
+    }
+
+    /** Tokens one slot (sequence) holds: the context size divided among the slots. */
+    public int slotSize() {
+        return engine.sequenceSize();
     }
 
     /** The address and port actually bound (the port is the chosen one when --port 0 was given). */
@@ -180,7 +189,7 @@ public final class OpenAiServer implements AutoCloseable {
             case "health" -> Responses.send(exchange, 200, Json.MAPPER.createObjectNode().put("status", "ok"));
             case "models" -> Responses.send(exchange, 200, models());
             case "metrics" -> Responses.send(exchange, 200, "text/plain; version=0.0.4",
-                    metrics.render(pool.busy(), pool.slots().size(), pool.queued(), pool.slots()));
+                    metrics.render(engine.busy(), engine.waiting() + textCompletions.waiting(), kvTokens(), engine.sequenceSize()));
             default -> {
                 if (stopping.get()) {
                     throw new ApiError(503, "server_error", "shutting_down", "The server is shutting down.");
@@ -245,21 +254,25 @@ public final class OpenAiServer implements AutoCloseable {
         return list;
     }
 
+    private int[] kvTokens() {
+        int[] held = new int[engine.sequences()];
+        for (int i = 0; i < held.length; i++) {
+            held[i] = engine.heldTokens(i);
+        }
+        return held;
+    }
+
     /**
-     * Stops gracefully within the settings' bound: stops accepting, refuses queued requests, cancels the turns being
-     * generated, waits for their requests to end, then closes the slots. Returns false when a generation did not end
-     * in time: the slots stay open then, and the caller must not close the model under them (the process is ending).
+     * Stops gracefully within the settings' bound: stops accepting, refuses queued requests, cancels the replies being
+     * generated, waits for their requests to end, then frees the context. Returns false when a generation did not end
+     * in time: the context stays allocated then, and the caller must not close the model under it (the process is
+     * ending).
      */
     public boolean shutdown() {
         if (!stopping.compareAndSet(false, true)) {
             return true;
         }
-        pool.close();
-        for (Slot s : pool.slots()) {
-            if (s.busy) {
-                s.session.cancel();
-            }
-        }
+        engine.cancelAll(); // queued requests end as cancelled (503), running ones at the next step
         textCompletions.cancel();
         long deadline = System.nanoTime() + settings.shutdownBound().toNanos();
         boolean ended;
@@ -271,9 +284,7 @@ public final class OpenAiServer implements AutoCloseable {
                 }
             }
             http.stop(0);
-            generators.shutdown();
-            ended = generators.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
-                    & textCompletions.awaitEnd(deadline);
+            ended = engine.shutdown(deadline) & textCompletions.awaitEnd(deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             http.stop(0);
@@ -281,7 +292,9 @@ public final class OpenAiServer implements AutoCloseable {
         }
         handlers.shutdownNow();
         if (ended) {
-            pool.slots().forEach(Slot::close);
+            if (template != null) {
+                template.close();
+            }
             textCompletions.close();
         }
         return ended;

@@ -10,11 +10,16 @@ interface ServeHooks {
     ServeHooks NONE = new ServeHooks() {
     };
 
-    /** A request has its slot and is about to generate. */
+    /** A request has its slot and is about to generate (on the engine's thread: every slot waits while this runs). */
     default void slotTaken(int slot) throws InterruptedException {
     }
 
-    /** A request's turn ended (cancelled included) and its slot is free again. */
+    /** A request's turn ended (cancelled included; slot -1 and turn null: it failed) and its slot is free again. */
     default void turnEnded(int slot, ChatTurn turn) {
+    }
+
+    /** How often a non-streaming request writes its whitespace {@link Heartbeat}; tests make it zero (every token). */
+    default java.time.Duration heartbeat() {
+        return java.time.Duration.ofSeconds(1);
     }
 }

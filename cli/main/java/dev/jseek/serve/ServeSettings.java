@@ -12,12 +12,13 @@ import java.time.Duration;
  * @param host           the address to bind (127.0.0.1 by default)
  * @param port           the port; 0 = any free one
  * @param apiKey         the Bearer key every request except /health must carry; null = none (loopback only)
- * @param parallel       slots: conversations generated at the same time, each with its own context
+ * @param parallel       slots: conversations generated together, each a sequence of one shared context
  * @param queue          most requests waiting for a slot before the server answers 503
  * @param maxBody        largest request body in bytes (413 beyond)
  * @param cors           the origin allowed to call from a browser; null = no CORS headers
  * @param modelId        the id /v1/models lists and responses carry
- * @param options        each slot's defaults (context, sampling, max tokens, reasoning budget); requests change them
+ * @param options        each request's defaults (sampling, max tokens, reasoning budget) and each slot's context
+ *                       size; requests change the former
  * @param templateSource a Jinja chat template to use instead of the model's; null = the model's own
  * @param templateName   names templateSource in errors
  * @param shutdownBound  how long shutdown waits for in-flight requests to end after cancelling them

@@ -33,7 +33,7 @@ class LangChain4jClientTest {
 
     @Test
     void chatAndStreamingChatSeeThinkingAndAnswerApart() throws Exception {
-        try (TestServer s = TestServer.start(TestServer.settings("lc4j", 2, 8, null), ServeHooks.NONE)) {
+        try (TestServer s = TestServer.start(TestServer.settings("lc4j", 2, 8, null), TestServer.HEARTBEAT_EVERY_TOKEN)) {
             OpenAiChatModel chat = OpenAiChatModel.builder().baseUrl(s.server.url() + "/v1").apiKey("lc4j").modelName("tiny")
                     .maxTokens(40).returnThinking(true).build();
             ChatResponse r = chat.chat(ChatRequest.builder().messages(UserMessage.from("Why is the sea salty?")).build());
@@ -77,7 +77,7 @@ class LangChain4jClientTest {
 
     @Test
     void aJsonSchemaResponseFormat() throws Exception {
-        try (TestServer s = TestServer.start(TestServer.settings(null, 1, 8, null), ServeHooks.NONE)) {
+        try (TestServer s = TestServer.start(TestServer.settings(null, 1, 8, null), TestServer.HEARTBEAT_EVERY_TOKEN)) {
             OpenAiChatModel chat = OpenAiChatModel.builder().baseUrl(s.server.url() + "/v1").apiKey("none").modelName("tiny")
                     .strictJsonSchema(true).build();
             ResponseFormat format = ResponseFormat.builder().type(ResponseFormatType.JSON).jsonSchema(JsonSchema.builder().name("verdict")
@@ -91,7 +91,7 @@ class LangChain4jClientTest {
 
     @Test
     void aRequiredToolBecomesAToolExecutionRequestAndItsResultGoesBack() throws Exception {
-        try (TestServer s = TestServer.start(TestServer.settings(null, 1, 8, TestServer.v32Template()), ServeHooks.NONE)) {
+        try (TestServer s = TestServer.start(TestServer.settings(null, 1, 8, TestServer.v32Template()), TestServer.HEARTBEAT_EVERY_TOKEN)) {
             OpenAiChatModel chat = OpenAiChatModel.builder().baseUrl(s.server.url() + "/v1").apiKey("none").modelName("tiny")
                     .maxTokens(160).parallelToolCalls(false)
                     .customParameters(Map.of("chat_template_kwargs", Map.of("thinking", false))).build();

@@ -30,7 +30,7 @@ class OpenAiNodeClientTest {
         Assumptions.assumeTrue(onPath("node") && onPath("npm"), "node and npm are not installed; the openai npm client test is skipped");
         Path npm = Path.of(System.getProperty("jseek.test.work", "target/test-work")).getParent().resolve("npm");
         install(npm);
-        try (TestServer s = TestServer.start(TestServer.settings("test-key", 2, 8, null), ServeHooks.NONE)) {
+        try (TestServer s = TestServer.start(TestServer.settings("test-key", 2, 8, null), TestServer.HEARTBEAT_EVERY_TOKEN)) {
             Map<String, JsonNode> results = node(npm, s);
             String output = results.toString();
             JsonNode plain = results.get("plain");
@@ -56,7 +56,7 @@ class OpenAiNodeClientTest {
         Assumptions.assumeTrue(onPath("node") && onPath("npm"), "node and npm are not installed; the openai npm client test is skipped");
         Path npm = Path.of(System.getProperty("jseek.test.work", "target/test-work")).getParent().resolve("npm");
         install(npm);
-        try (TestServer s = TestServer.start(TestServer.settings("test-key", 1, 8, TestServer.v32Template()), ServeHooks.NONE)) {
+        try (TestServer s = TestServer.start(TestServer.settings("test-key", 1, 8, TestServer.v32Template()), TestServer.HEARTBEAT_EVERY_TOKEN)) {
             Map<String, JsonNode> results = node(npm, s, "tools");
             JsonNode tool = results.get("tool");
             assertEquals("get_weather", tool.path("fn").asText(), tool.toString());

@@ -147,6 +147,7 @@ class OpenAiServerTest {
         assertTrue(metrics.contains("jseek_slots_total 2"), metrics);
         assertTrue(metrics.contains("jseek_queue_depth 0"), metrics);
         assertTrue(metrics.contains("jseek_kv_capacity_tokens{slot=\"0\"} 4096"), metrics);
+        assertTrue(metrics.contains("jseek_prompt_tokens_cached_total "), metrics);
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("jseek_completion_tokens_total ") && !l.endsWith(" 0")), metrics);
     }
 

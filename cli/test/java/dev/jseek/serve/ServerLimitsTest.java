@@ -104,6 +104,92 @@ class ServerLimitsTest {
         }
     }
 
+    /**
+     * A non-streaming client that hangs up while its reply is generated: the whitespace heartbeat's next write fails,
+     * which cancels the generation and frees the slot. The hook holds the engine until the client is gone.
+     */
+    @Test
+    void aNonStreamingClientThatHangsUpCancelsItsGenerationAndFreesTheSlot() throws Exception {
+        LinkedBlockingQueue<ChatTurn> ended = new LinkedBlockingQueue<>();
+        CountDownLatch taken = new CountDownLatch(1);
+        CountDownLatch gone = new CountDownLatch(1);
+        ServeHooks watch = new ServeHooks() {
+            @Override
+            public void slotTaken(int slot) throws InterruptedException {
+                if (taken.getCount() > 0) {
+                    taken.countDown();
+                    gone.await();
+                }
+            }
+
+            @Override
+            public void turnEnded(int slot, ChatTurn turn) {
+                ended.add(turn);
+            }
+
+            @Override
+            public java.time.Duration heartbeat() {
+                return java.time.Duration.ZERO;
+            }
+        };
+        try (TestServer s = TestServer.start(TestServer.settings(null, 1, 4, null), watch)) {
+            String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"Tell me everything.\"}], \"max_tokens\": 3000}";
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(s.server.address().getAddress(), s.server.address().getPort()));
+                OutputStream out = socket.getOutputStream();
+                byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: "
+                        + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(bytes);
+                out.flush();
+                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                assertEquals("HTTP/1.1 200 OK", in.readLine(), "the heartbeat sends the status before the reply is ready");
+                assertTrue(taken.await(2, TimeUnit.MINUTES), "the request never got its slot");
+                socket.setSoLinger(true, 0); // a reset, as a killed client leaves it
+            }
+            gone.countDown();
+            ChatTurn turn = ended.poll(2, TimeUnit.MINUTES);
+            assertNotNull(turn, "the generation did not end after the client left");
+            assertEquals(Generator.StopReason.CANCELLED, turn.stop());
+            assertTrue(turn.stats().generatedTokens() < 3000, "cancelled early, not run to max_tokens");
+            HttpResponse<String> next = s.post("/v1/chat/completions", HI);
+            assertEquals(200, next.statusCode(), "the slot is free for the next request");
+            assertTrue(s.get("/metrics").body().contains("jseek_cancelled_total 1"));
+        }
+    }
+
+    /** Shutdown cancels the reply being generated (its client gets a 503), waits for it, and frees the context. */
+    @Test
+    void shutdownCancelsTheReplyInFlightAndAnswersIt503() throws Exception {
+        CountDownLatch taken = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        ServeHooks hold = new ServeHooks() {
+            @Override
+            public void slotTaken(int slot) throws InterruptedException {
+                taken.countDown();
+                go.await();
+            }
+
+            @Override
+            public java.time.Duration heartbeat() {
+                return java.time.Duration.ofHours(1); // the status stays open: the 503 can still be sent
+            }
+        };
+        TestServer s = TestServer.start(TestServer.settings(null, 1, 4, null), hold);
+        try {
+            CompletableFuture<HttpResponse<String>> running = s.client.sendAsync(s.request("/v1/chat/completions")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"role\": \"user\", \"content\": \"Go on.\"}], "
+                            + "\"max_tokens\": 3000}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(taken.await(2, TimeUnit.MINUTES), "the request never got its slot");
+            CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(s.server::shutdown);
+            go.countDown();
+            OpenAiServerTest.assertError(running.get(2, TimeUnit.MINUTES), 503, "cancelled");
+            assertTrue(stopped.get(2, TimeUnit.MINUTES), "the generation ended within the bound, and the context was freed");
+        } finally {
+            s.close();
+        }
+    }
+
     @Test
     void requiredToolChoiceOnTheV32TemplateGivesAnOpenAiToolCall() throws Exception {
         try (TestServer s = TestServer.start(TestServer.settings(null, 1, 4, TestServer.v32Template()), ServeHooks.NONE)) {

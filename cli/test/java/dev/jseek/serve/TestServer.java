@@ -46,6 +46,17 @@ final class TestServer implements AutoCloseable {
                 templateSource == null ? null : "the V3.2 template", Duration.ofSeconds(10));
     }
 
+    /**
+     * Hooks that make every non-streaming reply a {@link Heartbeat} body (the 200 at once, then a space per token
+     * before the JSON), so that the clients' tests see such bodies parse.
+     */
+    static final ServeHooks HEARTBEAT_EVERY_TOKEN = new ServeHooks() {
+        @Override
+        public Duration heartbeat() {
+            return Duration.ZERO;
+        }
+    };
+
     static TestServer start(ServeSettings settings, ServeHooks hooks) throws IOException {
         Model model = Model.load(modelPath(), ModelParams.defaults());
         try {

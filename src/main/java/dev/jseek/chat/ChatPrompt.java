@@ -65,6 +65,37 @@ final class ChatPrompt {
     }
 
     /**
+     * The prompt's tokens when it fits {@code room} tokens with one to spare for the reply; else drops old turns
+     * from {@code messages} (telling the listener) or fails, as the options say.
+     */
+    Built fit(List<ChatMessage> messages, ChatOptions options, int room, ChatListener listener) {
+        Built prompt = build(messages, options);
+        while (prompt.tokens().length + 1 > room) {
+            if (options.overflow() == ChatOptions.Overflow.FAIL || !dropOldestTurn(messages)) {
+                throw new ChatInputException(ChatInputException.Kind.CONTEXT_OVERFLOW, "The conversation needs " + prompt.tokens().length
+                        + " tokens but the context holds " + room + "; start over, use a larger context, or let old turns be dropped.");
+            }
+            listener.onNotice("Dropped the oldest turn to make room: the conversation no longer fits " + room + " tokens.");
+            prompt = build(messages, options);
+        }
+        return prompt;
+    }
+
+    /** Removes the oldest user message and the answer after it; never the system prompt or the new message. */
+    private static boolean dropOldestTurn(List<ChatMessage> messages) {
+        for (int i = 0; i < messages.size() - 1; i++) {
+            if (messages.get(i).role() == ChatMessage.Role.USER) {
+                messages.remove(i);
+                if (i < messages.size() - 1 && messages.get(i).role() == ChatMessage.Role.ASSISTANT) {
+                    messages.remove(i);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * When the template transformed the content (so its place in the prompt is unknown), the prompt is tokenized
      * whole; that is only safe if no content holds a control token's text.
      */

@@ -22,9 +22,6 @@ import java.util.List;
  * One thread at a time; {@link #cancel()} from any thread.
  */
 public final class ChatSession implements AutoCloseable {
-    /** Closes a reasoning block whose budget is spent (BatchChat forces the same). */
-    static final String FORCED_CLOSE = "\n</think>\n\n";
-
     private final Model model;
     private final Vocab vocab;
     private final ChatTemplate template;
@@ -101,8 +98,8 @@ public final class ChatSession implements AutoCloseable {
 
     /** The sampler for this turn's answer: under the required call's grammar when there is one. */
     private Sampler answerSamplerFor(ChatPrompt.Built built) {
-        dev.jseek.Grammar g = built.rendered() == null ? null : built.rendered().toolGrammar();
-        if (g == null) {
+        dev.jseek.Grammar g = ReplyStream.answerGrammar(options, built);
+        if (g == null || g.equals(options.grammar())) {
             return answerSampler;
         }
         if (!g.equals(toolSamplerGrammar)) {
@@ -277,7 +274,7 @@ public final class ChatSession implements AutoCloseable {
         long start = System.nanoTime();
         List<ChatMessage> messages = new ArrayList<>(history);
         messages.add(message);
-        ChatPrompt.Built built = fitToContext(messages, listener);
+        ChatPrompt.Built built = promptBuilder.fit(messages, options, context.contextSize(), listener);
         int[] prompt = built.tokens();
 
         int reuse = commonPrefix(cached, prompt);
@@ -300,48 +297,23 @@ public final class ChatSession implements AutoCloseable {
             throw e;
         }
         int[] sequence = done.sequence;
-        TurnState turn = done.turn;
-        Generator.Result result = done.last;
-        int left = done.left;
+        ReplyStream turn = done.turn;
         cached = Arrays.copyOf(sequence, Math.min(sequence.length, context.lastPosition(0) + 1));
-
-        // STOPPED means a stop string; a budget or phase stop that left no room to answer is a max-tokens stop.
-        Generator.StopReason stop = result.stopReason() == Generator.StopReason.STOPPED && !turn.stops.stopped()
-                ? Generator.StopReason.MAX_TOKENS : result.stopReason();
-        String reasoning = turn.reasoning.toString();
-        String answer = turn.answer.toString();
-        List<ToolCall> calls = List.of();
-        if (built.rendered() != null && !turn.stops.stopped()) {
-            // Tool calls are llama.cpp's own parser's, for the template's format; so is the text beside them. The
-            // reasoning/answer split of a reply without calls stays what was streamed (DeepSeek's <think> tags).
-            try {
-                // A reply cut by the token limit is read as llama-server reads a stream in progress (partial), without
-                // the replacement character the generator flushes for a split UTF-8 character: its finished calls count.
-                boolean cut = stop != Generator.StopReason.END_OF_GENERATION;
-                String raw = cut ? turn.raw.toString().replaceAll("\uFFFD+$", "") : turn.raw.toString();
-                JinjaPrompt.Parsed parsed = JinjaPrompt.parse(built.rendered().parserParams(), raw, cut);
-                calls = completeCalls(parsed.toolCalls(), listener);
-                if (turn.toolParser != null) {
-                    answer = parsed.content().stripLeading(); // as streamed: llama.cpp's content, calls left out
-                }
-            } catch (JseekException e) {
-                listener.onNotice("llama.cpp's parser could not read this reply (" + e.getMessage() + "); it is kept as plain text.");
-            }
-        }
-        if (stop != Generator.StopReason.CANCELLED) {
-            messages.add(ChatMessage.assistant(answer, calls));
+        ReplyStream.Outcome outcome = turn.finish(done.last.stopReason());
+        if (outcome.stop() != Generator.StopReason.CANCELLED) {
+            messages.add(ChatMessage.assistant(outcome.answer(), outcome.calls()));
             history.clear();
             history.addAll(messages);
         }
         context.resetCancel();
         long end = System.nanoTime();
-        ChatTurn.Stats stats = new ChatTurn.Stats(prompt.length, prompt.length - reuse, options.maxTokens() - left,
+        ChatTurn.Stats stats = new ChatTurn.Stats(prompt.length, prompt.length - reuse, options.maxTokens() - done.left,
                 turn.reasoningTokens, done.promptNanos, turn.firstTokenAt == 0 ? 0 : turn.firstTokenAt - start,
                 turn.reasoningNanos(end), done.generationNanos);
-        return new ChatTurn(reasoning, answer, calls, stop, stats);
+        return new ChatTurn(outcome.reasoning(), outcome.answer(), outcome.calls(), outcome.stop(), stats);
     }
 
-    private record TurnResult(int[] sequence, TurnState turn, Generator.Result last, int left, long promptNanos,
+    private record TurnResult(int[] sequence, ReplyStream turn, Generator.Result last, int left, long promptNanos,
                               long generationNanos) {
     }
 
@@ -351,13 +323,7 @@ public final class ChatSession implements AutoCloseable {
         // when </think> appears (or is forced), instead of feeding the grammar tokens it never chose.
         boolean mayReason = built.opensThinking();
         Sampler current = mayReason ? freeSampler : answerSampler;
-        List<String> stops = new ArrayList<>(options.stopStrings());
-        if (built.rendered() != null) {
-            built.rendered().stops().stream().filter(s -> !stops.contains(s)).forEach(stops::add);
-        }
-        boolean toolsOffered = built.rendered() != null && options.tools() != null && options.tools().choice() != ChatTools.Choice.NONE;
-        TurnState turn = new TurnState(listener, current != answerSampler, mayReason, stops,
-                toolsOffered ? built.rendered().parserParams() : null);
+        ReplyStream turn = new ReplyStream(options, built, listener, current != answerSampler);
         int[] sequence = prompt;
         int[] feed = Arrays.copyOfRange(prompt, reuse, prompt.length);
         int left = options.maxTokens();
@@ -365,7 +331,12 @@ public final class ChatSession implements AutoCloseable {
         long generationNanos = 0;
         Generator.Result result;
         while (true) {
-            result = generator.generate(feed, current, left, turn::onToken);
+            result = generator.generate(feed, current, left, (token, text) -> {
+                turn.onToken(token, text);
+                if (turn.stopRequested()) {
+                    generator.requestStop();
+                }
+            });
             promptNanos = promptNanos < 0 ? result.stats().promptNanos() : promptNanos;
             generationNanos += result.stats().generationNanos();
             sequence = concat(sequence, result.tokens());
@@ -373,52 +344,13 @@ public final class ChatSession implements AutoCloseable {
             if (result.stopReason() != Generator.StopReason.STOPPED || turn.stops.stopped() || left <= 0) {
                 break;
             }
-            feed = new int[0]; // the generator decodes the token it streamed but did not decode yet
-            if (turn.budgetHit && !turn.forcedClose) {
-                // Budget spent: close the reasoning block ourselves and let the model answer.
-                turn.forcedClose = true;
-                turn.parser.forceAnswer();
-                int[] closing = vocab.tokenize(FORCED_CLOSE, false, true);
-                if (current == answerSampler) {
-                    for (int t : closing) {
-                        current.accept(t); // the penalties see the forced tokens too
-                    }
-                }
-                feed = closing;
-                sequence = concat(sequence, closing);
-                turn.raw.append(FORCED_CLOSE);
-            }
+            // the generator decodes the token it streamed but did not decode yet, then the forced close if any
+            feed = turn.resume(current, answerSampler, vocab.tokenize(ReplyStream.FORCED_CLOSE, false, true));
+            sequence = concat(sequence, feed);
             current = answerSampler;
-            turn.switchOnAnswer = false;
         }
-        turn.parser.finish();
-        turn.stops.finish();
         return new TurnResult(sequence, turn, result, left, promptNanos, generationNanos);
     }
-
-    /**
-     * The calls whose arguments are whole JSON: a reply that ran out of tokens inside a call leaves one with
-     * arguments like "{", which no tool can run and the template refuses to render in the next turn.
-     */
-    private static List<ToolCall> completeCalls(List<ToolCall> calls, ChatListener listener) {
-        List<ToolCall> complete = new ArrayList<>();
-        for (ToolCall c : calls) {
-            try {
-                com.fasterxml.jackson.databind.JsonNode args = ARGUMENTS.readTree(c.arguments());
-                if (args != null && args.isObject()) {
-                    complete.add(c);
-                    continue;
-                }
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                // incomplete: told below
-            }
-            listener.onNotice("The reply ended inside a call of " + c.name() + " (its arguments are not whole JSON: "
-                    + c.arguments() + "); the call was dropped. Allow more tokens per reply.");
-        }
-        return complete;
-    }
-
-    private static final com.fasterxml.jackson.databind.ObjectMapper ARGUMENTS = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** After a failed turn: removes what it left in the KV cache, so the record of the cache stays true. */
     private void forgetTurn(int kept, Throwable failure) {
@@ -430,20 +362,6 @@ public final class ChatSession implements AutoCloseable {
             cached = new int[0];
             failure.addSuppressed(e);
         }
-    }
-
-    /** The prompt's tokens; drops old turns or fails (per the options) while it does not fit. */
-    private ChatPrompt.Built fitToContext(List<ChatMessage> messages, ChatListener listener) {
-        ChatPrompt.Built prompt = promptBuilder.build(messages, options);
-        while (prompt.tokens().length + 1 > context.contextSize()) {
-            if (options.overflow() == ChatOptions.Overflow.FAIL || !dropOldestTurn(messages)) {
-                throw new ChatInputException(ChatInputException.Kind.CONTEXT_OVERFLOW, "The conversation needs " + prompt.tokens().length + " tokens but the context holds "
-                        + context.contextSize() + "; start over, use a larger context, or let old turns be dropped.");
-            }
-            listener.onNotice("Dropped the oldest turn to make room: the conversation no longer fits " + context.contextSize() + " tokens.");
-            prompt = promptBuilder.build(messages, options);
-        }
-        return prompt;
     }
 
     /**
@@ -474,122 +392,6 @@ public final class ChatSession implements AutoCloseable {
     /** What the template can do (thinking switch, reasoning efforts, tool calls). */
     public TemplateFeatures templateFeatures() {
         return promptBuilder.features();
-    }
-
-    /** Removes the oldest user message and the answer after it; never the system prompt or the new message. */
-    private static boolean dropOldestTurn(List<ChatMessage> messages) {
-        for (int i = 0; i < messages.size() - 1; i++) {
-            if (messages.get(i).role() == ChatMessage.Role.USER) {
-                messages.remove(i);
-                if (i < messages.size() - 1 && messages.get(i).role() == ChatMessage.Role.ASSISTANT) {
-                    messages.remove(i);
-                }
-                return true;
-            }
-        }
-        return false;
-    }
-
-
-    /** The running state of one reply: parser, budget, timings. */
-    private final class TurnState {
-        final ChatListener listener;
-        /** Stop at the end of reasoning, so the answer can be sampled with the grammar. */
-        boolean switchOnAnswer;
-        boolean forcedClose;
-        final StringBuilder reasoning = new StringBuilder();
-        final StringBuilder answer = new StringBuilder();
-        /** Everything the model wrote (and jseek forced), for llama.cpp's parser. */
-        final StringBuilder raw = new StringBuilder();
-        /** llama.cpp's parser params when tools are offered: the answer is then streamed as it parses it. */
-        final String toolParser;
-        /** The answer text streamed so far (with tools: llama.cpp's content, without the call blocks). */
-        final StringBuilder shownAnswer = new StringBuilder();
-        final ReasoningParser parser;
-        final StopStrings stops;
-        int reasoningTokens;
-        boolean budgetHit;
-        long firstTokenAt;
-        long reasoningStart;
-        long reasoningEnd;
-
-        TurnState(ChatListener listener, boolean switchOnAnswer, boolean prefilled, List<String> stopStrings, String toolParser) {
-            this.listener = listener;
-            this.switchOnAnswer = switchOnAnswer;
-            this.toolParser = toolParser;
-            this.stops = new StopStrings(stopStrings, text -> {
-                answer.append(text);
-                if (toolParser == null) {
-                    listener.onAnswer(text);
-                } else {
-                    showParsedAnswer();
-                }
-            });
-            this.parser = new ReasoningParser(prefilled, new ReasoningParser.Sink() {
-                @Override
-                public void reasoning(String text) {
-                    reasoning.append(text);
-                    listener.onReasoning(text);
-                }
-
-                @Override
-                public void answer(String text) {
-                    stops.push(text);
-                }
-            });
-        }
-
-        void onToken(int token, String text) {
-            long now = System.nanoTime();
-            if (token >= 0 && firstTokenAt == 0) {
-                firstTokenAt = now;
-            }
-            raw.append(text);
-            parser.push(text);
-            if (stops.stopped()) {
-                generator.requestStop();
-            }
-            if (parser.phase() == ReasoningParser.Phase.REASONING) {
-                if (reasoningStart == 0) {
-                    reasoningStart = now;
-                }
-                if (token >= 0) {
-                    reasoningTokens++; // not the flush of a split UTF-8 character (token -1), which is no token
-                }
-                if (options.reasoningBudget() >= 0 && reasoningTokens >= options.reasoningBudget() && !budgetHit) {
-                    budgetHit = true;
-                    generator.requestStop();
-                }
-            } else if (reasoningStart != 0 && reasoningEnd == 0) {
-                reasoningEnd = now;
-            }
-            if (switchOnAnswer && parser.phase() == ReasoningParser.Phase.ANSWER) {
-                switchOnAnswer = false;
-                generator.requestStop();
-            }
-        }
-
-        /**
-         * With tools offered, the answer is streamed as llama.cpp's parser reads the reply so far (as llama-server
-         * streams it): text, but not the markup of a tool call, which the turn then reports as a call.
-         */
-        void showParsedAnswer() {
-            String content;
-            try {
-                content = JinjaPrompt.parse(toolParser, raw.toString(), true).content().stripLeading();
-            } catch (JseekException e) {
-                return; // not readable yet; the next token may make it so, and the turn's end decides
-            }
-            if (content.length() > shownAnswer.length() && content.startsWith(shownAnswer.toString())) {
-                String delta = content.substring(shownAnswer.length());
-                shownAnswer.append(delta);
-                listener.onAnswer(delta);
-            }
-        }
-
-        long reasoningNanos(long end) {
-            return reasoningStart == 0 ? 0 : (reasoningEnd == 0 ? end : reasoningEnd) - reasoningStart;
-        }
     }
 
     private static int commonPrefix(int[] a, int[] b) {
