@@ -84,8 +84,9 @@ install -m 755 "$root/cli/image/jseek" "$stage/bin/jseek"
 
 # --- the AOT cache: a training run of the README's first command on the demo model ------------------------------
 # A first run generates the demo model in a scratch cache; the second one, the training run, is what every later
-# start looks like. The class path is recorded as the image's own paths; the JVM accepts the image unpacked
-# anywhere else as long as the jars keep their places relative to each other (the tarball keeps their times).
+# start looks like. The cache records the jars' paths here; a JVM started from the image unpacked anywhere else
+# still uses it, as the jars keep their places relative to each other (JDK 25 matches the paths after their longest
+# common prefix; ImageIT checks it). One that cannot use it (other JVM options) says so and starts without it.
 work=$target/image-training
 rm -rf "$work" && mkdir -p "$work/home"
 train() { env -i PATH=/usr/bin:/bin HOME="$work/home" JSEEK_CACHE="$work/cache" "$@"; }
