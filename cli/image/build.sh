@@ -97,6 +97,6 @@ train JSEEK_JAVA_OPTS="-XX:AOTCacheOutput=$stage/lib/jseek.aot -Xlog:aot=warning
   die "the training run failed: $(cat "$work/training.log")"
 [ -f "$stage/lib/jseek.aot" ] || die "the training run wrote no AOT cache: $(cat "$work/training.log")"
 
-tar -C "$target/image" -czf "$tarball" "$name"
+tar -C "$target/image" --owner=0 --group=0 --numeric-owner -czf "$tarball" "$name"
 say "$tarball: $(du -h "$tarball" | cut -f1) ($(du -sh "$stage" | cut -f1) unpacked), built in $(($(date +%s) - started)) s"
 echo "$tarball"
