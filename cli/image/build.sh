@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the self-contained jseek image from cli/target (run after `./mvnw package`; `./mvnw verify -Pimage`
-# runs it and then the image test) and prints the tarball's path on stdout:
+# Builds the self-contained jseek image from cli/target (run after `./mvnw package`; `./mvnw verify` runs it on
+# Linux, then ImageIT: see the image profile in cli/pom.xml) and prints the tarball's path on stdout:
 #   cli/target/jseek-VERSION-OS-ARCH.tar.gz, unpacked as jseek-VERSION-OS-ARCH/
 #     bin/jseek                        POSIX sh launcher (cli/image/jseek)
 #     lib/runtime/                     a jlink'ed Java 25 runtime holding only the modules jseek uses

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The self-contained image (cli/image/build.sh; {@code ./mvnw verify -Pimage} builds it, then runs this): unpacked
+ * The self-contained image (cli/image/build.sh; {@code ./mvnw verify} builds it on Linux, then runs this): unpacked
  * into an empty directory and started through a symbolic link from another directory with {@code env -i}, a PATH
  * that holds only {@code readlink} and {@code stty} (no java, no cmake, no compiler), and empty HOME and cache.
  */
@@ -64,7 +64,7 @@ class ImageIT {
         String prefix = "jseek-" + System.getProperty("jseek.test.version") + "-";
         try (Stream<Path> files = Files.list(dir)) {
             List<Path> found = files.filter(f -> f.getFileName().toString().startsWith(prefix) && f.toString().endsWith(".tar.gz")).toList();
-            assertEquals(1, found.size(), "one " + prefix + "*.tar.gz in " + dir + " (./mvnw verify -Pimage builds it): " + found);
+            assertEquals(1, found.size(), "one " + prefix + "*.tar.gz in " + dir + " (./mvnw -DskipTests verify builds it): " + found);
             return found.getFirst();
         }
     }
