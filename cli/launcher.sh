@@ -1,31 +1,6 @@
 # Sourced by cli/jseek and bench/run: finds a Java 25, rebuilds the jars when sources changed, builds the
 # native libraries (cached), and leaves $java, $jar, $native and $jvm_opts set. Expects $root and die().
-# The serial GC with a small young generation: Java does little per token here (native code does the work), and
-# G1's default young generation and card tables cost ~50 MiB of resident memory for nothing.
-# The JDK's release file answers without starting a JVM (each candidate tried that way cost ~70 ms of start-up);
-# a java without one is asked directly.
-java_major() {
-  local home; home=$(dirname "$(dirname "$(readlink -f "$1")")")
-  if [ -r "$home/release" ] && grep -q '^JAVA_VERSION=' "$home/release"; then
-    sed -n 's/^JAVA_VERSION="\{0,1\}\([0-9]*\).*/\1/p' "$home/release"
-  else
-    "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'
-  fi
-}
-find_java25() {
-  local candidates=() c
-  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
-  command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
-  for c in /usr/lib/jvm/*/bin/java /Library/Java/JavaVirtualMachines/*/Contents/Home/bin/java \
-           "$HOME"/.sdkman/candidates/java/*/bin/java; do
-    [ -x "$c" ] && candidates+=("$c")
-  done
-  for c in "${candidates[@]}"; do
-    local v; v=$(java_major "$c" || true)
-    if [ -n "$v" ] && [ "${v%%.*}" -ge 25 ] 2>/dev/null; then echo "$c"; return 0; fi
-  done
-  return 1
-}
+source "$root/cli/java25.sh"
 java=$(find_java25) || die "jseek needs Java 25 or newer and found none (JAVA_HOME, PATH, /usr/lib/jvm); install a JDK 25 (e.g. Temurin 25) and set JAVA_HOME to it."
 
 jar="$root/cli/target/jseek.jar"
@@ -39,5 +14,8 @@ if [ ! -f "$jar" ] || [ -n "$stale" ]; then
   touch "$jar" # Maven leaves an up-to-date jar's time alone; the check above must not fire again
 fi
 native=$(bash "$root/native/build.sh") || die "the native build failed (see above)."
+# The serial GC with a small young generation: Java does little per token here (native code does the work), and
+# G1's default young generation and card tables cost ~50 MiB of resident memory for nothing.
+# (cli/image/jseek, the image's launcher, starts the JVM with the same options.)
 # shellcheck disable=SC2206 # JSEEK_JAVA_OPTS is split on spaces on purpose
 jvm_opts=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmn8m ${JSEEK_JAVA_OPTS:-})

@@ -52,6 +52,30 @@ final class PseudoTerminal implements AutoCloseable {
         return new PseudoTerminal(pb.start());
     }
 
+    /**
+     * Starts {@code command} in a 120×40 terminal with nothing of this process's environment: {@code env -i} with
+     * only {@code environment} (which names the TERM, and a PATH that has {@code stty}); {@code script} itself is
+     * started from this process's PATH.
+     */
+    static PseudoTerminal startIsolated(List<String> command, Map<String, String> environment) throws IOException {
+        List<String> argv = new ArrayList<>(List.of("env", "-i", "--default-signal=INT"));
+        environment.forEach((name, value) -> argv.add(name + "=" + value));
+        argv.addAll(List.of(onPath("script"), "-qfec",
+                "stty cols 120 rows 40; exec " + String.join(" ", command.stream().map(PseudoTerminal::quote).toList()), "/dev/null"));
+        return new PseudoTerminal(new ProcessBuilder(argv).redirectErrorStream(true).start());
+    }
+
+    /** The absolute path of a program on this process's PATH. */
+    static String onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (java.nio.file.Files.isExecutable(candidate)) {
+                return candidate.toAbsolutePath().toString();
+            }
+        }
+        throw new AssertionError(program + " is not on the PATH of the test JVM");
+    }
+
     private static String quote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
     }
