@@ -12,7 +12,10 @@ import java.util.Random;
 public final class SpeedBenchmark {
     // -Djseek.bench.warmupMillis for experiments; see the comment in run()
     private static final long WARMUP_NANOS = Long.getLong("jseek.bench.warmupMillis", 1000) * 1_000_000L;
-    private static final int MAX_WARMUPS = 200;
+    /** The JIT counts as settled once it has finished no compilation for this long. */
+    private static final long JIT_QUIET_NANOS = 300_000_000L;
+    /** A JIT that never settles does not hold the benchmark up longer than this. */
+    private static final long MAX_WARMUP_NANOS = 10_000_000_000L;
 
     private SpeedBenchmark() {
     }
@@ -81,16 +84,24 @@ public final class SpeedBenchmark {
                 params.threads(), params.threads());
         Random random = new Random(42); // token ids do not change the work; a fixed seed keeps runs alike
         try (Context ctx = model.newContext(cp); Batch batch = new Batch(params.batch(), 1)) {
-            // llama-bench warms up once. The JVM's JIT compiles this loop during the first runs, and on a machine
-            // with as many cores as compute threads its compiler threads stall ggml's: so warm up for a second.
-            long warmUntil = System.nanoTime() + WARMUP_NANOS;
-            for (int w = 0; w < MAX_WARMUPS && (w == 0 || System.nanoTime() < warmUntil); w++) {
+            // llama-bench warms up once. The JVM's JIT compiles for the first seconds of a process (this loop, and
+            // what start-up loaded), and on a machine with as many cores as compute threads each compiler thread
+            // stalls one of ggml's, which the others then wait for at the next barrier: a tg64 on a small model
+            // measured 0.2 s inside that window read 0.78 of llama-bench (bench/jvm-cost). So warm up for at least
+            // a second and until the JIT has been quiet for a while: a steady state, as llama-bench measures one.
+            JitClock jit = new JitClock();
+            long begin = System.nanoTime();
+            while (true) {
                 ctx.clearMemory();
                 if (test.prompt() > 0) {
                     prompt(ctx, batch, test.prompt(), random);
                 }
                 if (test.generate() > 0) {
                     generate(ctx, batch, 1, test.prompt(), random);
+                }
+                long now = System.nanoTime();
+                if (now - begin >= MAX_WARMUP_NANOS || now - begin >= WARMUP_NANOS && jit.quietFor(now) >= JIT_QUIET_NANOS) {
+                    break;
                 }
             }
             long[] samples = new long[params.repetitions()];
@@ -133,6 +144,27 @@ public final class SpeedBenchmark {
             ctx.decode(batch);
             ctx.synchronize();
             token = random.nextInt(vocab.size());
+        }
+    }
+
+    /** When the JIT last finished a compilation, as far as the JVM's compilation bean can tell. */
+    private static final class JitClock {
+        private final java.lang.management.CompilationMXBean bean = java.lang.management.ManagementFactory.getCompilationMXBean();
+        private final boolean supported = bean != null && bean.isCompilationTimeMonitoringSupported();
+        private long total = supported ? bean.getTotalCompilationTime() : 0;
+        private long changedAt = System.nanoTime();
+
+        /** Nanoseconds since the compilation total last grew (all of them when there is no JIT to ask). */
+        long quietFor(long now) {
+            if (!supported) {
+                return Long.MAX_VALUE;
+            }
+            long t = bean.getTotalCompilationTime();
+            if (t != total) {
+                total = t;
+                changedAt = now;
+            }
+            return now - changedAt;
         }
     }
 }
