@@ -3,6 +3,8 @@
 source "$root/cli/java25.sh"
 java=$(find_java25) || die "jseek needs Java 25 or newer and found none (JAVA_HOME, PATH, /usr/lib/jvm); install a JDK 25 (e.g. Temurin 25) and set JAVA_HOME to it."
 
+# llama.cpp first: the Java build packs its libraries into the natives jar, and would build them unannounced
+native=$(bash "$root/native/build.sh") || die "the native build failed (see above)."
 jar="$root/cli/target/jseek.jar"
 # tests are not in the jar, so a changed test does not make it stale
 stale=$(find "$root"/bindings "$root"/models "$root"/src "$root"/cli "$root"/pom.xml -newer "$jar" \
@@ -13,7 +15,6 @@ if [ ! -f "$jar" ] || [ -n "$stale" ]; then
     die "the Java build failed; run ./mvnw -DskipTests package to see why."
   touch "$jar" # Maven leaves an up-to-date jar's time alone; the check above must not fire again
 fi
-native=$(bash "$root/native/build.sh") || die "the native build failed (see above)."
 # The serial GC with a small young generation: Java does little per token here (native code does the work), and
 # G1's default young generation and card tables cost ~50 MiB of resident memory for nothing.
 # (cli/image/jseek, the image's launcher, starts the JVM with the same options.)
