@@ -306,13 +306,7 @@ public final class ChatEngine implements AutoCloseable {
      * native state stays allocated: the caller must not close the model under it).
      */
     public boolean shutdown(long deadline) throws InterruptedException {
-        lock.lock();
-        try {
-            closed = true;
-        } finally {
-            lock.unlock();
-        }
-        cancelAll();
+        stopAccepting();
         if (!thread.join(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
             return false;
         }
@@ -320,8 +314,8 @@ public final class ChatEngine implements AutoCloseable {
         return true;
     }
 
-    @Override
-    public void close() {
+    /** Refuses new requests from now on and cancels every one queued or running. */
+    private void stopAccepting() {
         lock.lock();
         try {
             closed = true;
@@ -329,6 +323,11 @@ public final class ChatEngine implements AutoCloseable {
             lock.unlock();
         }
         cancelAll();
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
         boolean interrupted = false;
         while (thread.isAlive()) {
             try {
