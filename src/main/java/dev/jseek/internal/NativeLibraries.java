@@ -200,8 +200,9 @@ public final class NativeLibraries {
     }
 
     /**
-     * Complete cache entries for this release and platform: GPU builds first where their GPU can be there (build.sh's
-     * own rule: Metal on macOS, CUDA when an NVIDIA driver is present), then the newest.
+     * Complete cache entries for this release and platform, in build.sh's own order of preference: a GPU build whose
+     * GPU can be there (Metal on macOS, CUDA where an NVIDIA driver is present), then CPU builds, then GPU builds this
+     * machine cannot use (they would only run on the CPU after a failed GPU load); the newest first within each.
      */
     private static List<Path> cacheEntries(Path cache) {
         if (!Files.isDirectory(cache)) {
@@ -211,7 +212,7 @@ public final class NativeLibraries {
         try (Stream<Path> dirs = Files.list(cache)) {
             return dirs.filter(d -> d.getFileName().toString().startsWith(prefix))
                     .filter(d -> Files.isRegularFile(d.resolve(".complete")))
-                    .sorted(Comparator.comparing((Path d) -> !isGpuBuild(d)).thenComparing(NativeLibraries::modified,
+                    .sorted(Comparator.comparingInt(NativeLibraries::preference).thenComparing(NativeLibraries::modified,
                             Comparator.reverseOrder()))
                     .toList();
         } catch (IOException e) {
@@ -219,9 +220,16 @@ public final class NativeLibraries {
         }
     }
 
-    private static boolean isGpuBuild(Path entry) {
+    /** 0: a GPU build this machine can use; 1: a CPU build; 2: a CUDA build without an NVIDIA driver here. */
+    static int preference(Path entry) {
         String name = entry.getFileName().toString();
-        return name.contains("+metal") || name.contains("+cuda") && Files.exists(Path.of("/dev/nvidiactl"));
+        if (name.contains("+metal")) {
+            return 0;
+        }
+        if (name.contains("+cuda")) {
+            return Files.exists(Path.of("/dev/nvidiactl")) ? 0 : 2;
+        }
+        return 1;
     }
 
     private static long modified(Path p) {

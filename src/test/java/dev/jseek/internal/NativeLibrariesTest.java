@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,5 +81,15 @@ class NativeLibrariesTest {
         assertTrue(Backend.get().libraryDir().getFileName().toString().startsWith(prefix)
                 || System.getProperty(NativeLibraries.PROPERTY) != null || System.getenv(NativeLibraries.ENV) != null,
                 "the build this test runs on should come from the cache: " + Backend.get().libraryDir());
+    }
+
+    @Test
+    void aCudaBuildComesAfterTheCpuBuildWhereNoNvidiaDriverIs() {
+        boolean driver = Files.exists(Path.of("/dev/nvidiactl"));
+        String prefix = "llama.cpp-v0.5.0-linux-x86_64-";
+        assertEquals(1, NativeLibraries.preference(Path.of(prefix + "cpu+rpc-f8cb76d8")));
+        assertEquals(driver ? 0 : 2,
+                NativeLibraries.preference(Path.of(prefix + "cpu+rpc+cuda-be9ad938")));
+        assertEquals(0, NativeLibraries.preference(Path.of("llama.cpp-v0.5.0-darwin-arm64-cpu+rpc+metal-1")));
     }
 }
