@@ -79,14 +79,7 @@ class ServerLimitsTest {
         try (TestServer s = TestServer.start(TestServer.settings(null, 1, 4, null), watch)) {
             String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"Tell me everything.\"}], \"max_tokens\": 3000, \"stream\": true}";
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(s.server.address().getAddress(), s.server.address().getPort()));
-                OutputStream out = socket.getOutputStream();
-                byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-                out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: "
-                        + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(bytes);
-                out.flush();
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                BufferedReader in = postChatCompletion(socket, s, body);
                 String line;
                 while ((line = in.readLine()) != null && !line.contains("reasoning_content")) {
                     // headers and the role chunk
@@ -135,14 +128,7 @@ class ServerLimitsTest {
         try (TestServer s = TestServer.start(TestServer.settings(null, 1, 4, null), watch)) {
             String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"Tell me everything.\"}], \"max_tokens\": 3000}";
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(s.server.address().getAddress(), s.server.address().getPort()));
-                OutputStream out = socket.getOutputStream();
-                byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-                out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: "
-                        + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(bytes);
-                out.flush();
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                BufferedReader in = postChatCompletion(socket, s, body);
                 assertEquals("HTTP/1.1 200 OK", in.readLine(), "the heartbeat sends the status before the reply is ready");
                 assertTrue(taken.await(2, TimeUnit.MINUTES), "the request never got its slot");
                 socket.setSoLinger(true, 0); // a reset, as a killed client leaves it
@@ -218,5 +204,17 @@ class ServerLimitsTest {
                     + "\"tools\": " + tools + ", \"max_tokens\": 8, \"chat_template_kwargs\": {\"thinking\": false}}");
             assertEquals(200, after.statusCode(), after.body());
         }
+    }
+
+    /** Sends a chat completion over a plain socket (so the test can reset it) and returns the response's reader. */
+    private static BufferedReader postChatCompletion(Socket socket, TestServer s, String body) throws java.io.IOException {
+        socket.connect(new InetSocketAddress(s.server.address().getAddress(), s.server.address().getPort()));
+        OutputStream out = socket.getOutputStream();
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: "
+                + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
     }
 }
