@@ -201,7 +201,7 @@ public final class NativeLibraries {
 
     /**
      * Complete cache entries for this release and platform, in build.sh's own order of preference: a GPU build whose
-     * GPU can be there (Metal on macOS, CUDA where an NVIDIA driver is present), then CPU builds, then GPU builds this
+     * GPU can be there (Metal on macOS, CUDA where an NVIDIA driver is present, Vulkan where a GPU render node is), then CPU builds, then GPU builds this
      * machine cannot use (they would only run on the CPU after a failed GPU load); the newest first within each.
      */
     private static List<Path> cacheEntries(Path cache) {
@@ -220,7 +220,7 @@ public final class NativeLibraries {
         }
     }
 
-    /** 0: a GPU build this machine can use; 1: a CPU build; 2: a CUDA build without an NVIDIA driver here. */
+    /** 0: a GPU build this machine can use; 1: a CPU build; 2: a CUDA or Vulkan build without its GPU here. */
     static int preference(Path entry) {
         String name = entry.getFileName().toString();
         if (name.contains("+metal")) {
@@ -229,7 +229,19 @@ public final class NativeLibraries {
         if (name.contains("+cuda")) {
             return Files.exists(Path.of("/dev/nvidiactl")) ? 0 : 2;
         }
+        if (name.contains("+vulkan")) {
+            return hasGpuRenderNode() ? 0 : 2;
+        }
         return 1;
+    }
+
+    /** A DRM render node (/dev/dri/renderD*): a GPU a Vulkan driver can reach. Lavapipe, on the CPU, needs none. */
+    private static boolean hasGpuRenderNode() {
+        try (Stream<Path> nodes = Files.list(Path.of("/dev/dri"))) {
+            return nodes.anyMatch(n -> n.getFileName().toString().startsWith("renderD"));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static long modified(Path p) {
