@@ -201,8 +201,9 @@ public final class NativeLibraries {
 
     /**
      * Complete cache entries for this release and platform, in build.sh's own order of preference: a GPU build whose
-     * GPU can be there (Metal on macOS, CUDA where an NVIDIA driver is present, Vulkan where a GPU render node is), then CPU builds, then GPU builds this
-     * machine cannot use (they would only run on the CPU after a failed GPU load); the newest first within each.
+     * GPU can be there (Metal on macOS, CUDA where an NVIDIA driver is present, Vulkan where a GPU render node is),
+     * then CPU builds, then GPU builds this machine cannot use (they would only run on the CPU after a failed GPU
+     * load); the newest first within each.
      */
     private static List<Path> cacheEntries(Path cache) {
         if (!Files.isDirectory(cache)) {
