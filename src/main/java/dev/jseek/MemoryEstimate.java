@@ -39,8 +39,15 @@ public record MemoryEstimate(List<Device> devices) {
      * @param model   weights
      * @param context KV cache (and other per-context state)
      * @param compute compute buffers
+     * @param free    what the device reports free now (0 when it reports nothing); for the host, ggml reports all of
+     *                its memory as free, so {@link SystemMemory} is the figure to use there
      */
-    public record Device(String name, long model, long context, long compute) {
+    public record Device(String name, long model, long context, long compute, long free) {
+        /** The entry for system memory (host buffers, and everything of a CPU-only load). */
+        public boolean host() {
+            return name.equals("host");
+        }
+
         public long total() {
             return model + context + compute;
         }
@@ -73,6 +80,19 @@ public record MemoryEstimate(List<Device> devices) {
      * @throws JseekException naming the file and llama.cpp's reason when it cannot be measured
      */
     public static MemoryEstimate measure(Path path, ModelParams modelParams, ContextParams contextParams) {
+        // llama.cpp's measurement swaps the process's log callback while it runs: one at a time
+        synchronized (MemoryEstimate.class) {
+            return measureAlone(path, modelParams, contextParams);
+        }
+    }
+
+    /** Whether this build has jseek's bridge to the fit code (libjseek-common), so that {@link #measure} can work. */
+    static boolean available() {
+        Backend.get();
+        return SymbolLookup.loaderLookup().find("jseek_fit_measure").isPresent();
+    }
+
+    private static MemoryEstimate measureAlone(Path path, ModelParams modelParams, ContextParams contextParams) {
         ModelFiles.requireReadable(path);
         ModelFiles.readChecked(path);
         Backend backend = Backend.get();
@@ -108,7 +128,8 @@ public record MemoryEstimate(List<Device> devices) {
         }
         List<Device> devices = new ArrayList<>();
         for (JsonNode d : root.path("devices")) {
-            devices.add(new Device(d.path("name").asText(), d.path("model").asLong(), d.path("context").asLong(), d.path("compute").asLong()));
+            devices.add(new Device(d.path("name").asText(), d.path("model").asLong(), d.path("context").asLong(), d.path("compute").asLong(),
+                    Math.max(0, d.path("free").asLong())));
         }
         return new MemoryEstimate(devices);
     }

@@ -27,13 +27,16 @@ import java.util.function.Function;
 public final class Model implements AutoCloseable {
     private final NativeHandle handle;
     private final Path path;
+    /** What it was loaded with: a context's memory is measured with the same placement ({@link ContextFit}). */
+    private final ModelParams params;
     private final Vocab vocab;
     /** Open contexts and samplers: closed before the weights are freed. */
     private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
 
-    private Model(MemorySegment model, Path path) {
+    private Model(MemorySegment model, Path path, ModelParams params) {
         this.handle = new NativeHandle("model " + path.getFileName(), model, llama_h::llama_model_free);
         this.path = path;
+        this.params = params.withProgress(null);
         this.vocab = new Vocab(this, llama_h.llama_model_get_vocab(model));
     }
 
@@ -73,7 +76,7 @@ public final class Model implements AutoCloseable {
                 throw new ModelLoadException("Cannot load model " + path + ": "
                         + (reason.isEmpty() ? "llama.cpp gave no reason (run with --verbose)" : reason));
             }
-            return new Model(model, path);
+            return new Model(model, path, params);
         }
     }
 
@@ -138,8 +141,13 @@ public final class Model implements AutoCloseable {
         return vocab;
     }
 
-    /** Creates a context (KV cache and compute buffers) for this model. */
+    /**
+     * Creates a context (KV cache and compute buffers) for this model. A context that cannot fit in the memory its
+     * devices have free is refused first, with a {@link ContextSizeException} naming the largest that fits (unless
+     * the model was loaded with {@link ModelParams#withMemoryCheck} off).
+     */
     public Context newContext(ContextParams params) {
+        ContextFit.require(path, this.params, params, trainedContextLength());
         return new Context(this, params);
     }
 
