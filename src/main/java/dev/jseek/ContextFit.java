@@ -57,11 +57,40 @@ final class ContextFit {
      *
      * @param trainedLength the model's trained context length, which a context size of 0 stands for
      */
-    static void require(Path modelPath, ModelParams modelParams, ContextParams params, int trainedLength) {
-        require(modelPath, modelParams, params, trainedLength, SystemMemory.availableBytes());
+    static void require(Path modelPath, ModelParams modelParams, ContextParams params, int trainedLength, ModelFacts facts) {
+        OptionalLong available = SystemMemory.availableBytes();
+        int size = params.contextSize() == 0 ? trainedLength : params.contextSize();
+        if (clearlyFits(modelParams, params, size, facts, available)) {
+            return;
+        }
+        require(modelPath, modelParams, params, trainedLength, available);
     }
 
-    /** As above, with the system memory available given (tests). */
+    /**
+     * The shortcut that keeps an ordinary start cheap (the estimate loads the model's metadata and vocabulary again:
+     * about as long as the load's own metadata part). For a load in system memory only, with a KV cache jseek can
+     * count (ModelFacts: every architecture but V4's), a bound far above what llama.cpp allocates: the F16 KV cache
+     * twice (an F32 cache), the cells' bookkeeping, attention scores for every head without flash attention
+     * (heads × micro-batch × 4 bytes a token), the logits of two micro-batches and {@link
+     * ModelFacts#COMPUTE_ALLOWANCE_BYTES}. When that bound is under half of the available memory, the context fits
+     * and is not measured.
+     */
+    static boolean clearlyFits(ModelParams modelParams, ContextParams params, int size, ModelFacts facts, OptionalLong available) {
+        if (facts == null || !facts.kvEstimated() || available.isEmpty() || modelParams.gpuLayers() != 0
+                || !modelParams.rpcServers().isEmpty() || !modelParams.placements().isEmpty()) {
+            return false;
+        }
+        long ubatch = Math.min(params.microBatch(), params.batchSize());
+        long tokens = (long) size + (long) PAD * params.sequences();
+        long perToken = 2 * facts.kvBytesPerToken() + CELL_BYTES + (long) facts.heads() * ubatch * Float.BYTES;
+        long bound = tokens * perToken + 2 * ubatch * facts.vocabularySize() * Float.BYTES + ModelFacts.COMPUTE_ALLOWANCE_BYTES;
+        return bound <= available.getAsLong() / 2;
+    }
+
+    /** Estimates made so far in this process (tests: an ordinary start makes none). */
+    static final java.util.concurrent.atomic.AtomicInteger MEASUREMENTS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** As above without the shortcut, with the system memory available given (tests). */
     static void require(Path modelPath, ModelParams modelParams, ContextParams params, int trainedLength, OptionalLong hostAvailable) {
         if (!modelParams.checkMemory() || !MemoryEstimate.available()) {
             return;
@@ -97,6 +126,7 @@ final class ContextFit {
         private final ModelParams modelParams;
         private final ContextParams params;
         private final OptionalLong hostAvailable;
+        private final java.util.Map<Integer, Need> measured = new java.util.HashMap<>();
 
         Measure(Path path, ModelParams modelParams, ContextParams params, OptionalLong hostAvailable) {
             this.path = path;
@@ -116,7 +146,12 @@ final class ContextFit {
         }
 
         private Need measured(int n) {
-            MemoryEstimate e = MemoryEstimate.measure(path, modelParams, params.withContextSize(n));
+            return measured.computeIfAbsent(n, this::measure);
+        }
+
+        private Need measure(int n) {
+            MEASUREMENTS.incrementAndGet();
+            MemoryEstimate e = MemoryEstimate.measureLoaded(path, modelParams, params.withContextSize(n));
             int cells = roundUp(n);
             List<Budgeted> devices = new ArrayList<>();
             for (MemoryEstimate.Device d : e.devices()) {
@@ -141,30 +176,50 @@ final class ContextFit {
         }
 
         /**
-         * The largest multiple of {@link #PAD} tokens below {@code tooLarge} that fits (0 if none does): the line
-         * through two measurements gives it; one within MEASURED_UP_TO is then measured, and if the line was
-         * optimistic the size is found by halving the interval below it.
+         * The largest multiple of {@link #PAD} tokens below {@code tooLarge} that fits (0 if none does). The need is
+         * not one line from 0: below some size the compute buffers are set by the batch (the logits of a micro-batch),
+         * above it by the context. So the line is drawn through two sizes near the top (half of it and itself, or the
+         * two largest measured ones), where it holds. Above MEASURED_UP_TO the line's answer is the answer; within
+         * it, the answer is measured, with the size above it (usually two measurements settle it), and searched by
+         * halving where the line was off.
          */
         int largestFitting(Need tooLarge) {
             int top = tooLarge.contextSize();
-            int small = Math.max(PAD, Math.min(4 * PAD, top / 2 / PAD * PAD));
-            Need low = measured(small);
-            Need high = top > MEASURED_UP_TO ? measured(MEASURED_UP_TO) : top == small ? measured(2 * small) : tooLarge;
+            if (top <= PAD) {
+                return 0;
+            }
+            Need high = top > MEASURED_UP_TO ? measured(MEASURED_UP_TO) : tooLarge;
+            Need low = measured(Math.max(PAD, high.contextSize() / 2 / PAD * PAD));
             long line = Long.MAX_VALUE;
             for (int i = 0; i < high.devices().size(); i++) {
                 Budgeted l = low.devices().get(i);
                 Budgeted h = high.devices().get(i);
                 double slope = (h.need() - l.need()) / (double) (high.contextSize() - low.contextSize());
                 if (h.free() >= 0 && slope > 0) {
-                    line = Math.min(line, (long) Math.floor(low.contextSize() + (h.free() - l.need()) / slope));
+                    line = Math.min(line, (long) Math.floor(high.contextSize() + (h.free() - h.need()) / slope));
                 }
             }
             int fit = (int) (Math.max(0, Math.min(top - 1L, line)) / PAD * PAD);
-            if (fit < PAD || fit > MEASURED_UP_TO || measured(fit).fits()) {
+            if (fit > MEASURED_UP_TO) {
                 return fit;
             }
-            int lo = 0; // fits (trivially)
-            int hi = fit; // does not
+            // the need grows with the size: bracket the answer between a size that fits and one that does not,
+            // starting from the line's (usually exact: then two measurements settle it)
+            int lo;
+            int hi;
+            if (fit >= PAD && measured(fit).fits()) {
+                lo = fit;
+                hi = Math.min(top, fit + PAD);
+                if (hi < top && measured(hi).fits()) {
+                    lo = hi;
+                    hi = top;
+                }
+            } else if (measured(PAD).fits()) {
+                lo = PAD;
+                hi = fit >= PAD ? fit : top;
+            } else {
+                return 0;
+            }
             while (hi - lo > PAD) {
                 int mid = Math.max(lo + PAD, (lo + hi) / 2 / PAD * PAD);
                 if (measured(mid).fits()) {

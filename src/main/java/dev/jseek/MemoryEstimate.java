@@ -80,6 +80,16 @@ public record MemoryEstimate(List<Device> devices) {
      * @throws JseekException naming the file and llama.cpp's reason when it cannot be measured
      */
     public static MemoryEstimate measure(Path path, ModelParams modelParams, ContextParams contextParams) {
+        ModelFiles.requireReadable(path);
+        ModelFiles.readChecked(path);
+        return measureLoaded(path, modelParams, contextParams);
+    }
+
+    /**
+     * As {@link #measure}, for a file this process has loaded (so jseek's checks of it have passed): without reading
+     * its metadata in Java again.
+     */
+    static MemoryEstimate measureLoaded(Path path, ModelParams modelParams, ContextParams contextParams) {
         // llama.cpp's measurement swaps the process's log callback while it runs: one at a time
         synchronized (MemoryEstimate.class) {
             return measureAlone(path, modelParams, contextParams);
@@ -93,8 +103,6 @@ public record MemoryEstimate(List<Device> devices) {
     }
 
     private static MemoryEstimate measureAlone(Path path, ModelParams modelParams, ContextParams contextParams) {
-        ModelFiles.requireReadable(path);
-        ModelFiles.readChecked(path);
         Backend backend = Backend.get();
         if (SymbolLookup.loaderLookup().find("jseek_fit_measure").isEmpty()) {
             throw new JseekException("jseek's bridge to llama.cpp's common library (libjseek-common) is not in "

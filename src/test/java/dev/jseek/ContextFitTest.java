@@ -54,25 +54,51 @@ class ContextFitTest {
         }
     }
 
+    /** An ordinary context is created as before, and costs no estimate: the bound shows it fits. */
     @Test
-    void anOrdinaryContextIsUnaffected() {
-        try (Model model = Model.load(TestModels.tiny(), ModelParams.defaults());
-             Context context = model.newContext(ContextParams.defaults())) {
-            assertEquals(4096, context.contextSize());
+    void anOrdinaryContextIsUnaffectedAndNotMeasured() {
+        try (Model model = Model.load(TestModels.tiny(), ModelParams.defaults())) {
+            int before = ContextFit.MEASUREMENTS.get();
+            try (Context context = model.newContext(ContextParams.defaults())) {
+                assertEquals(4096, context.contextSize());
+            }
+            assertEquals(before, ContextFit.MEASUREMENTS.get(), "no estimate for an ordinary context");
         }
     }
 
     /**
-     * With 64 MiB of system memory: refused, and the size it names is the largest that fits by llama.cpp's own
-     * estimate (256 tokens more do not), found by measuring within the measured range.
+     * The shortcut's bound is above what llama.cpp's estimate says, for every family with a KV formula, at several
+     * sizes, with flash attention off (attention scores in the compute buffer) and an F32 cache.
+     */
+    @Test
+    void theShortcutsBoundIsAboveLlamaCppsEstimate() throws IOException {
+        for (Path file : java.util.List.of(TestModels.tiny(), TestModels.deepSeek32(),
+                TestModels.distill(dev.jseek.models.TinyDistill.Family.QWEN3))) {
+            dev.jseek.models.ModelFacts facts = dev.jseek.models.ModelFacts.of(dev.jseek.gguf.GgufReader.read(file));
+            for (ContextParams p : java.util.List.of(SMALL.withContextSize(4096), SMALL.withContextSize(65536)
+                    .withFlashAttention(ContextParams.FlashAttention.OFF).withCacheTypes(ContextParams.CacheType.F32, ContextParams.CacheType.F32))) {
+                MemoryEstimate e = MemoryEstimate.measure(file, ModelParams.defaults(), p);
+                long need = e.contextBytes() + e.computeBytes() + ContextFit.CELL_BYTES * p.contextSize();
+                // the shortcut passes exactly when the bound is at most half the available memory
+                assertFalse(ContextFit.clearlyFits(ModelParams.defaults(), p, p.contextSize(), facts, OptionalLong.of(2 * need - 1)),
+                        file.getFileName() + " at " + p + ": llama.cpp says " + need);
+                assertTrue(ContextFit.clearlyFits(ModelParams.defaults(), p, p.contextSize(), facts, OptionalLong.of(Long.MAX_VALUE / 4)));
+            }
+        }
+    }
+
+    /**
+     * With room for 16384 tokens and a little more: refused, and the size it names is the largest that fits by
+     * llama.cpp's own estimate (256 tokens more do not), found by measuring within the measured range. (A
+     * micro-batch's logits alone, 512 × 102400 floats, take 200 MiB: no size fits in much less.)
      */
     @Test
     void theLargestThatFitsIsExactWithinTheMeasuredRange() {
-        long budget = 64L << 20;
+        long budget = (hostNeed(16384) + hostNeed(16640)) / 2;
         ContextSizeException e = assertThrows(ContextSizeException.class, () -> ContextFit.require(TestModels.tiny(),
-                ModelParams.defaults(), SMALL.withContextSize(1 << 20), 0, OptionalLong.of(budget)));
+                ModelParams.defaults(), SMALL.withContextSize(100_000), 0, OptionalLong.of(budget)));
         int largest = e.largestFitting();
-        assertTrue(largest > 0 && largest < 1 << 20, e.getMessage());
+        assertEquals(16384, largest, e.getMessage());
         assertTrue(hostNeed(largest) <= budget, largest + " tokens need " + hostNeed(largest));
         assertTrue(hostNeed(largest + 256) > budget, largest + 256 + " tokens need " + hostNeed(largest + 256) + " and fit too");
         assertDoesNotThrow(() -> ContextFit.require(TestModels.tiny(), ModelParams.defaults(), SMALL.withContextSize(largest), 0,
@@ -91,6 +117,15 @@ class ContextFitTest {
         assertTrue(largest > (2 << 20) - 2048 && largest <= 2 << 20, largest + ": " + e.getMessage());
         assertDoesNotThrow(() -> ContextFit.require(TestModels.tiny(), ModelParams.defaults(), SMALL.withContextSize(largest), 0,
                 OptionalLong.of(budget)));
+    }
+
+    /** Room for none: one sentence that says so. */
+    @Test
+    void whenNothingFitsItSaysSo() {
+        ContextSizeException e = assertThrows(ContextSizeException.class, () -> ContextFit.require(TestModels.tiny(),
+                ModelParams.defaults(), SMALL, 0, OptionalLong.of(64L << 20)));
+        assertEquals(0, e.largestFitting());
+        assertTrue(e.getMessage().contains("not even 256 tokens fit"), e.getMessage());
     }
 
     @Test
