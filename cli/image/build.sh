@@ -40,18 +40,18 @@ started=$(date +%s)
 # --- the Java runtime: what jdeps finds in the jars (the HTTP server, JLine's and Jackson's JDK modules) ---------
 # less java.desktop (15 MB of AWT): only JLine's console engine (java.awt.Desktop), which jseek does not use, and
 # Jackson's optional java.beans annotations, which it looks up and does without, ask for it.
-# jdeps sees only static references. Added here, as the dependencies reach them by reflection or by name:
+# jdeps sees only static references. Added here, as a dependency reaches it by reflection:
 #   jdk.unsupported  sun.misc.Signal, which JLine looks up to catch SIGINT: without it Ctrl-C while an answer streams
 #                    ends `jseek chat` (exit 130) instead of stopping the answer (ImageIT checks it)
-#   jdk.charsets     the terminal's and the platform's encoding when it is not UTF-8 or Latin-1 (a ja_JP.eucJP or
-#                    ru_RU.KOI8-R locale): JLine and System.out look the charset up by name
-# Not added, checked: TLS for `pull` (SunJSSE, SunEC, SunJCE and the CA certificates are all in java.base since
-# JDK 22; jdk.crypto.ec is an empty module, jdk.crypto.cryptoki only serves a configured PKCS#11 token; ImageIT
-# fetches an https URL with the image's runtime), jdk.localedata (jseek formats with Locale.ROOT; other locales'
-# names and formats only), jdk.zipfs (nothing opens a zip file system: the natives jar is read through its class
-# loader), jdk.naming.dns (host names go through the system resolver).
+# Not needed, checked: TLS for `pull` (SunJSSE, SunEC, SunJCE and the CA certificates are all in java.base since
+# JDK 22; jdk.crypto.ec is an empty module, jdk.crypto.cryptoki only serves a configured PKCS#11 token; ImageIT pulls
+# over https with an EC certificate); jdk.charsets (on Linux java.base holds every charset a locale can name, EUC-JP,
+# KOI8-R, GB18030, Big5 …: a java.base-only runtime printed in EUC-JP; the module adds IBM, Mac and ISO-2022 ones);
+# jdk.localedata (jseek formats with Locale.ROOT: other locales' month names and digits only); jdk.zipfs (nothing
+# opens a zip file system: the natives jar is read through its class loader); jdk.naming.dns (host names go
+# through the system resolver).
 modules=$( { "$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 \
-  --class-path "$target/lib/*" "$target/jseek.jar" | tr , '\n'; printf '%s\n' jdk.unsupported jdk.charsets; } |
+  --class-path "$target/lib/*" "$target/jseek.jar" | tr , '\n'; echo jdk.unsupported; } |
   grep -vx java.desktop | sort -u | paste -sd ,)
 say "jlink: $modules"
 # zip-0: the tarball's gzip compresses the module image better than jlink's own zip-6 does (47 MB against 52 MB for

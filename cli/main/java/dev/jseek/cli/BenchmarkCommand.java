@@ -58,7 +58,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     List<String> flashAttention;
 
     @Option(names = {"-ctk", "--cache-type-k"}, paramLabel = "TYPE", split = ",", defaultValue = "f16",
-            description = "KV cache type for K, comma-separated to compare: f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1 (default: ${DEFAULT-VALUE})")
+            description = "KV cache type for K, comma-separated to compare: f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1 "
+                    + "(llama-bench's), f32 (default: ${DEFAULT-VALUE})")
     List<String> cacheTypesK;
 
     @Option(names = {"-ctv", "--cache-type-v"}, paramLabel = "TYPE", split = ",", defaultValue = "f16",
