@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  */
 final class NativesInUse {
     static final String LOCK_FILE = "in-use.lock";
-    /** Extraction directories are named by the manifest's sha256. */
-    private static final Pattern CHECKSUM = Pattern.compile("[0-9a-f]{64}");
+    /** Extraction directories are named by the manifest's sha256, its first 16 hex digits (NativesManifest). */
+    private static final Pattern CHECKSUM = Pattern.compile("[0-9a-f]{16}");
     /**
      * One channel per natives directory, open until the process ends: closing any descriptor of a file drops all of
      * the process's POSIX locks on it, so the holds and the removal's tries must share it.

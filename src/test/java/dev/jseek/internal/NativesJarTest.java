@@ -118,7 +118,7 @@ class NativesJarTest {
     void anOldVersionsCopyIsRemovedAfterAnUpgrade(@TempDir Path dir) throws Exception {
         NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of()));
         Path root = dir.resolve("natives");
-        Path old = oldCopy(root, "a".repeat(64));
+        Path old = oldCopy(root, "a".repeat(16));
         Path notACopy = Files.createDirectories(root.resolve("kept-not-a-checksum"));
 
         Path copy = jar.extract(root);
@@ -134,9 +134,9 @@ class NativesJarTest {
     void aCopyHeldByAnotherProcessIsKeptUntilItEnds(@TempDir Path dir) throws Exception {
         NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of()));
         Path root = Files.createDirectories(dir.resolve("natives"));
-        Path old = oldCopy(root, "b".repeat(64));
+        Path old = oldCopy(root, "b".repeat(16));
         Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), HoldNatives.class.getName(), root.toString(), "b".repeat(64))
+                System.getProperty("java.class.path"), HoldNatives.class.getName(), root.toString(), "b".repeat(16))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             assertEquals("held", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
@@ -155,7 +155,7 @@ class NativesJarTest {
     void aCopyMappedByARunningProcessIsKept(@TempDir Path dir) throws Exception {
         NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of()));
         Path root = Files.createDirectories(dir.resolve("natives"));
-        Path old = oldCopy(root, "c".repeat(64));
+        Path old = oldCopy(root, "c".repeat(16));
         Process running = new ProcessBuilder(old.resolve("sleep").toString(), "600").start();
         try {
             jar.extract(root);
