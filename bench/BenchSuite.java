@@ -54,16 +54,19 @@ public final class BenchSuite {
     private final int baseReps;
     private final int threads;
     private final int gpuLayers;
+    /** llama-bench's -fa, -ctk and -ctv, given to both sides of every speed comparison; empty: their defaults. */
+    private final List<String> kvArgs;
     private final Path nativeDir;
     private final Path workDir;
     private final StringBuilder report = new StringBuilder();
 
-    BenchSuite(boolean quick, int threads, int gpuLayers, Path nativeDir, Path workDir) {
+    BenchSuite(boolean quick, int threads, int gpuLayers, List<String> kvArgs, Path nativeDir, Path workDir) {
         this.quick = quick;
         this.reps = quick ? 2 : 5;
         this.baseReps = reps;
         this.threads = threads;
         this.gpuLayers = gpuLayers;
+        this.kvArgs = List.copyOf(kvArgs);
         this.nativeDir = nativeDir;
         this.workDir = workDir;
     }
@@ -74,6 +77,7 @@ public final class BenchSuite {
         Path work = Path.of(System.getProperty("user.home"), ".cache", "jseek", "bench");
         int threads = Runtime.getRuntime().availableProcessors();
         int gpuLayers = 0;
+        List<String> kvArgs = new ArrayList<>();
         List<String> models = new ArrayList<>(List.of("tiny", "v2-lite"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -85,9 +89,15 @@ public final class BenchSuite {
                 case "--work" -> work = Path.of(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "-ngl", "--gpu-layers" -> gpuLayers = Integer.parseInt(args[++i]);
+                case "-fa", "-ctk", "-ctv" -> {
+                    if (args[i + 1].contains(",")) {
+                        throw new IllegalArgumentException(args[i] + " takes one value here, not a list: '" + args[i + 1] + "'");
+                    }
+                    kvArgs.addAll(List.of(args[i], args[++i]));
+                }
                 case "--models" -> models = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --quick, --out FILE, --work DIR, --threads N, -ngl N, --models tiny,v2-lite)");
+                        + " (use --quick, --out FILE, --work DIR, --threads N, -ngl N, -fa on|off|auto, -ctk TYPE, -ctv TYPE, --models tiny,v2-lite)");
             }
         }
         String nativeDir = System.getProperty("jseek.native.dir");
@@ -95,7 +105,7 @@ public final class BenchSuite {
             throw new IllegalStateException("set -Djseek.native.dir to a native/build.sh cache entry (bench/run does)");
         }
         Files.createDirectories(work);
-        var suite = new BenchSuite(quick, threads, gpuLayers, Path.of(nativeDir), work);
+        var suite = new BenchSuite(quick, threads, gpuLayers, kvArgs, Path.of(nativeDir), work);
         suite.run(models);
         Files.writeString(out, suite.report.toString());
         System.err.println("bench: wrote " + out);
@@ -183,8 +193,9 @@ public final class BenchSuite {
         text("Each repetition is a fresh process on each side (one measured run after llama-bench's warm-up; jseek "
                 + "warms up for a second). The paired ratio divides the two runs of one repetition, taken seconds apart, "
                 + "so it is less exposed than the medians to the machine's drift.");
-        command("jseek bench -m " + model.getFileName() + " -p " + pp + " -n 0 -r 1 -t " + threads + " -o json   (and -p 0 -n " + tg + ")",
-                "llama-bench -m " + model.getFileName() + " -p " + pp + " -n 0 -r 1 -t " + threads + " -o json   (and -p 0 -n " + tg + ")");
+        String kv = kvArgs.isEmpty() ? "" : " " + String.join(" ", kvArgs);
+        command("jseek bench -m " + model.getFileName() + " -p " + pp + " -n 0 -r 1 -t " + threads + kv + " -o json   (and -p 0 -n " + tg + ")",
+                "llama-bench -m " + model.getFileName() + " -p " + pp + " -n 0 -r 1 -t " + threads + kv + " -o json   (and -p 0 -n " + tg + ")");
         return promptRate;
     }
 
@@ -232,7 +243,9 @@ public final class BenchSuite {
         table("test", "jseek median", "llama-bench median", "ratio of medians", "paired ratio: median (IQR)", "raw jseek",
                 "raw llama-bench");
         List<SpeedBenchmark.Test> tests = List.of(new SpeedBenchmark.Test(pp, 0), new SpeedBenchmark.Test(0, tg));
-        SpeedBenchmark.Params params = new SpeedBenchmark.Params(2048, 512, threads, repsPerPair);
+        SpeedBenchmark.Params params = new SpeedBenchmark.Params(2048, 512, threads, repsPerPair,
+                ContextParams.FlashAttention.parse(kvArg("-fa", "auto")), ContextParams.CacheType.parse(kvArg("-ctk", "f16")),
+                ContextParams.CacheType.parse(kvArg("-ctv", "f16")));
         try (Model m = Model.load(model, ModelParams.defaults().withGpuLayers(gpuLayers))) {
             for (SpeedBenchmark.Test test : tests) {
                 List<String> args = benchArgs(model, test, repsPerPair);
@@ -265,8 +278,19 @@ public final class BenchSuite {
 
     /** The arguments jseek bench and llama-bench share, for one test, with JSON output. */
     private List<String> benchArgs(Path model, SpeedBenchmark.Test test, int repetitions) {
-        return List.of("-m", model.toString(), "-p", str(test.prompt()), "-n", str(test.generate()), "-r", str(repetitions),
-                "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json");
+        return concat(List.of("-m", model.toString(), "-p", str(test.prompt()), "-n", str(test.generate()), "-r", str(repetitions),
+                "-t", str(threads), "-ngl", str(gpuLayers), "-o", "json"), kvArgs);
+    }
+
+    /** The value of one of -fa, -ctk, -ctv as given (the last one if repeated), or llama-bench's default. */
+    private String kvArg(String flag, String otherwise) {
+        String value = otherwise;
+        for (int i = 0; i + 1 < kvArgs.size(); i += 2) {
+            if (kvArgs.get(i).equals(flag)) {
+                value = kvArgs.get(i + 1);
+            }
+        }
+        return value;
     }
 
     private static double inProcessTs(InProcessLlamaBench llamaBench, List<String> args) {
@@ -656,6 +680,8 @@ public final class BenchSuite {
                 .append(" cores, ").append(gib(totalMemory())).append(" RAM, ").append(System.getProperty("os.name")).append(' ')
                 .append(System.getProperty("os.arch")).append(", Java ").append(Runtime.version()).append('\n');
         report.append("- GPU layers: ").append(gpuLayers).append(gpuLayers == 0 ? " (CPU only)" : "").append('\n');
+        report.append("- KV cache and attention: ").append(kvArgs.isEmpty() ? "llama-bench's defaults (f16, flash attention auto)"
+                : "`" + String.join(" ", kvArgs) + "`, both sides").append('\n');
         report.append("- llama.cpp build: `").append(nativeDir.getFileName()).append("` (the same libraries for both sides)\n");
         report.append("- Threads: ").append(threads).append("; repetitions: ").append(quick ? String.valueOf(reps) : TINY_REPS + " on the tiny model, 5 on the V2-Lite shape")
                 .append(", interleaved (the side that goes first alternates)\n");

@@ -5,17 +5,17 @@
 #     bin/jseek                        POSIX sh launcher (cli/image/jseek)
 #     lib/runtime/                     a jlink'ed Java 25 runtime holding only the modules jseek uses
 #     lib/app/jseek.jar, lib/app/lib/  the jars (jseek.jar's manifest names lib/*.jar)
-#     lib/native/                      the llama.cpp libraries jseek loads, the CPU variants, the demo model's tokenizer
+#     lib/native/                      the natives jar's libraries (llama.cpp, the CPU variants, jseek's shim) and
+#                                      manifest; the demo model's tokenizer
 #     lib/jseek.aot                    the JDK 25 AOT cache (JEP 483/514/515) of a training run on the demo model
 #     share/man/man1/, share/bash-completion/completions/jseek   --help as man pages; bash/zsh completion
-# Progress goes to stderr. Linux only for now: the natives are copied by their ELF sonames.
+# Progress goes to stderr. Linux only for now.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 say() { printf 'jseek-image: %s\n' "$*" >&2; }
 die() { printf 'jseek-image: error: %s\n' "$*" >&2; exit 1; }
 
 [ "$(uname -s)" = Linux ] || die "the image is built on Linux only so far ($(uname -s) here); run jseek with cli/jseek."
-command -v readelf >/dev/null 2>&1 || die "readelf is not installed; install binutils (it reads the libraries' sonames)."
 source "$root/cli/java25.sh"
 java=$(find_java25) || die "no Java 25 found (JAVA_HOME, PATH, /usr/lib/jvm); install a JDK 25 and set JAVA_HOME to it."
 jdk=${java%/bin/java}
@@ -24,10 +24,13 @@ jdk=${java%/bin/java}
 target=$root/cli/target
 [ -f "$target/jseek.jar" ] || die "$target/jseek.jar is missing; run ./mvnw -DskipTests package first."
 version=$(sed -n 's/^jseek.version=//p' "$target/classes/dev/jseek/cli/jseek.properties")
+# the natives come from the natives jar, the artifact users get on Maven's class path (native/package.sh chose what
+# goes in and checked that nothing it needs is missing); the build entry gives only the demo model's tokenizer
+platform=$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m | sed 's/^aarch64$/arm64/; s/^amd64$/x86_64/')
+natives_jar=$root/native/target/jseek-natives-$version-$platform.jar
+[ -f "$natives_jar" ] || die "$natives_jar is missing; run ./mvnw -DskipTests package first (it packs the natives jar)."
 native=$(bash "$root/native/build.sh") || die "the native build failed (see above)."
-os=$(sed -n 's/^os=//p' "$native/build.properties")
-arch=$(sed -n 's/^arch=//p' "$native/build.properties")
-name=jseek-$version-$os-$arch
+name=jseek-$version-$platform
 stage=$target/image/$name
 tarball=$target/$name.tar.gz
 rm -rf "$target/image" "$tarball"
@@ -37,8 +40,19 @@ started=$(date +%s)
 # --- the Java runtime: what jdeps finds in the jars (the HTTP server, JLine's and Jackson's JDK modules) ---------
 # less java.desktop (15 MB of AWT): only JLine's console engine (java.awt.Desktop), which jseek does not use, and
 # Jackson's optional java.beans annotations, which it looks up and does without, ask for it.
-modules=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 \
-  --class-path "$target/lib/*" "$target/jseek.jar" | tr , '\n' | grep -vx java.desktop | paste -sd ,)
+# jdeps sees only static references. Added here, as a dependency reaches it by reflection:
+#   jdk.unsupported  sun.misc.Signal, which JLine looks up to catch SIGINT: without it Ctrl-C while an answer streams
+#                    ends `jseek chat` (exit 130) instead of stopping the answer (ImageIT checks it)
+# Not needed, checked: TLS for `pull` (SunJSSE, SunEC, SunJCE and the CA certificates are all in java.base since
+# JDK 22; jdk.crypto.ec is an empty module, jdk.crypto.cryptoki only serves a configured PKCS#11 token; ImageIT pulls
+# over https with an EC certificate); jdk.charsets (on Linux java.base holds every charset a locale can name, EUC-JP,
+# KOI8-R, GB18030, Big5 …: a java.base-only runtime printed in EUC-JP; the module adds IBM, Mac and ISO-2022 ones);
+# jdk.localedata (jseek formats with Locale.ROOT: other locales' month names and digits only); jdk.zipfs (nothing
+# opens a zip file system: the natives jar is read through its class loader); jdk.naming.dns (host names go
+# through the system resolver).
+modules=$( { "$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 \
+  --class-path "$target/lib/*" "$target/jseek.jar" | tr , '\n'; echo jdk.unsupported; } |
+  grep -vx java.desktop | sort -u | paste -sd ,)
 say "jlink: $modules"
 # zip-0: the tarball's gzip compresses the module image better than jlink's own zip-6 does (47 MB against 52 MB for
 # the whole tarball, measured in bench/IMAGE.md), at 22 MB more on disk
@@ -49,33 +63,27 @@ say "jlink: $modules"
 cp "$target/jseek.jar" "$stage/lib/app/"
 cp -r "$target/lib" "$stage/lib/app/lib"
 
-# --- the natives: the libraries jseek loads and what they need from the entry, one file per soname -------------
-# (libX.so -> libX.so.0 -> libX.so.0.25.1 in the build: the file goes in as libX.so.0, the name the dynamic linker
-# looks for, with libX.so, the name jseek loads, linking to it.) llama.cpp's tools and their libraries stay out.
-copy_lib() { # NAME: a file or symbolic link in the entry
-  local name=$1 soname
-  [ -e "$stage/lib/native/$name" ] && return 0
-  soname=$(readelf -d "$native/$name" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
-  if [ -n "$soname" ] && [ "$soname" != "$name" ]; then
-    copy_lib "$soname"
-    ln -s "$soname" "$stage/lib/native/$name"
-  else
-    cp -L "$native/$name" "$stage/lib/native/$name"
-  fi
-  local needed
-  for needed in $(readelf -d "$native/$name" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    if [ -e "$native/$needed" ]; then copy_lib "$needed"; fi
-  done
-}
-shopt -s nullglob
-for lib in "$native"/libggml*.so "$native"/libllama.so "$native"/libllama-common.so \
-           "$native"/libjseek-shim.so "$native"/libjseek-common.so; do
-  copy_lib "${lib##*/}"
-done
+# --- the natives: the natives jar's set for this platform, laid out as the runtime extracts it -------------------
+# (NativesJar: each library under the name in the jar, and the manifest's link.NAME=TARGET lines as symbolic links,
+# libllama.so -> libllama.so.0; a jar holds no links). The manifest's sha256 lines are checked here, as on extraction.
+unpacked=$target/image-natives
+rm -rf "$unpacked" && mkdir -p "$unpacked"
+(cd "$unpacked" && "$jdk/bin/jar" -xf "$natives_jar" "META-INF/jseek/natives/$platform/")
+set_dir=$unpacked/META-INF/jseek/natives/$platform
+[ -f "$set_dir/natives.properties" ] || die "$natives_jar holds no natives for $platform."
+while IFS='=' read -r key value; do
+  case $key in
+    sha256.*) file=${key#sha256.}
+              [ "$(sha256sum "$set_dir/$file" | cut -d' ' -f1)" = "$value" ] || die "$natives_jar: $file does not match its sha256."
+              install -m 755 "$set_dir/$file" "$stage/lib/native/$file" ;;
+    link.*) ln -s "$value" "$stage/lib/native/${key#link.}" ;;
+  esac
+done <"$set_dir/natives.properties"
+cp "$set_dir/natives.properties" "$stage/lib/native/"
+rm -rf "$unpacked"
 # the demo model (`jseek run` without --model) is generated from llama.cpp's DeepSeek tokenizer
 mkdir -p "$stage/lib/native/vocab"
 cp "$native/vocab/ggml-vocab-deepseek-llm.gguf" "$stage/lib/native/vocab/"
-cp "$native/build.properties" "$stage/lib/native/"
 
 # --- the launcher, completion and man pages ---------------------------------------------------------------------
 install -m 755 "$root/cli/image/jseek" "$stage/bin/jseek"

@@ -88,17 +88,18 @@ public record ContextParams(int contextSize, int batchSize, int microBatch, int 
         ON,
         OFF;
 
-        /** "auto", "on" or "off" (also "enabled"/"disabled", as llama.cpp writes them). */
+        /** "auto", "on" or "off", and llama.cpp's other spellings: enabled/true/1, disabled/false/0, -1 for auto. */
         public static FlashAttention parse(String s) {
             return switch (s.toLowerCase(Locale.ROOT)) {
-                case "auto" -> AUTO;
+                case "auto", "-1" -> AUTO;
                 case "on", "enabled", "true", "1" -> ON;
                 case "off", "disabled", "false", "0" -> OFF;
                 default -> throw new IllegalArgumentException("flash attention must be on, off or auto, not '" + s + "'");
             };
         }
 
-        int llamaValue() {
+        /** llama.cpp's number for it (llama_flash_attn_type: -1 auto, 0 off, 1 on), as llama-bench reports it. */
+        public int llamaValue() {
             return switch (this) {
                 case AUTO -> llama_h.LLAMA_FLASH_ATTN_TYPE_AUTO();
                 case ON -> llama_h.LLAMA_FLASH_ATTN_TYPE_ENABLED();

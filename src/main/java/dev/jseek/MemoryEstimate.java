@@ -39,8 +39,15 @@ public record MemoryEstimate(List<Device> devices) {
      * @param model   weights
      * @param context KV cache (and other per-context state)
      * @param compute compute buffers
+     * @param free    what the device reports free now (0 when it reports nothing); for the host, ggml reports all of
+     *                its memory as free, so {@link SystemMemory} is the figure to use there
      */
-    public record Device(String name, long model, long context, long compute) {
+    public record Device(String name, long model, long context, long compute, long free) {
+        /** The entry for system memory (host buffers, and everything of a CPU-only load). */
+        public boolean host() {
+            return name.equals("host");
+        }
+
         public long total() {
             return model + context + compute;
         }
@@ -75,6 +82,27 @@ public record MemoryEstimate(List<Device> devices) {
     public static MemoryEstimate measure(Path path, ModelParams modelParams, ContextParams contextParams) {
         ModelFiles.requireReadable(path);
         ModelFiles.readChecked(path);
+        return measureLoaded(path, modelParams, contextParams);
+    }
+
+    /**
+     * As {@link #measure}, for a file this process has loaded (so jseek's checks of it have passed): without reading
+     * its metadata in Java again.
+     */
+    static MemoryEstimate measureLoaded(Path path, ModelParams modelParams, ContextParams contextParams) {
+        // llama.cpp's measurement swaps the process's log callback while it runs: one at a time
+        synchronized (MemoryEstimate.class) {
+            return measureAlone(path, modelParams, contextParams);
+        }
+    }
+
+    /** Whether this build has jseek's bridge to the fit code (libjseek-common), so that {@link #measure} can work. */
+    static boolean available() {
+        Backend.get();
+        return SymbolLookup.loaderLookup().find("jseek_fit_measure").isPresent();
+    }
+
+    private static MemoryEstimate measureAlone(Path path, ModelParams modelParams, ContextParams contextParams) {
         Backend backend = Backend.get();
         if (SymbolLookup.loaderLookup().find("jseek_fit_measure").isEmpty()) {
             throw new JseekException("jseek's bridge to llama.cpp's common library (libjseek-common) is not in "
@@ -108,7 +136,8 @@ public record MemoryEstimate(List<Device> devices) {
         }
         List<Device> devices = new ArrayList<>();
         for (JsonNode d : root.path("devices")) {
-            devices.add(new Device(d.path("name").asText(), d.path("model").asLong(), d.path("context").asLong(), d.path("compute").asLong()));
+            devices.add(new Device(d.path("name").asText(), d.path("model").asLong(), d.path("context").asLong(), d.path("compute").asLong(),
+                    Math.max(0, d.path("free").asLong())));
         }
         return new MemoryEstimate(devices);
     }

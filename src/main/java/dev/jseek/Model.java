@@ -5,6 +5,8 @@ import dev.jseek.internal.NativeHandle;
 
 import dev.jseek.bindings.llama.llama_h;
 import dev.jseek.gguf.GgufFile;
+import dev.jseek.gguf.GgufFormatException;
+import dev.jseek.models.ModelFacts;
 import dev.jseek.bindings.llama.llama_model_params;
 import dev.jseek.bindings.llama.llama_model_tensor_buft_override;
 import dev.jseek.bindings.llama.llama_progress_callback;
@@ -27,13 +29,19 @@ import java.util.function.Function;
 public final class Model implements AutoCloseable {
     private final NativeHandle handle;
     private final Path path;
+    /** What it was loaded with: a context's memory is measured with the same placement ({@link ContextFit}). */
+    private final ModelParams params;
+    /** The file's facts as jseek reads them (null where it cannot): {@link ContextFit}'s cheap bound. */
+    private final ModelFacts facts;
     private final Vocab vocab;
     /** Open contexts and samplers: closed before the weights are freed. */
     private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
 
-    private Model(MemorySegment model, Path path) {
+    private Model(MemorySegment model, Path path, ModelParams params, ModelFacts facts) {
         this.handle = new NativeHandle("model " + path.getFileName(), model, llama_h::llama_model_free);
         this.path = path;
+        this.params = params.withProgress(null);
+        this.facts = facts;
         this.vocab = new Vocab(this, llama_h.llama_model_get_vocab(model));
     }
 
@@ -51,11 +59,19 @@ public final class Model implements AutoCloseable {
         if (params.preflight()) {
             Preflight.check(path, backend);
         }
-        return loadNative(path, params, backend);
+        return loadNative(path, params, backend, facts(file));
+    }
+
+    private static ModelFacts facts(GgufFile file) {
+        try {
+            return ModelFacts.of(file);
+        } catch (GgufFormatException e) {
+            return null; // then every context is measured
+        }
     }
 
     /** The native load alone, after the checks above. */
-    private static Model loadNative(Path path, ModelParams params, Backend backend) {
+    private static Model loadNative(Path path, ModelParams params, Backend backend, ModelFacts facts) {
         params.rpcServers().forEach(backend::addRpcServer);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment p = nativeParams(params, backend, arena);
@@ -73,7 +89,7 @@ public final class Model implements AutoCloseable {
                 throw new ModelLoadException("Cannot load model " + path + ": "
                         + (reason.isEmpty() ? "llama.cpp gave no reason (run with --verbose)" : reason));
             }
-            return new Model(model, path);
+            return new Model(model, path, params, facts);
         }
     }
 
@@ -138,8 +154,15 @@ public final class Model implements AutoCloseable {
         return vocab;
     }
 
-    /** Creates a context (KV cache and compute buffers) for this model. */
+    /**
+     * Creates a context (KV cache and compute buffers) for this model. A context that cannot fit in the memory its
+     * devices have free is refused first, with a {@link ContextSizeException} naming the largest that fits (unless
+     * the model was loaded with {@link ModelParams#withMemoryCheck} off).
+     */
     public Context newContext(ContextParams params) {
+        if (this.params.checkMemory()) {
+            ContextFit.require(path, this.params, params, trainedContextLength(), facts);
+        }
         return new Context(this, params);
     }
 

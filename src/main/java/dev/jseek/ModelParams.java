@@ -12,7 +12,9 @@ package dev.jseek;
  * @param preflight  dry-run the load of a file not seen before in a child process first (metadata, tensor shapes
  *                   and graphs; no weight is read), so a file that makes llama.cpp abort ends that child instead of
  *                   this one ({@link Preflight})
- * @param checkMemory refuse, before loading, a CPU-only model larger than this machine's available memory
+ * @param checkMemory refuse, before loading, a CPU-only model larger than this machine's available memory, and,
+ *                    before creating it, a context whose KV cache and compute buffers do not fit in what its devices
+ *                    have free ({@link Model#newContext})
  */
 public record ModelParams(int gpuLayers, boolean useMmap, boolean useMlock, LoadProgress progress,
                           java.util.List<TensorPlacement> placements, java.util.List<String> rpcServers,

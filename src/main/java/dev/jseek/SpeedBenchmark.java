@@ -33,12 +33,22 @@ public final class SpeedBenchmark {
         }
     }
 
-    /** llama-bench's -b, -ub, -t and -r. */
-    public record Params(int batch, int microBatch, int threads, int repetitions) {
+    /** llama-bench's -b, -ub, -t, -r, -fa, -ctk and -ctv. */
+    public record Params(int batch, int microBatch, int threads, int repetitions, ContextParams.FlashAttention flashAttention,
+                         ContextParams.CacheType cacheTypeK, ContextParams.CacheType cacheTypeV) {
         public Params {
             if (batch < 1 || microBatch < 1 || threads < 1 || repetitions < 1) {
                 throw new IllegalArgumentException("batch, micro-batch, threads and repetitions must all be at least 1");
             }
+            if (flashAttention == null || cacheTypeK == null || cacheTypeV == null) {
+                throw new IllegalArgumentException("flash attention and the cache types must be given");
+            }
+        }
+
+        /** llama-bench's defaults for the rest: flash attention auto, an F16 KV cache. */
+        public Params(int batch, int microBatch, int threads, int repetitions) {
+            this(batch, microBatch, threads, repetitions, ContextParams.FlashAttention.AUTO, ContextParams.CacheType.F16,
+                    ContextParams.CacheType.F16);
         }
     }
 
@@ -81,7 +91,7 @@ public final class SpeedBenchmark {
 
     public static Result run(Model model, Test test, Params params) {
         ContextParams cp = new ContextParams(test.prompt() + test.generate(), params.batch(), params.microBatch(), 1,
-                params.threads(), params.threads());
+                params.threads(), params.threads(), params.flashAttention(), params.cacheTypeK(), params.cacheTypeV());
         Random random = new Random(42); // token ids do not change the work; a fixed seed keeps runs alike
         try (Context ctx = model.newContext(cp); Batch batch = new Batch(params.batch(), 1)) {
             // llama-bench warms up once. The JVM's JIT compiles for the first seconds of a process (this loop, and

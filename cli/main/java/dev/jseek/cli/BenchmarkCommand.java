@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jseek.Backend;
+import dev.jseek.ContextParams;
 import dev.jseek.Model;
 import dev.jseek.SpeedBenchmark;
 import picocli.CommandLine.Command;
@@ -52,6 +53,19 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = {"-ub", "--ubatch-size"}, paramLabel = "N", defaultValue = "512", description = "physical batch size (default: ${DEFAULT-VALUE})")
     int microBatch;
 
+    @Option(names = {"-fa", "--flash-attn"}, paramLabel = "on|off|auto", split = ",", defaultValue = "auto",
+            description = "flash attention, comma-separated to compare (llama-bench's values: on|1, off|0, auto|-1) (default: ${DEFAULT-VALUE})")
+    List<String> flashAttention;
+
+    @Option(names = {"-ctk", "--cache-type-k"}, paramLabel = "TYPE", split = ",", defaultValue = "f16",
+            description = "KV cache type for K, comma-separated to compare: f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1 "
+                    + "(llama-bench's), f32 (default: ${DEFAULT-VALUE})")
+    List<String> cacheTypesK;
+
+    @Option(names = {"-ctv", "--cache-type-v"}, paramLabel = "TYPE", split = ",", defaultValue = "f16",
+            description = "KV cache type for V, comma-separated to compare; a quantized one needs flash attention (default: ${DEFAULT-VALUE})")
+    List<String> cacheTypesV;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md", description = "md, json or csv (default: ${DEFAULT-VALUE})")
     String format;
 
@@ -61,7 +75,19 @@ final class BenchmarkCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--output must be md, json or csv, not '" + format + "'");
         }
         int threads = modelOptions.threads != null ? modelOptions.threads : Runtime.getRuntime().availableProcessors();
-        SpeedBenchmark.Params params = new SpeedBenchmark.Params(batch, microBatch, threads, repetitions);
+        // llama-bench's order: every K type, within it every V type, within that every flash-attention setting
+        List<SpeedBenchmark.Params> settings = new ArrayList<>();
+        for (String k : cacheTypesK) {
+            for (String v : cacheTypesV) {
+                for (String fa : flashAttention) {
+                    SpeedBenchmark.Params p = new SpeedBenchmark.Params(batch, microBatch, threads, repetitions,
+                            ContextParams.FlashAttention.parse(fa), ContextParams.CacheType.parse(k), ContextParams.CacheType.parse(v));
+                    // checked before the model loads: a quantized V cache needs flash attention (ContextParams says so)
+                    new ContextParams(1, batch, microBatch, 1, threads, threads, p.flashAttention(), p.cacheTypeK(), p.cacheTypeV());
+                    settings.add(p);
+                }
+            }
+        }
         List<SpeedBenchmark.Test> tests = new ArrayList<>();
         prompts.stream().filter(p -> p > 0).forEach(p -> tests.add(new SpeedBenchmark.Test(p, 0)));
         generations.stream().filter(n -> n > 0).forEach(n -> tests.add(new SpeedBenchmark.Test(0, n)));
@@ -71,20 +97,29 @@ final class BenchmarkCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<Map<String, Object>> rows = new ArrayList<>();
+        List<String> shown = shownColumns();
         try (Model model = modelOptions.load(err)) {
             String backends = backends();
             if (format.equals("md")) {
-                out.println("| model                          |       size |     params | backend    | threads |            test |                  t/s |");
-                out.println("| ------------------------------ | ---------: | ---------: | ---------- | ------: | --------------: | -------------------: |");
+                out.println("| model                          |       size |     params | backend    | threads |"
+                        + shown.stream().map(c -> String.format(Locale.ROOT, " %" + width(c) + "s |", c)).collect(Collectors.joining())
+                        + "            test |                  t/s |");
+                out.println("| ------------------------------ | ---------: | ---------: | ---------- | ------: |"
+                        + shown.stream().map(c -> " " + "-".repeat(width(c) - 1) + ": |").collect(Collectors.joining())
+                        + " --------------: | -------------------: |");
             }
-            for (SpeedBenchmark.Test test : tests) {
-                err.println("jseek bench: " + test.name() + ", " + repetitions + " repetitions");
-                SpeedBenchmark.Result r = SpeedBenchmark.run(model, test, params);
-                Map<String, Object> row = fields(model, r, backends);
-                rows.add(row);
-                if (format.equals("md")) {
-                    out.println(markdown(model, r, backends));
-                    out.flush();
+            for (SpeedBenchmark.Params params : settings) {
+                for (SpeedBenchmark.Test test : tests) {
+                    err.println("jseek bench: " + test.name() + ", " + repetitions + " repetitions" + (settings.size() > 1
+                            ? ", K " + params.cacheTypeK().label() + ", V " + params.cacheTypeV().label() + ", flash attention "
+                            + params.flashAttention().name().toLowerCase(Locale.ROOT) : ""));
+                    SpeedBenchmark.Result r = SpeedBenchmark.run(model, test, params);
+                    Map<String, Object> row = fields(model, r, backends);
+                    rows.add(row);
+                    if (format.equals("md")) {
+                        out.println(markdown(model, r, backends, shown));
+                        out.flush();
+                    }
                 }
             }
         }
@@ -102,8 +137,39 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     /** llama-bench's field names for the values jseek measures (its build and CPU fields are left out). */
     private static final List<String> CSV_FIELDS = List.of("backends", "model_filename", "model_type", "model_size",
-            "model_n_params", "n_batch", "n_ubatch", "n_threads", "n_gpu_layers", "n_prompt", "n_gen", "n_depth",
-            "test_time", "avg_ns", "stddev_ns", "avg_ts", "stddev_ts");
+            "model_n_params", "n_batch", "n_ubatch", "n_threads", "type_k", "type_v", "n_gpu_layers", "flash_attn", "n_prompt",
+            "n_gen", "n_depth", "test_time", "avg_ns", "stddev_ns", "avg_ts", "stddev_ts");
+
+    /**
+     * The Markdown columns llama-bench adds, as it does: type_k, type_v and fa when more than one value or another
+     * than its default (f16, f16, auto) is asked for.
+     */
+    private List<String> shownColumns() {
+        List<String> shown = new ArrayList<>();
+        if (cacheTypesK.size() > 1 || !cacheTypesK.getFirst().equalsIgnoreCase("f16")) {
+            shown.add("type_k");
+        }
+        if (cacheTypesV.size() > 1 || !cacheTypesV.getFirst().equalsIgnoreCase("f16")) {
+            shown.add("type_v");
+        }
+        if (flashAttention.size() > 1 || ContextParams.FlashAttention.parse(flashAttention.getFirst()) != ContextParams.FlashAttention.AUTO) {
+            shown.add("fa");
+        }
+        return shown;
+    }
+
+    /** llama-bench's widths for those columns (right-aligned). */
+    private static int width(String column) {
+        return column.equals("fa") ? 3 : 6;
+    }
+
+    private static String cell(String column, SpeedBenchmark.Params p) {
+        return switch (column) {
+            case "type_k" -> p.cacheTypeK().label();
+            case "type_v" -> p.cacheTypeV().label();
+            default -> String.valueOf(p.flashAttention().llamaValue());
+        };
+    }
 
     /**
      * llama-bench's "backends": the build's backends other than CPU (CUDA, Metal, BLAS …), then RPC when the model is
@@ -129,7 +195,10 @@ final class BenchmarkCommand implements Callable<Integer> {
         f.put("n_batch", batch);
         f.put("n_ubatch", microBatch);
         f.put("n_threads", r.params().threads());
+        f.put("type_k", r.params().cacheTypeK().label());
+        f.put("type_v", r.params().cacheTypeV().label());
         f.put("n_gpu_layers", modelOptions.gpuLayers);
+        f.put("flash_attn", r.params().flashAttention().llamaValue());
         f.put("n_prompt", r.test().prompt());
         f.put("n_gen", r.test().generate());
         f.put("n_depth", 0);
@@ -150,14 +219,16 @@ final class BenchmarkCommand implements Callable<Integer> {
         return array.toPrettyString();
     }
 
-    private static String markdown(Model model, SpeedBenchmark.Result r, String backends) {
+    private static String markdown(Model model, SpeedBenchmark.Result r, String backends, List<String> shown) {
         long size = model.sizeBytes();
         String sizeText = size >= 1L << 30 ? String.format(Locale.ROOT, "%.2f GiB", size / (double) (1L << 30))
                 : String.format(Locale.ROOT, "%.2f MiB", size / (double) (1L << 20));
         long params = model.parameterCount();
         String paramsText = params >= 1_000_000_000L ? String.format(Locale.ROOT, "%.2f B", params / 1e9)
                 : String.format(Locale.ROOT, "%.2f M", params / 1e6);
-        return String.format(Locale.ROOT, "| %-30s | %10s | %10s | %-10s | %7d | %15s | %20s |", model.description(), sizeText,
-                paramsText, backends, r.params().threads(), r.test().name(), String.format(Locale.ROOT, "%.2f ± %.2f", r.avgTs(), r.stddevTs()));
+        return String.format(Locale.ROOT, "| %-30s | %10s | %10s | %-10s | %7d |", model.description(), sizeText, paramsText, backends,
+                r.params().threads())
+                + shown.stream().map(c -> String.format(Locale.ROOT, " %" + width(c) + "s |", cell(c, r.params()))).collect(Collectors.joining())
+                + String.format(Locale.ROOT, " %15s | %20s |", r.test().name(), String.format(Locale.ROOT, "%.2f ± %.2f", r.avgTs(), r.stddevTs()));
     }
 }

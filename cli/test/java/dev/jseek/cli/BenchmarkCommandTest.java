@@ -69,6 +69,61 @@ class BenchmarkCommandTest {
     }
 
     /**
+     * -fa, -ctk and -ctv as llama-bench spells them, lists included: the same rows in the same order, the same
+     * type_k, type_v and flash_attn fields, and the Markdown table gains llama-bench's columns.
+     */
+    @Test
+    void kvCacheTypesAndFlashAttentionAreLlamaBenchs() throws Exception {
+        // the tiny model's heads are 40 wide, so no quantized type (blocks of 32) can hold its K cache, and MLA needs
+        // K and V of one type
+        String[] flags = {"-ctk", "bf16", "-ctv", "bf16", "-fa", "0,on"};
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> args = new ArrayList<>(List.of("bench", "-m", MODEL.toString(), "-p", "16", "-n", "0", "-r", "1", "-t", "1", "-o", "json"));
+        args.addAll(List.of(flags));
+        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
+        assertEquals(0, code, err.toString());
+        JsonNode ours = new ObjectMapper().readTree(out.toString());
+        List<String> theirArgs = new ArrayList<>(List.of("-p", "16", "-n", "0", "-r", "1", "-t", "1", "-o", "json"));
+        theirArgs.addAll(List.of(flags));
+        JsonNode theirs = llamaBench(theirArgs.toArray(String[]::new));
+        assertEquals(2, theirs.size());
+        assertEquals(theirs.size(), ours.size());
+        for (int i = 0; i < ours.size(); i++) {
+            for (String same : List.of("type_k", "type_v", "flash_attn", "n_prompt")) {
+                assertEquals(theirs.get(i).get(same).asText(), ours.get(i).get(same).asText(), same + " of row " + i);
+            }
+        }
+        assertEquals("bf16", ours.get(0).get("type_k").asText());
+        assertEquals(0, ours.get(0).get("flash_attn").asInt());
+        assertEquals(1, ours.get(1).get("flash_attn").asInt());
+
+        StringWriter md = new StringWriter();
+        List<String> mdArgs = new ArrayList<>(List.of("bench", "-m", MODEL.toString(), "-p", "8", "-n", "0", "-r", "1", "-t", "1"));
+        mdArgs.addAll(List.of(flags));
+        assertEquals(0, Main.execute(new PrintWriter(md), new PrintWriter(new StringWriter()), mdArgs.toArray(String[]::new)));
+        Process p = new ProcessBuilder(Backend.get().libraryDir().resolve("llama-bench").toString(), "-m", MODEL.toString(), "-p", "8",
+                "-n", "0", "-r", "1", "-t", "1", "-ctk", "bf16", "-ctv", "bf16", "-fa", "0,on")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> theirMd = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        List<String> ourMd = md.toString().lines().toList();
+        assertEquals(theirMd.get(0), ourMd.get(0));
+        assertEquals(theirMd.get(1), ourMd.get(1));
+        assertTrue(ourMd.get(2).matches(".*\\|\\s+bf16 \\|\\s+bf16 \\|\\s+0 \\|\\s+pp8 \\|.*"), ourMd.get(2));
+        assertTrue(ourMd.get(3).matches(".*\\|\\s+bf16 \\|\\s+bf16 \\|\\s+1 \\|\\s+pp8 \\|.*"), ourMd.get(3));
+    }
+
+    @Test
+    void aQuantizedVCacheWithoutFlashAttentionIsAUsageErrorBeforeLoading() {
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err), "bench", "-m", MODEL.toString(), "-p", "8",
+                "-n", "0", "-ctv", "q8_0", "-fa", "off");
+        assertEquals(ExitCodes.USAGE, code, err.toString());
+        assertTrue(err.toString().contains("needs flash attention"), err.toString());
+    }
+
+    /**
      * Spread over an RPC worker, the backend is RPC, as llama-bench says for the same worker (jseek used to say CPU
      * whatever -ngl and --rpc were). jseek runs in a JVM of its own: RPC registrations are process-wide.
      */

@@ -155,8 +155,77 @@ class ImageIT {
         }
     }
 
+    /**
+     * Ctrl-C mid-answer stops the answer and the conversation goes on. JLine catches SIGINT through sun.misc.Signal
+     * (module jdk.unsupported), which jdeps does not see: without it the image's chat ended with exit code 130.
+     */
     @Test
     @Order(5)
+    void ctrlCMidAnswerStopsTheAnswerAndTheNextMessageIsAnswered() throws Exception {
+        try (PseudoTerminal t = PseudoTerminal.startIsolated(List.of("/bin/sh", "-c",
+                "cd \"$1\" && exec \"$2\" chat -n 100000 --reasoning collapse", "sh", elsewhere.toString(), jseek.toString()),
+                environment(null))) {
+            int at = t.await(">>> ", 0, WAIT);
+            t.type("Talk for a long time\r");
+            at = t.await("Thinking… [0-9]+ tokens", at, WAIT);
+            t.type("\u0003");
+            at = t.await("\\[stopped]", at, WAIT);
+            at = t.await(">>> ", at, WAIT);
+            t.type("/set max-tokens 12\r");
+            at = t.await(">>> ", at, WAIT);
+            t.type("What is the sea?\r");
+            at = t.await("tok/s", at, WAIT);
+            t.type("/exit\r");
+            assertEquals(0, t.exitCode(WAIT), t.screen());
+        }
+    }
+
+    /**
+     * `pull` over https with the image's runtime: a TLS 1.3 handshake with an EC certificate (SunJSSE, SunEC and
+     * SunJCE, all in java.base), against a server of this JVM trusted through a trust store of its own.
+     */
+    @Test
+    @Order(6)
+    void pullDownloadsOverHttpsWithTheImagesRuntime() throws Exception {
+        Path keys = root.resolve("tls.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
+                "-keystore", keys.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-alias", "server",
+                "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1",
+                "-validity", "2").redirectErrorStream(true).start();
+        String keytoolOut = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, keytool.waitFor(), keytoolOut);
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keys)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        var keyManagers = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        keyManagers.init(store, "changeit".toCharArray());
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        tls.init(keyManagers.getKeyManagers(), null, null);
+        byte[] model = Files.readAllBytes(demoModel());
+        var server = com.sun.net.httpserver.HttpsServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        server.createContext("/demo.gguf", ex -> {
+            ex.sendResponseHeaders(200, model.length);
+            try (var body = ex.getResponseBody()) {
+                body.write(model);
+            }
+        });
+        server.start();
+        try {
+            Path dir = root.resolve("pulled");
+            Result r = jseek("-Djavax.net.ssl.trustStore=" + keys + " -Djavax.net.ssl.trustStorePassword=changeit", "pull",
+                    "https://127.0.0.1:" + server.getAddress().getPort() + "/demo.gguf", "--dir", dir.toString());
+            assertEquals(0, r.code(), r.err());
+            assertEquals(dir.resolve("demo.gguf").toString(), r.out().strip());
+            assertTrue(java.util.Arrays.equals(model, Files.readAllBytes(dir.resolve("demo.gguf"))), "the file arrived whole");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    @Order(7)
     void bashCompletesTheCommandsAndTheManPagesHoldTheirHelp() throws Exception {
         Path completion = image.resolve("share/bash-completion/completions/jseek");
         Process bash = new ProcessBuilder("env", "-i", "/bin/bash", "-c",

@@ -57,6 +57,21 @@ class RunCommandTest {
         assertTrue(r.err().contains("tok/s"), r.err());
     }
 
+    /**
+     * `-c 999999999` used to run for a minute and end in llama.cpp's std::bad_alloc (18.8 GB resident): now one line
+     * naming the largest context that fits, exit code 1, nothing on stdout.
+     */
+    @Test
+    void aContextThatCannotFitIsOneLineNamingTheLargestThatFits() {
+        Outcome r = jseek("run", "-m", model.toString(), "-c", "999999999", "-n", "4", "hi");
+        assertEquals(ExitCodes.FAILURE, r.code(), r.err());
+        assertEquals("", r.out());
+        List<String> lines = r.err().lines().filter(l -> l.startsWith("jseek: ")).toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.getFirst().matches("jseek: A context of 999999999 tokens needs .* of system memory .*; the largest that "
+                + "fits is (\\d+) tokens \\(-c \\1\\)\\."), r.err());
+    }
+
     /** The same generation through the runtime API: the CLI may add nothing to stdout. */
     private static String expectedGreedy(String prompt, int n) {
         try (Model m = Model.load(model, ModelParams.defaults());

@@ -89,7 +89,10 @@ class ConsumerProjectTest {
         }
         assertEquals(first.lines().findFirst(), second.lines().findFirst(), "the second run must use the first run's copy");
         try (Stream<Path> extracted = Files.list(cache.resolve("natives"))) {
-            assertEquals(1, extracted.count(), "one extracted copy");
+            // beside it, the lock file that its users hold while they run (NativesInUse)
+            List<String> names = extracted.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(2, names.size(), "one extracted copy and the lock file: " + names);
+            assertTrue(names.get(0).matches("[0-9a-f]{16}") && names.get(1).equals("in-use.lock"), names.toString());
         }
     }
 

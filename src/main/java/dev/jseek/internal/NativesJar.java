@@ -71,20 +71,34 @@ final class NativesJar {
         return manifestUrl;
     }
 
-    /** Extracts the libraries under {@code nativesRoot} unless a complete copy is there, and returns their directory. */
+    /**
+     * Extracts the libraries under {@code nativesRoot} unless a complete copy is there, and returns their directory.
+     * The copy is marked as used by this process, and other versions' copies that no process uses are removed
+     * ({@link NativesInUse}).
+     */
     Path extract(Path nativesRoot) {
         return extract(nativesRoot, () -> { });
     }
 
     /** As {@link #extract(Path)}; {@code beforeRename} runs between writing the copy and moving it into place (tests). */
     Path extract(Path nativesRoot, Runnable beforeRename) {
+        Path ready = extractOrFind(nativesRoot, beforeRename);
+        NativesInUse.removeUnused(nativesRoot);
+        return ready;
+    }
+
+    private Path extractOrFind(Path nativesRoot, Runnable beforeRename) {
         Path target = nativesRoot.resolve(manifest.checksum());
+        if (Files.isDirectory(nativesRoot)) {
+            NativesInUse.hold(nativesRoot, manifest.checksum()); // before looking: a removal under way ends first
+        }
         if (Files.isDirectory(target)) {
             return verified(target);
         }
         Path tmp;
         try {
             Files.createDirectories(nativesRoot);
+            NativesInUse.hold(nativesRoot, manifest.checksum());
             deleteAbandonedCopies(nativesRoot);
             tmp = Files.createTempDirectory(nativesRoot, "." + manifest.checksum() + ".");
             readableByAll(tmp);
@@ -203,11 +217,14 @@ final class NativesJar {
         }
     }
 
-    /** Temporary copies left by a process killed while extracting (30 MB each); an hour is far beyond any extraction. */
+    /**
+     * Temporary copies left by a process killed while extracting (30 MB each), and old versions' copies whose removal
+     * was cut short ({@link NativesInUse}); an hour is far beyond any extraction.
+     */
     private static void deleteAbandonedCopies(Path nativesRoot) throws IOException {
         FileTime abandoned = FileTime.from(Instant.now().minus(ABANDONED_AFTER));
         try (Stream<Path> dirs = Files.list(nativesRoot)) {
-            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(".")).toList()) {
+            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(".") && Files.isDirectory(d)).toList()) {
                 if (Files.getLastModifiedTime(d).compareTo(abandoned) < 0) {
                     deleteTree(d);
                 }
@@ -215,7 +232,7 @@ final class NativesJar {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

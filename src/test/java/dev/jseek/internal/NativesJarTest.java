@@ -105,6 +105,69 @@ class NativesJarTest {
         assertEquals(List.of(copy, recent).stream().sorted().toList(), children(root).stream().sorted().toList());
     }
 
+    /** An older version's copy, of a process that has ended, as an upgrade leaves it. */
+    private static Path oldCopy(Path root, String checksum) throws IOException {
+        Path old = Files.createDirectories(root.resolve(checksum));
+        Files.copy(Path.of("/bin/sleep"), old.resolve("sleep"));
+        old.resolve("sleep").toFile().setExecutable(true);
+        return old;
+    }
+
+    /** After an upgrade (a new copy extracted), the old version's copy that nothing uses is removed. */
+    @Test
+    void anOldVersionsCopyIsRemovedAfterAnUpgrade(@TempDir Path dir) throws Exception {
+        NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of()));
+        Path root = dir.resolve("natives");
+        Path old = oldCopy(root, "a".repeat(16));
+        Path notACopy = Files.createDirectories(root.resolve("kept-not-a-checksum"));
+
+        Path copy = jar.extract(root);
+        assertEquals(List.of(copy, notACopy).stream().sorted().toList(), children(root).stream().sorted().toList());
+        assertTrue(Files.notExists(old));
+    }
+
+    /**
+     * A copy that another running process of this code uses (it holds its byte of the lock file) stays, and goes at
+     * the first start after that process ends.
+     */
+    @Test
+    void aCopyHeldByAnotherProcessIsKeptUntilItEnds(@TempDir Path dir) throws Exception {
+        NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of()));
+        Path root = Files.createDirectories(dir.resolve("natives"));
+        Path old = oldCopy(root, "b".repeat(16));
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), HoldNatives.class.getName(), root.toString(), "b".repeat(16))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            assertEquals("held", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
+            jar.extract(root);
+            assertTrue(Files.isDirectory(old), "in use by " + holder.pid());
+        } finally {
+            holder.getOutputStream().close(); // its stdin ends: it exits, and the system drops its lock
+            assertEquals(0, holder.waitFor());
+        }
+        jar.extract(root);
+        assertTrue(Files.notExists(old));
+    }
+
+    /** A process of a version from before the locks is seen by what it maps: its copy stays while it runs. */
+    @Test
+    void aCopyMappedByARunningProcessIsKept(@TempDir Path dir) throws Exception {
+        NativesJar jar = find(writeJar(dir.resolve("natives.jar"), PLATFORM, realLibraries(), Map.of()));
+        Path root = Files.createDirectories(dir.resolve("natives"));
+        Path old = oldCopy(root, "c".repeat(16));
+        Process running = new ProcessBuilder(old.resolve("sleep").toString(), "600").start();
+        try {
+            jar.extract(root);
+            assertTrue(Files.isDirectory(old), "mapped by " + running.pid());
+        } finally {
+            running.destroyForcibly();
+            running.waitFor();
+        }
+        jar.extract(root);
+        assertTrue(Files.notExists(old));
+    }
+
     @Test
     void aTamperedLibraryIsRefusedAndNothingIsLeftBehind(@TempDir Path dir) throws Exception {
         Map<String, byte[]> files = realLibraries();
@@ -194,12 +257,13 @@ class NativesJarTest {
         }
     }
 
+    /** What the directory holds besides the lock file of the copies in use (NativesInUse). */
     private static List<Path> children(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.toList();
+            return s.filter(p -> !p.getFileName().toString().equals(NativesInUse.LOCK_FILE)).toList();
         }
     }
 
