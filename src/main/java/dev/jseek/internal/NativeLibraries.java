@@ -150,7 +150,7 @@ public final class NativeLibraries {
         return found;
     }
 
-    /** A natives jar on the class path (the CUDA set first), extracted into the cache once. */
+    /** A natives jar on the class path (a GPU set before the CPU set, see {@link NativesJar#find}), extracted into the cache once. */
     private static List<Candidate> classPathNatives(List<String> tried) {
         Optional<NativesJar> jar = NativesJar.find(NativeLibraries.class.getClassLoader(), platform());
         if (jar.isEmpty()) {
@@ -227,13 +227,24 @@ public final class NativeLibraries {
         if (name.contains("+metal")) {
             return 0;
         }
-        if (name.contains("+cuda")) {
-            return Files.exists(Path.of("/dev/nvidiactl")) ? 0 : 2;
-        }
-        if (name.contains("+vulkan")) {
-            return hasGpuRenderNode() ? 0 : 2;
+        for (String gpu : NativesJar.GPU_SETS) {
+            if (name.contains("+" + gpu)) {
+                return gpuPresent(gpu) ? 0 : 2;
+            }
         }
         return 1;
+    }
+
+    /**
+     * Whether the GPU a backend set needs can be on this machine, judged without loading anything: an NVIDIA driver's
+     * control device for "cuda", a GPU render node for "vulkan". Whether the module then finds a device is ggml's to say.
+     */
+    static boolean gpuPresent(String gpuSet) {
+        return switch (gpuSet) {
+            case "cuda" -> Files.exists(Path.of("/dev/nvidiactl"));
+            case "vulkan" -> hasGpuRenderNode();
+            default -> false;
+        };
     }
 
     /** A DRM render node (/dev/dri/renderD*): a GPU a Vulkan driver can reach. Lavapipe, on the CPU, needs none. */

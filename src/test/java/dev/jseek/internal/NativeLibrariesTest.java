@@ -91,5 +91,10 @@ class NativeLibrariesTest {
         assertEquals(driver ? 0 : 2,
                 NativeLibraries.preference(Path.of(prefix + "cpu+rpc+cuda-be9ad938")));
         assertEquals(0, NativeLibraries.preference(Path.of("llama.cpp-v0.5.0-darwin-arm64-cpu+rpc+metal-1")));
+        // prebuilt.sh's entries rank as the compiled ones do
+        assertEquals(driver ? 0 : 2,
+                NativeLibraries.preference(Path.of(prefix + "cpu+rpc+cuda-prebuilt-1a2b3c4d")));
+        assertEquals(NativeLibraries.gpuPresent("vulkan") ? 0 : 2,
+                NativeLibraries.preference(Path.of(prefix + "cpu+rpc+vulkan-prebuilt-1a2b3c4d")));
     }
 }
