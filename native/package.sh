@@ -11,7 +11,8 @@
 #
 # Usage: package.sh CLASSIFIER OUT_DIR [ENTRY_DIR]
 #   CLASSIFIER  PLATFORM (the CPU set), PLATFORM-vulkan or PLATFORM-cuda (the CPU set plus that GPU module);
-#               PLATFORM is linux-x86_64, linux-arm64, darwin-arm64, ...
+#               PLATFORM is linux-x86_64, linux-arm64, darwin-arm64, ...; linux-arm64 on another machine is the
+#               set our pin's CI published for it, with the shim cross-compiled (see below)
 #   ENTRY_DIR   the build to package. Default for the CPU set: the one build.sh makes or finds (JSEEK_CUDA=off,
 #               so a GPU machine's default never leaks in). For a GPU set: the entry prebuilt.sh makes from the
 #               module our pin's CI published (no GPU compile); with JSEEK_CUDA_FROM=source, the -cuda set is the
@@ -27,6 +28,19 @@ gpu=""
 case "$classifier" in *-cuda) gpu=cuda ;; *-vulkan) gpu=vulkan ;; esac
 cpu_entry=$(JSEEK_CUDA=off bash "$here/build.sh") || die "native/build.sh failed (see above)."
 entry=${3:-$cpu_entry}
+# Another platform's CPU set, made here: the set our pin's CI published for it, with jseek's shim cross-compiled
+# (prebuilt.sh cpu with JSEEK_PLATFORM); linux-arm64 with Debian's aarch64 toolchain (g++-aarch64-linux-gnu).
+here_platform=$(sed -n 's/^os=//p' "$cpu_entry/build.properties")-$(sed -n 's/^arch=//p' "$cpu_entry/build.properties")
+if [ -z "$gpu" ] && [ $# -eq 2 ] && [ "$classifier" != "$here_platform" ]; then
+  case "$classifier" in
+    linux-arm64) cross=aarch64-linux-gnu ;;
+    *) die "the $classifier set cannot be made on $here_platform; build it on a $classifier machine." ;;
+  esac
+  command -v "$cross-g++" >/dev/null 2>&1 ||
+    die "$cross-g++ is not installed; it cross-compiles jseek's shim for $classifier (Debian: apt-get install g++-$cross)."
+  entry=$(JSEEK_PLATFORM=$classifier CC=$cross-gcc CXX=$cross-g++ bash "$here/prebuilt.sh" cpu) ||
+    die "native/prebuilt.sh cpu for $classifier failed (see above)."
+fi
 if [ -n "$gpu" ] && [ $# -eq 2 ]; then
   if [ "$gpu" = cuda ] && [ "${JSEEK_CUDA_FROM:-prebuilt}" = source ]; then
     cache=${JSEEK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jseek}

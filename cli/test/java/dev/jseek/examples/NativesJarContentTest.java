@@ -64,6 +64,31 @@ class NativesJarContentTest {
         }
     }
 
+    /** Built on x86-64 only with -Djseek.arm64: the arm64 CPU set our pin's CI built, with the shim cross-compiled. */
+    @Test
+    void anArm64JarHoldsTheArm64CpuSetAndACrossCompiledShim() throws Exception {
+        Path cpu = jar("");
+        Path jar = cpu.resolveSibling(cpu.getFileName().toString().replace(PLATFORM + ".jar", "linux-arm64.jar"));
+        assumeTrue(!PLATFORM.equals("linux-arm64") && Files.isRegularFile(jar),
+                "no cross-made linux-arm64 natives jar (./mvnw package -Djseek.arm64 makes one on x86-64): " + jar);
+        Contents arm = read(jar, "linux-arm64");
+        Properties pins = properties(root().resolve("native/prebuilt.properties"));
+        assertEquals(pins.getProperty("cpu.linux-arm64.package") + " " + pins.getProperty("cpu.linux-arm64.integrity"),
+                arm.manifest().getProperty("prebuilt.cpu"));
+        for (String lib : new String[] {"libggml-base.so", "libggml.v0.5.0.so", "libllama.v0.5.0.so", "libllama-common.so",
+                "libjseek-shim.so", "libjseek-common.so", "libggml-cpu-armv8.0_1.so"}) {
+            assertTrue(arm.shipped().containsKey(lib), lib + " is missing: " + arm.shipped().keySet());
+        }
+        assertEquals("libllama.v0.5.0.so", arm.manifest().getProperty("link.libllama.so"));
+        try (JarFile file = new JarFile(jar.toFile())) {
+            for (String name : arm.shipped().keySet()) {
+                byte[] header = file.getInputStream(file.getEntry("META-INF/jseek/natives/linux-arm64/" + name)).readNBytes(20);
+                // ELF e_machine, little-endian at offset 18: 183 is AArch64
+                assertEquals(183, (header[18] & 0xff) | (header[19] & 0xff) << 8, name + " is not an AArch64 library");
+            }
+        }
+    }
+
     private static Contents checkGpuJar(String gpu, String module, String runtimeLibrary) throws Exception {
         Contents cpu = read(jar(""), PLATFORM);
         Contents set = read(jar("-" + gpu), PLATFORM + "-" + gpu);
