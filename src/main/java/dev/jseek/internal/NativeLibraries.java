@@ -202,8 +202,8 @@ public final class NativeLibraries {
     /**
      * Complete cache entries for this release and platform, in build.sh's own order of preference: a GPU build whose
      * GPU can be there (Metal on macOS, CUDA where an NVIDIA driver is present, Vulkan where a GPU render node is),
-     * then CPU builds, then GPU builds this machine cannot use (they would only run on the CPU after a failed GPU
-     * load); the newest first within each.
+     * then CPU builds (compiled ones before the prebuilt CPU set), then GPU builds this machine cannot use (they would
+     * only run on the CPU after a failed GPU load); the newest first within each.
      */
     private static List<Path> cacheEntries(Path cache) {
         if (!Files.isDirectory(cache)) {
@@ -221,7 +221,10 @@ public final class NativeLibraries {
         }
     }
 
-    /** 0: a GPU build this machine can use; 1: a CPU build; 2: a CUDA or Vulkan build without its GPU here. */
+    /**
+     * 0: a GPU build this machine can use; 1: a CPU build; 2: the prebuilt CPU set (prebuilt.sh cpu: no OpenMP, no RPC,
+     * no reference tools, so a source build beside it wins); 3: a CUDA or Vulkan build without its GPU here.
+     */
     static int preference(Path entry) {
         String name = entry.getFileName().toString();
         if (name.contains("+metal")) {
@@ -229,10 +232,10 @@ public final class NativeLibraries {
         }
         for (String gpu : NativesJar.GPU_SETS) {
             if (name.contains("+" + gpu)) {
-                return gpuPresent(gpu) ? 0 : 2;
+                return gpuPresent(gpu) ? 0 : 3;
             }
         }
-        return 1;
+        return name.contains("-cpu-prebuilt-") ? 2 : 1;
     }
 
     /**
