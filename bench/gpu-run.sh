@@ -1,14 +1,16 @@
-# Sourced by bench/gpu run: the checks on the GPU machine (see bench/GPU.md). Each step runs in a subshell with
-# its own time limit and log, so one that fails or runs out of time leaves the others' results; the summary and
-# the logs in $OUT are rewritten after every step, so a run stopped at the tool's limit still brings them back.
-# Expects $root, $payload, say() and die() from bench/gpu.
+# Sourced by bench/gpu run (and bench/gpu receive): the checks on the GPU machine (see bench/GPU.md). Nothing is
+# compiled there: the payload (bench/gpu prepare) carries jseek, a Java runtime, our CPU build with its tools and
+# jseek's shim, and the CUDA module our pin's CI published, in parts sent by successive calls. Each step runs in a
+# subshell with its own time limit and log, so one that fails or runs out of time leaves the others' results; the
+# summary and the logs in $OUT are rewritten after every step, so a run stopped at the tool's limit still brings
+# them back. Expects $root, $payload, $mode (run or receive), say() and die() from bench/gpu.
 
-dry=no native_given="" cublas=${JSEEK_CUBLAS:-} budget=540 work="" with_big=yes big_shape=v2-lite
+dry=no native_given="" cuda_libs=${JSEEK_CUDA_LIBS:-} budget=480 work="" with_big=yes big_shape=v2-lite
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry=yes ;;
     --native) native_given=$(cd "${2:?--native needs a directory}" && pwd) || die "--native $2 is not a directory."; shift ;;
-    --cublas) cublas=$(cd "${2:?--cublas needs a directory}" && pwd) || die "--cublas $2 is not a directory."; shift ;;
+    --cuda-libs) cuda_libs=$(cd "${2:?--cuda-libs needs a directory}" && pwd) || die "--cuda-libs $2 is not a directory."; shift ;;
     --budget) budget=${2:?--budget needs seconds}; shift ;;
     --work) work=${2:?--work needs a directory}; shift ;;
     --big-shape)
@@ -17,33 +19,70 @@ while [ $# -gt 0 ]; do
     --models)
       case "${2:-}" in tiny) with_big=no ;; tiny,v2-lite | v2-lite,tiny) with_big=yes ;; *) die "--models must be tiny or tiny,v2-lite, not '${2:-}'." ;; esac
       shift ;;
-    *) die "unknown option '$1' for run; see the usage at the top of bench/gpu." ;;
+    *) die "unknown option '$1' for $mode; see the usage at the top of bench/gpu." ;;
   esac
   shift
 done
 [[ "$budget" =~ ^[0-9]+$ ]] || die "--budget must be a number of seconds, not '$budget'."
-[ -f "$payload/payload.properties" ] || die "there is no payload in $payload; run bench/gpu prepare here and carry bench/target/gpu-payload."
 if [ "$dry" = yes ]; then
   out=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/jseek-gpu-out.XXXXXX")}
   work=${work:-$(mktemp -d "${TMPDIR:-/tmp}/jseek-gpu-work.XXXXXX")}
-  if [ -z "$native_given" ]; then
-    native_given=$(JSEEK_CUDA=off bash "$root/native/build.sh") || die "the dry run rehearses on native/build.sh's CPU libraries, and that build failed."
-  fi
-  if [ -z "$cublas" ]; then
-    # where native/build.sh puts NVIDIA's cuBLAS wheel when the toolkit has none (this machine's case)
-    for d in "${JSEEK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jseek}"/cuda/cublas-*/nvidia/cu*; do [ -f "$d/include/cublas_v2.h" ] && cublas=$d; done
-  fi
+elif [ "$mode" = receive ]; then
+  out=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/jseek-gpu-out.XXXXXX")}
+  work=${work:-$root/bench/target/gpu-work}
 else
   [ -n "${OUT:-}" ] || die "set OUT to the folder the results go to (the device tool sets it)."
   out=$OUT
   work=${work:-$root/bench/target/gpu-work}
 fi
-mkdir -p "$out" "$work"
+mkdir -p "$out" "$work/parts"
 work=$(cd "$work" && pwd)
+
+# ---- receiving the payload's parts --------------------------------------------------------------------------------
+
+# Moves the parts this call carried (bench/target/gpu-payload/N/) into $work/parts, where a warm machine keeps them
+# for the next call; parts of an older payload are dropped. Prints what is there and what is still missing.
+receive_parts() {
+  local dir id have missing=() i n
+  for dir in "$payload"/*/; do
+    [ -f "$dir/payload.properties" ] || continue
+    id=$(sed -n 's/^created=//p' "$dir/payload.properties")
+    have=$(sed -n 's/^created=//p' "$work/parts/payload.properties" 2>/dev/null || true)
+    if [ "$id" != "$have" ]; then
+      [ -z "$have" ] || say "dropping the parts of the payload made $have: this one was made $id"
+      rm -rf "$work/parts" && mkdir -p "$work/parts"
+      cp "$dir/payload.properties" "$work/parts/"
+    fi
+    for f in "$dir"*; do
+      case "$(basename "$f")" in payload.properties) ;; *) cp "$f" "$work/parts/" ;; esac
+    done
+  done
+  [ -f "$work/parts/payload.properties" ] || die "no part of a payload is here: carry bench/target/gpu-payload/1 (made by bench/gpu prepare)."
+  n=$(sed -n 's/^parts=//p' "$work/parts/payload.properties")
+  for ((i = 0; i < n; i++)); do
+    f=$(printf 'cuda.xz.%02d' "$i")
+    [ -f "$work/parts/$f" ] || missing+=("$((i + 1))")
+  done
+  [ -f "$work/parts/native.tar.xz" ] || missing=(1 "${missing[@]}")
+  missing=($(printf '%s\n' "${missing[@]}" | sort -un))
+  echo "${missing[*]}"
+}
+
+if [ "$mode" = receive ]; then
+  missing=$(receive_parts)
+  n=$(sed -n 's/^parts=//p' "$work/parts/payload.properties")
+  if [ -z "$missing" ]; then
+    say "all $n parts are here ($work/parts): bench/gpu run next"
+  else
+    say "here: $(ls "$work/parts" | tr '\n' ' '); still to send: part(s) $missing of $n"
+  fi
+  exit 0
+fi
+
 logs="$work/logs" report="$work/report" state="$work/state" models="$work/models"
 rm -rf "$logs" "$report" && mkdir -p "$logs" "$report" "$state" "$models" "$work/bin"
-# a warm machine's second run keeps the build (state/arch, state/build-seconds) and the models, nothing else
-rm -f "$state"/*.note "$state"/bench-* "$state"/placement-* "$state"/devices.txt "$state"/big-gen.*
+# a warm machine's second run keeps the unpacked payload and the models, nothing else
+rm -f "$state"/*.note "$state"/bench-* "$state"/placement-* "$state"/devices.txt "$state"/big-gen.* "$state"/ld-path
 : >"$out/steps.tsv"
 start=$SECONDS
 jobs=$(nproc)
@@ -53,8 +92,7 @@ native="$work/native"
 tiny="$models/tiny-deepseek.gguf"
 big="$models/$big_shape-shape-q4_k_m.gguf"
 big_f16="$models/$big_shape-shape-f16.gguf"
-quantize="$work/build/bin/llama-quantize"
-[ -n "$native_given" ] && quantize="$native_given/llama-quantize"
+quantize="$native/llama-quantize"
 reserve=20 # seconds kept for the last summary
 
 left() { echo $((budget - (SECONDS - start))); }
@@ -72,15 +110,14 @@ exec "$java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmn8m -Djseek.
 EOS
 cat >"$work/bin/tiny-deepseek" <<EOS
 #!/bin/sh
-exec "$java" -cp "\$(ls "$work"/jseek/lib/jseek-models-*.jar)" dev.jseek.models.TinyDeepSeek --vocab "$work/vocab/ggml-vocab-deepseek-llm.gguf" "\$@"
+exec "$java" -cp "\$(ls "$work"/jseek/lib/jseek-models-*.jar)" dev.jseek.models.TinyDeepSeek --vocab "$native/vocab/ggml-vocab-deepseek-llm.gguf" "\$@"
 EOS
 chmod +x "$work/bin/jseek" "$work/bin/tiny-deepseek"
 export PATH="$work/bin:$PATH"
-# CUDA images keep nvcc in /usr/local/cuda/bin, not always on a plain shell's PATH
-command -v nvcc >/dev/null 2>&1 || { [ -x /usr/local/cuda/bin/nvcc ] && export PATH="$PATH:/usr/local/cuda/bin"; } || true
+# The module has no SASS for Hopper (sm_90): the driver compiles its compute_90 PTX at first use and caches the result.
+# A cache in the work directory survives a warm machine's second run; the default 256 MiB limit could evict.
+export CUDA_CACHE_PATH="$work/nv-cache" CUDA_CACHE_MAXSIZE=4294967296
 fragment() { cat >>"$report/$(printf '%02d' "$step_no")-$step_name.md"; }
-# Shows a command as it would be run (the dry run's way of saying what the GPU machine does).
-would() { printf '  would run: %s\n' "$*"; }
 
 step_no=0
 # step NAME LIMIT_SECONDS FUNCTION: runs FUNCTION in a subshell with set -e, output to logs/NAME.log
@@ -112,31 +149,64 @@ env_info() {
   echo "cores: $(nproc)"
   free -g | sed -n 2p
   df -h "$work" | tail -1
-  cmake --version | head -1 || true
-  command -v ninja >/dev/null && echo "ninja $(ninja --version)"
-  nvcc --version | tail -2 || true
+  nvcc --version 2>/dev/null | tail -2 || true
   nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv,noheader || true
   nvidia-smi || true
-  cat "$payload/payload.properties"
+  cat "$work/parts/payload.properties" 2>/dev/null || true
 }
 
 # tar's -J needs the xz program; where a machine lacks it, Python's tarfile reads .tar.xz itself
 untar() { if command -v xz >/dev/null 2>&1; then tar -C "$1" -xJf "$2"; else python3 -m tarfile -e "$2" "$1"; fi; }
+unxz_to() { if command -v xz >/dev/null 2>&1; then xz -dc; else python3 -c 'import lzma,sys; sys.stdout.buffer.write(lzma.decompress(sys.stdin.buffer.read()))'; fi >"$1"; }
+pprop() { sed -n "s/^$1=//p" "$work/parts/payload.properties"; }
 
+# The parts this call carried join those earlier calls left; then, once all are there, the Java runtime, the jars
+# and the native directory are unpacked and the module is put together and checked against its sha256.
 unpack() {
-  if cmp -s "$payload/payload.properties" "$work/payload.properties"; then
+  local missing; missing=$(receive_parts)
+  [ -z "$missing" ] || { note "part(s) $missing of $(pprop parts) never reached this machine: send them with bench/gpu receive first (back to back: the machine keeps them only while warm)"; return 1; }
+  if cmp -s "$work/parts/payload.properties" "$work/payload.properties"; then
     note "already unpacked (a warm machine's second run)"
   else
-    rm -rf "$work/llama.cpp" "$work/jre" "$work/jseek" "$work/vocab" "$work/payload.properties"
-    mkdir -p "$work/jseek" "$work/vocab"
-    untar "$work" "$payload/llama.cpp.tar.xz"
-    untar "$work" "$payload/jre.tar.xz"
-    untar "$work/jseek" "$payload/jseek.tar.xz"
-    untar "$work/vocab" "$payload/vocab.tar.xz"
-    cp "$payload/payload.properties" "$work/"
+    local f
+    for f in "$work"/parts/*.tar.xz "$work"/parts/cuda.xz.*; do
+      [ "$(sha256sum "$f" | cut -d' ' -f1)" = "$(pprop "sha256.$(basename "$f")")" ] || { note "$(basename "$f") is damaged (sha256)"; return 1; }
+    done
+    rm -rf "$work/jre" "$work/jseek" "$work/native" "$work/payload.properties"
+    mkdir -p "$work/jseek" "$work/native"
+    untar "$work" "$work/parts/jre.tar.xz"
+    untar "$work/jseek" "$work/parts/jseek.tar.xz"
+    untar "$work/native" "$work/parts/native.tar.xz"
+    cat "$work"/parts/cuda.xz.* | unxz_to "$work/native/libggml-cuda.so"
+    [ "$(sha256sum "$work/native/libggml-cuda.so" | cut -d' ' -f1)" = "$(pprop module.sha256)" ] ||
+      { note "libggml-cuda.so put together from the parts does not have its sha256"; return 1; }
+    cp "$work/parts/payload.properties" "$work/"
   fi
   "$java" -version
-  note "$("$java" -version 2>&1 | head -1)"
+  note "$("$java" -version 2>&1 | head -1); libggml-cuda.so $(du -h "$work/native/libggml-cuda.so" | cut -f1), $(pprop prebuilt.cuda | cut -d' ' -f1)"
+}
+
+# What the module needs besides the driver: the CUDA 13 runtime and cuBLAS (prebuilt.cuda.needs). Where the loader
+# does not find them, the toolkit's and pip's folders on this machine are searched (this image keeps cuBLAS in
+# PyTorch's environment); --cuda-libs names a folder first.
+cuda_libs_step() {
+  local lib dir dirs=() missing=()
+  [ -z "$cuda_libs" ] || dirs+=("$cuda_libs")
+  for lib in libcuda.so.1 libcudart.so.13 libcublas.so.13 libcublasLt.so.13; do
+    if [ -n "$cuda_libs" ] && [ -e "$cuda_libs/$lib" ]; then echo "$lib: $cuda_libs (--cuda-libs)"; continue; fi
+    if ldconfig -p 2>/dev/null | grep -q "[[:space:]]$lib "; then echo "$lib: $(ldconfig -p | grep -m1 "[[:space:]]$lib " | sed 's/.*=> //') (the loader's cache)"; continue; fi
+    dir=$(find /usr/local/cuda/lib64 /usr/local/cuda/targets /usr/local/nvidia /usr/local/lib /usr/lib /opt -name "$lib" \
+      -not -path '*/stubs/*' -print -quit 2>/dev/null | xargs -r dirname || true)
+    if [ -n "$dir" ]; then echo "$lib: $dir (found)"; dirs+=("$dir"); else echo "$lib: not found"; missing+=("$lib"); fi
+  done
+  printf '%s\n' "${dirs[@]}" | awk 'NF && !seen[$0]++' | paste -sd: - >"$state/ld-path"
+  echo "LD_LIBRARY_PATH additions: $(cat "$state/ld-path")"
+  if [ ${#missing[@]} -gt 0 ]; then
+    note "missing: ${missing[*]} (CUDA will say it is unavailable and run on the CPU)"
+    [ "$dry" = yes ] || return 1
+  else
+    note "all found${dirs:+; added to LD_LIBRARY_PATH: $(cat "$state/ld-path")}"
+  fi
 }
 
 tiny_model() {
@@ -144,143 +214,30 @@ tiny_model() {
   note "$(stat -c %s "$tiny") bytes"
 }
 
-# The V2-Lite shape (15.7 B parameters, 31 GB of F16, as bench/run makes it) is written while llama.cpp compiles,
-# at low priority, and quantized to Q4_K_M once llama-quantize is built (big_chain). --big-shape tiny runs the same
-# chain on the tiny shape: the dry run's way to rehearse it.
+# The V2-Lite shape (15.7 B parameters, 31 GB of F16, as bench/run makes it) is written and quantized to Q4_K_M in the
+# background, at low priority, while the tiny-model checks run. --big-shape tiny runs the same chain on the tiny
+# shape: the dry run's way to rehearse it.
 big_start() {
   [ "$with_big" = yes ] || skip "--models tiny"
   if [ -f "$big" ]; then note "already there from an earlier run"; return 0; fi
+  [ -x "$quantize" ] || skip "no llama-quantize in $native"
   if [ "$big_shape" = v2-lite ]; then
-    if [ "$dry" = yes ]; then
-      would nice -n 10 tiny-deepseek --shape v2-lite --out "$big_f16" "(in the background, while llama.cpp compiles)"
-      would llama-quantize "$big_f16" "$big" Q4_K_M "$jobs" "(once the build has made it)"
-      skip "dry run: the 31 GB model is not written here (--big-shape tiny rehearses the same steps)"
-    fi
+    [ "$dry" = no ] || skip "dry run: the 31 GB model is not written here (--big-shape tiny rehearses the same steps)"
     local free_gb; free_gb=$(df -BG --output=avail "$models" | tail -1 | tr -dc 0-9)
     [ "$free_gb" -ge 45 ] || skip "only ${free_gb} GB of disk free; the F16 and Q4_K_M files need 45"
   fi
   note "$big_shape shape started in the background"
 }
 
-# This CPU's instruction sets as ggml's options. GGML_NATIVE would find them itself, but this release refuses it
-# with GGML_BACKEND_DL; and GGML_CPU_ALL_VARIANTS (what jseek ships) compiles the CPU backend 14 times, minutes of
-# the budget. Named explicitly, the one CPU module also records them, and ggml checks them when it loads it.
-cpu_flags() {
-  local have name option
-  have=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
-  for name in sse4_2:SSE42 avx:AVX avx2:AVX2 fma:FMA f16c:F16C bmi2:BMI2 avx_vnni:AVX_VNNI avx512f:AVX512 \
-              avx512vbmi:AVX512_VBMI avx512_vnni:AVX512_VNNI avx512_bf16:AVX512_BF16; do
-    option=${name#*:} name=${name%%:*}
-    # GGML_AVX512 compiles with F, CD, VL, DQ and BW
-    [ "$option" = AVX512 ] && name="avx512f avx512cd avx512vl avx512dq avx512bw"
-    local all=ON n
-    for n in $name; do [[ "$have" == *" $n "* ]] || all=OFF; done
-    printf -- '-DGGML_%s=%s\n' "$option" "$all"
-  done
-}
-
-configure() {
-  local flags=(-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF
-    -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF
-    -DGGML_RPC=ON -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=OFF -DGGML_NATIVE=OFF
-    $(cpu_flags) -DGGML_CUDA=ON -Wno-dev)
-  command -v ninja >/dev/null 2>&1 && flags+=(-G Ninja)
-  if [ -n "$cublas" ]; then
-    # a toolkit without cuBLAS (NVIDIA's wheel, as native/build.sh fetches it): name the libraries and headers
-    local lib lt
-    lib=$(ls "$cublas"/lib/libcublas.so* | head -1) lt=$(ls "$cublas"/lib/libcublasLt.so* | head -1)
-    flags+=("-DCUDA_cublas_LIBRARY=$lib" "-DCUDA_cublasLt_LIBRARY=$lt" "-DCMAKE_CUDA_FLAGS=-I$cublas/include"
-      "-DCMAKE_CXX_FLAGS=-I$cublas/include")
-  fi
-  local cuda_home; cuda_home=$(cd "$(dirname "$(command -v nvcc)")/.." && pwd)
-  # as native/build.sh: without a libcuda to link (driver or stub), ggml's ordinary memory pool instead of VMM
-  if ! ls "$cuda_home"/lib64/stubs/libcuda.so "$cuda_home"/targets/*/lib/stubs/libcuda.so >/dev/null 2>&1 &&
-     ! ldconfig -p 2>/dev/null | grep -q 'libcuda\.so '; then
-    flags+=(-DGGML_CUDA_NO_VMM=ON)
-  fi
-  if [ -f "$state/arch" ] && [ -f "$work/build/CMakeCache.txt" ] && [ "$(printf '%s\n' "${flags[@]}")" = "$(cat "$state/cmake-flags" 2>/dev/null)" ]; then
-    note "configured by an earlier run: CUDA architectures $(cat "$state/arch")"
-    return 0
-  fi
-  rm -f "$state/arch" "$state/build-seconds"
-  printf '%s\n' "${flags[@]}" >"$state/cmake-flags"
-  local arch
-  for arch in native 90; do
-    rm -rf "$work/build"
-    echo "== cmake -S $work/llama.cpp -B $work/build ${flags[*]} -DCMAKE_CUDA_ARCHITECTURES=$arch"
-    if lim cmake -S "$work/llama.cpp" -B "$work/build" "${flags[@]}" "-DCMAKE_CUDA_ARCHITECTURES=$arch"; then
-      echo "$arch" >"$state/arch"
-      note "CUDA architectures: $arch$([ "$arch" = 90 ] && echo ' (native detection failed: see the log)')"
-      return 0
-    fi
-    echo "== configure with architectures '$arch' failed"
-  done
-  return 1
-}
-
-# the targets jseek loads, the tools it is compared with, and libllama-common for jseek's shim
-targets=(llama ggml ggml-base ggml-cpu ggml-cuda ggml-rpc llama-common llama-simple llama-bench llama-batched
-  llama-quantize llama-completion)
-
-check_targets() {
-  local have missing=()
-  if [ -f "$work/build/build.ninja" ]; then have=$(ninja -C "$work/build" -t targets all); else have=$(make -C "$work/build" help); fi
-  for t in "${targets[@]}"; do grep -qE "(^|[ /])$t(:|\$| )" <<<"$have" || missing+=("$t"); done
-  [ ${#missing[@]} -eq 0 ] || { echo "targets missing from the configured build: ${missing[*]}"; return 1; }
-  echo "all targets configured: ${targets[*]}"
-}
-
-build() {
-  [ -f "$state/arch" ] || skip "not configured"
-  check_targets
-  if [ "$dry" = yes ]; then
-    if [ -f "$work/build/build.ninja" ]; then
-      # every input of every build step is there (ninja stops at a missing one), and one CUDA file compiles with
-      # the flags and cuBLAS headers the whole backend uses
-      ninja -C "$work/build" -n "${targets[@]}" | tail -1
-      lim ninja -C "$work/build" ggml/src/ggml-cuda/CMakeFiles/ggml-cuda.dir/arange.cu.o
-      note "dry run: configured with CUDA on; all inputs present ($(ninja -C "$work/build" -n "${targets[@]}" | tail -1 | sed 's/^\[\([0-9/]*\)\].*/\1/') steps), one CUDA file compiled for sm_$(cat "$state/arch"); the rest not compiled"
-    else
-      note "dry run: configured with CUDA on, not compiled"
-    fi
-    would cmake --build "$work/build" -j "$jobs" --target "${targets[@]}"
-    exit 3
-  fi
-  local t0=$SECONDS keep=()
-  # one target that fails to compile must not stop the others (a missing tool fails only its own check)
-  [ -f "$work/build/build.ninja" ] && keep=(-- -k 0)
-  lim cmake --build "$work/build" -j "$jobs" --target "${targets[@]}" "${keep[@]}"
-  echo $((SECONDS - t0)) >"$state/build-seconds"
-  note "$((SECONDS - t0)) s with $jobs jobs; libggml-cuda $(du -h "$work/build/bin/libggml-cuda.so" | cut -f1)"
-}
-
-# jseek's own C and C++ (native/shim), compiled as native/build.sh's build_shim does, against this source's headers
-shim() {
-  local dir=$1 src="$work/llama.cpp" sh="$root/native/shim"
-  lim cc -O2 -shared -fPIC -o "$dir/libjseek-shim.so" "$sh/jseek_abort.c"
-  lim c++ -std=c++17 -O2 -shared -fPIC -I"$src/common" -I"$src/include" -I"$src/ggml/include" -I"$src/vendor" \
-    -o "$dir/libjseek-common.so" "$sh/jseek_chat.cpp" "$sh/jseek_fit.cpp" -L"$dir" -lllama-common -lllama -lggml \
-    -lggml-base -Wl,-rpath,'$ORIGIN'
-}
-
-native_dir() {
-  if [ "$dry" = yes ]; then
-    # the shim against the trimmed source's headers, linked to the CPU libraries the rehearsal uses
-    local tmp; tmp=$(mktemp -d "$work/shim.XXXXXX")
-    cp -a "$native"/libllama-common.so* "$native"/libllama.so* "$native"/libggml.so* "$native"/libggml-base.so* "$tmp"/
-    shim "$tmp"
-    would cp -a "$work/build/bin/." "$work/native/" "&& compile native/shim into it && cp vocab"
-    note "shim compiled against the trimmed source; rehearsing with $native"
-    return 0
-  fi
-  [ -z "$native_given" ] || { note "the libraries in $native_given (--native)"; return 0; }
-  [ -f "$work/build/bin/libggml-cuda.so" ] || skip "no libggml-cuda.so: the build did not finish"
-  rm -rf "$native.tmp" && mkdir -p "$native.tmp/vocab"
-  cp -a "$work/build/bin/." "$native.tmp/"
-  cp "$work/vocab/ggml-vocab-deepseek-llm.gguf" "$native.tmp/vocab/"
-  shim "$native.tmp"
-  rm -rf "$native" && mv "$native.tmp" "$native"
-  note "$(ls "$native" | tr '\n' ' ')"
+# The first use of the module on a GPU without SASS for it (Hopper: only compute_90 PTX) makes the driver compile the
+# kernels it loads; timed here, once, so that the checks after it measure jseek and llama.cpp, not the JIT.
+warm_up() {
+  [ -f "$native/libggml-cuda.so" ] || skip "no CUDA module"
+  local t0=$SECONDS
+  lim "$native/llama-simple" -m "$tiny" -n 8 -ngl 99 "Hello" >"$logs/warm-up.out" 2>&1 || { tail -5 "$logs/warm-up.out"; return 1; }
+  local first=$((SECONDS - t0)); t0=$SECONDS
+  lim "$native/llama-simple" -m "$tiny" -n 8 -ngl 99 "Hello" >>"$logs/warm-up.out" 2>&1 || true
+  note "first llama-simple -ngl 99 ${first} s (driver JIT of the PTX, if any), second $((SECONDS - t0)) s; cache $(du -sh "$CUDA_CACHE_PATH" 2>/dev/null | cut -f1)"
 }
 
 version_devices() {
@@ -288,7 +245,8 @@ version_devices() {
   { echo '```'; echo '$ jseek --version'; lim jseek --version; echo '$ jseek devices'; lim jseek devices; echo '```'; } >"$state/devices.txt" 2>&1 || true
   cat "$state/devices.txt"
   { echo "## jseek --version and jseek devices"; echo; cat "$state/devices.txt"; echo; } | fragment
-  grep -q CUDA "$state/devices.txt" || { note "no CUDA device listed"; [ "$dry" = yes ]; }
+  # a device line, not the notice that CUDA is built but unavailable
+  grep -q '^CUDA0 ' "$state/devices.txt" || { note "no CUDA device listed: $(grep -m1 'unavailable here' "$state/devices.txt" || true)"; [ "$dry" = yes ]; }
 }
 
 prompts=("The quick brown fox jumps over the lazy dog" "深度求索的模型会思考吗？" "Whales 🐳 and dolphins 🐬 sing")
@@ -450,16 +408,12 @@ bench_tiny() {
   note "$(wc -l <"$state/bench-tiny.rows") tests"
 }
 
-# The V2-Lite shape (15.7 B parameters, 31 GB of F16, as bench/run makes it) is written while llama.cpp compiles and
-# quantized to Q4_K_M (as bench/run does) while the tiny-model checks run, both at low priority in the background.
+# The V2-Lite shape written by the generator, then quantized to Q4_K_M with our build's llama-quantize (as bench/run
+# does), both at low priority in the background (big_start above).
 big_chain() {
   nice -n 10 tiny-deepseek --shape "$big_shape" --out "$big_f16" &
   echo $! >"$state/big-gen.child"
   wait $! || { echo "the generator failed"; return 1; }
-  until [ -f "$state/build.done" ]; do
-    [ -f "$state/build.failed" ] && { echo "no llama-quantize: the build failed"; return 1; }
-    sleep 2
-  done
   nice -n 5 "$quantize" "$big_f16" "$big.tmp" Q4_K_M "$jobs" &
   echo $! >"$state/big-gen.child"
   wait $! || { echo "llama-quantize failed"; return 1; }
@@ -495,15 +449,16 @@ write_summary() {
     echo "# jseek on a GPU: bench/gpu run"
     echo
     if [ "$dry" = yes ]; then
-      echo "**DRY RUN on a machine without a GPU: llama.cpp was configured with CUDA but not compiled, and the checks"
-      echo "below ran on the CPU libraries in \`$native\` (with -ngl 99 falling back to the CPU). These are not GPU numbers.**"
+      echo "**DRY RUN on a machine without a GPU: the payload's libraries, CUDA module included, were unpacked and the"
+      echo "checks below ran with them on the CPU (the module cannot start here: see cuda-libs and devices; -ngl 99 falls"
+      echo "back to the CPU). These are not GPU numbers.**"
       echo
     fi
     echo "- Run: $(date -u +%Y-%m-%dT%H:%M:%SZ), $((SECONDS - start)) s of a ${budget} s budget"
     echo "- GPU: $(nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv,noheader 2>/dev/null | head -1 || true)"
-    echo "- Machine: $(nproc) cores, $(free -g | awk '/^Mem/ { print $2 " GiB RAM" }'); $(nvcc --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\).*/CUDA \1/p'), $(cmake --version | head -1)"
-    echo "- llama.cpp $(sed -n 's/^llama.version=//p' "$payload/payload.properties") (trimmed source), CUDA architectures: $(cat "$state/arch" 2>/dev/null || echo -), build: $(cat "$state/build-seconds" 2>/dev/null || echo -) s with $jobs jobs"
-    echo "- jseek $(sed -n 's/^jseek.commit=//p' "$payload/payload.properties"), $(sed -n 's/^java.version=//p' "$payload/payload.properties") (jlink)"
+    echo "- Machine: $(nproc) cores, $(free -g | awk '/^Mem/ { print $2 " GiB RAM" }')"
+    echo "- llama.cpp $(pprop llama.version): our CPU build ($(pprop native.entry)) and the prebuilt CUDA module $(pprop prebuilt.cuda | cut -d' ' -f1) (sha256 $(pprop module.sha256 | cut -c1-16)…); nothing compiled on this machine"
+    echo "- jseek $(pprop jseek.commit), $(pprop java.version) (jlink)"
     echo
     echo "| step | result | seconds | note |"
     echo "|---|---|---|---|"
@@ -534,22 +489,19 @@ write_summary() {
 say "work: $work; results: $out; budget: ${budget}s$([ "$dry" = yes ] && echo '; DRY RUN')"
 step env 30 env_info
 step unpack 120 unpack
+step cuda-libs 60 cuda_libs_step
+# the steps after this one run with the folders it found (each step is a subshell: set here, in the parent)
+[ -s "$state/ld-path" ] && export LD_LIBRARY_PATH="$(cat "$state/ld-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 step tiny-model 60 tiny_model
 step big-model-start 10 big_start
-rm -f "$state/build.done" "$state/build.failed"
 if [ "$(tail -1 "$out/steps.tsv" | cut -f2)" = ok ] && [ ! -f "$big" ]; then
-  # outlives its step on purpose: the build and the tiny-model checks run meanwhile; big_model waits for it
+  # outlives its step on purpose: the tiny-model checks run meanwhile; big_model waits for it
   (set -e; big_chain) >"$logs/big-model-background.log" 2>&1 &
   echo $! >"$state/big-gen.pid"
 fi
-if [ "$dry" = yes ] || [ -z "$native_given" ]; then
-  step configure 180 configure
-  step build $(($(left) - 150)) build
-fi
-if [ -x "$quantize" ] && { [ -n "$native_given" ] || [ -f "$work/build/bin/libggml-cuda.so" ]; }; then touch "$state/build.done"; else touch "$state/build.failed"; fi
-step native 240 native_dir
 step devices 60 version_devices
-step parity 150 parity
+step warm-up 150 warm_up
+step parity 120 parity
 step cpu-moe 120 cpu_moe
 # the largest model first: the tiny one's bench is short and takes what is left
 step big-model $(($(left) - 90)) big_model

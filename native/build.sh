@@ -18,6 +18,8 @@
 #                     Blackwell: 75-virtual 80-virtual 86-real 89-real 90-virtual 120a-real 121a-real with CUDA 13);
 #                     narrow it to your GPU's (e.g. 90 for H100/H200) to build in a fraction of the time
 #   JSEEK_JOBS        parallel compile jobs (default: number of CPUs)
+#   JSEEK_NATIVE      source (default) or prebuilt: the CPU set our pin's CI published instead of a compile, with
+#                     only jseek's shim compiled (native/prebuilt.sh cpu; docs/BUILDING.md says what it costs)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -94,38 +96,25 @@ if [ "${1:-}" = --source ]; then
   exit 0
 fi
 
+# JSEEK_NATIVE=prebuilt: no llama.cpp compile at all. The CPU set our pin's CI published, with only jseek's shim
+# compiled against the pinned headers (prebuilt.sh cpu); whatever asks build.sh for the libraries (cli/jseek, the
+# natives jars, prebuilt.sh's GPU entries) then gets that set.
+case "${JSEEK_NATIVE:-source}" in
+  source) ;;
+  prebuilt)
+    [ "${1:-}" = --reference-server ] && die "--reference-server builds llama-server from source; unset JSEEK_NATIVE."
+    [ "$cuda_wanted" = on ] && die "JSEEK_CUDA=on compiles CUDA from source; with JSEEK_NATIVE=prebuilt use native/prebuilt.sh cuda."
+    [ -z "${JSEEK_LLAMA_CPP:-}" ] || die "JSEEK_LLAMA_CPP builds your checkout from source; unset JSEEK_NATIVE."
+    exec bash "$here/prebuilt.sh" cpu ;;
+  *) die "JSEEK_NATIVE must be source (the default: build llama.cpp) or prebuilt (take our pin's CI build), not '$JSEEK_NATIVE'." ;;
+esac
+
 key="llama.cpp-$src_id-$os-$arch-$backends-$(printf '%s %s' "$flags" "$targets" | sha256sum | cut -c1-8)"
 out="$cache/native/$key"
-# jseek's own C and C++ (native/shim): built beside the libraries, rebuilt when their source changes.
-#  - libjseek-shim: the abort flag and the ggml abort hook (plain C);
-#  - libjseek-common: a C ABI over the pinned release's common library (jseek_chat: Jinja templates, tool-call
-#    parsing, JSON-Schema grammars; jseek_fit: memory measured by a no_alloc load), compiled against that
-#    release's headers and linked to its libllama-common.
-build_shim() {
-  local dir=$1 lib chat ext
-  ext=$(case "$os" in darwin) echo dylib ;; *) echo so ;; esac)
-  lib="$dir/libjseek-shim.$ext"
-  if [ ! -f "$lib" ] || [ "$here/shim/jseek_abort.c" -nt "$lib" ]; then
-    local cc=${CC:-cc}
-    command -v "$cc" >/dev/null 2>&1 || cc=gcc
-    "$cc" -O2 -shared -fPIC -o "$lib.tmp" "$here/shim/jseek_abort.c" || die "cannot compile native/shim/jseek_abort.c with $cc."
-    mv "$lib.tmp" "$lib"
-  fi
-  chat="$dir/libjseek-common.$ext"
-  local part stale=no
-  for part in jseek_chat.cpp jseek_chat.h jseek_fit.cpp jseek_fit.h; do [ "$here/shim/$part" -nt "$chat" ] && stale=yes; done
-  if [ ! -f "$chat" ] || [ "$stale" = yes ]; then
-    [ -f "$src/common/chat.h" ] || die "$chat is missing and the llama.cpp source ($src) is not there to build it; delete $dir and build again."
-    local cxx=${CXX:-c++}
-    command -v "$cxx" >/dev/null 2>&1 || cxx=g++
-    local rpath='$ORIGIN'
-    [ "$os" = darwin ] && rpath='@loader_path'
-    "$cxx" -std=c++17 -O2 -shared -fPIC -I"$src/common" -I"$src/include" -I"$src/ggml/include" -I"$src/vendor" \
-      -o "$chat.tmp" "$here/shim/jseek_chat.cpp" "$here/shim/jseek_fit.cpp" -L"$dir" -lllama-common -lllama -lggml \
-      -lggml-base -Wl,-rpath,"$rpath" || die "cannot compile native/shim/jseek_chat.cpp and jseek_fit.cpp with $cxx."
-    mv "$chat.tmp" "$chat"
-  fi
-}
+# jseek's own C and C++ (native/shim): built beside the libraries, rebuilt when their source changes (shim.sh).
+# shellcheck source=native/shim.sh
+source "$here/shim.sh"
+build_shim() { jseek_build_shim "$1" "$src" "$os"; }
 
 # llama-server from the same build, for the tests that compare jseek's chat rendering with llama.cpp's own
 # (/apply-template). Built on demand into the entry's build directory (only the server's own sources compile

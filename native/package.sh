@@ -1,46 +1,70 @@
 #!/usr/bin/env bash
-# Stages the runtime's part of a native build (a cache entry made by build.sh) for a natives jar:
+# Stages the runtime's part of a native build (a cache entry made by build.sh or prebuilt.sh) for a natives jar:
 #   OUT/META-INF/jseek/natives/CLASSIFIER/<libraries> + natives.properties
 # Only what the runtime loads goes in: libllama, libllama-common, libggml-base, libggml, the backend modules
-# (CPU variants, RPC, CUDA, Metal) and jseek's own libjseek-shim and libjseek-common. The reference tools, their
-# libraries (llama-server, mtmd, ...) and the vocab files stay out. A jar holds no symlinks, so each versioned
+# (CPU variants, RPC, CUDA, Vulkan, Metal) and jseek's own libjseek-shim and libjseek-common. The reference tools,
+# their libraries (llama-server, mtmd, ...) and the vocab files stay out. A jar holds no symlinks, so each versioned
 # library is stored once under its soname (libllama.so.0: the name the others' NEEDED entries ask for, found by
 # their $ORIGIN rpath) and the development name (libllama.so, which the runtime loads) becomes a `link.` line that
-# the runtime recreates as a symlink on extraction. The manifest lists every file with its sha256 and size.
+# the runtime recreates as a symlink on extraction. The manifest lists every file with its sha256 and size, and
+# for a prebuilt GPU module the npm package and integrity it came from and what the user's machine must provide.
 #
 # Usage: package.sh CLASSIFIER OUT_DIR [ENTRY_DIR]
-#   CLASSIFIER  linux-x86_64 (the CPU set) or linux-x86_64-cuda (CPU set + libggml-cuda), ...
-#   ENTRY_DIR   the build to package; default for the CPU set: the one build.sh makes or finds (JSEEK_CUDA=off,
-#               so a GPU machine's default never leaks in); for a -cuda set: the newest complete CUDA build in the
-#               cache (made by JSEEK_CUDA=on native/build.sh: an hour or more, so never started from here)
+#   CLASSIFIER  PLATFORM (the CPU set), PLATFORM-vulkan or PLATFORM-cuda (the CPU set plus that GPU module);
+#               PLATFORM is linux-x86_64, linux-arm64, darwin-arm64, ...; linux-arm64 on another machine is the
+#               set our pin's CI published for it, with the shim cross-compiled (see below)
+#   ENTRY_DIR   the build to package. Default for the CPU set: the one build.sh makes or finds (JSEEK_CUDA=off,
+#               so a GPU machine's default never leaks in). For a GPU set: the entry prebuilt.sh makes from the
+#               module our pin's CI published (no GPU compile); with JSEEK_CUDA_FROM=source, the -cuda set is the
+#               newest complete CUDA build compiled by JSEEK_CUDA=on native/build.sh (an hour or more, so never
+#               started from here).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { printf 'jseek-natives: error: %s\n' "$*" >&2; exit 1; }
 [ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: package.sh CLASSIFIER OUT_DIR [ENTRY_DIR]"
 classifier=$1 out=$2
 [ "$classifier" != unsupported ] || die "jseek has no natives classifier for $(uname -s)/$(uname -m); add one to the root pom's platform profiles."
-cuda=off
-[[ "$classifier" == *-cuda ]] && cuda=on
+gpu=""
+case "$classifier" in *-cuda) gpu=cuda ;; *-vulkan) gpu=vulkan ;; esac
 cpu_entry=$(JSEEK_CUDA=off bash "$here/build.sh") || die "native/build.sh failed (see above)."
 entry=${3:-$cpu_entry}
-if [ "$cuda" = on ] && [ $# -eq 2 ]; then
-  cache=${JSEEK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jseek}
-  version=$(sed -n 's/^llama.version=//p' "$here/llama.cpp.properties")
-  # shellcheck disable=SC2012 # newest first; the names hold no spaces
-  entry=$(ls -dt "$cache/native/llama.cpp-$version-${classifier%-cuda}-"*+cuda-*/.complete 2>/dev/null | head -n 1 | xargs -r dirname || true)
-  [ -n "$entry" ] || die "there is no CUDA build of llama.cpp $version in $cache/native; make one with JSEEK_CUDA=on native/build.sh (long), then package again."
-  # build.sh refreshes jseek's own libraries in an entry whenever it runs for it: a CUDA build not refreshed since
-  # the shim changed would ship the old one
-  for lib in libjseek-shim.so libjseek-common.so; do
-    cmp -s "$entry/$lib" "$cpu_entry/$lib" ||
-      die "$entry/$lib is older than the CPU build's; run JSEEK_CUDA=on native/build.sh to bring it up to date, then package again."
-  done
+# Another platform's CPU set, made here: the set our pin's CI published for it, with jseek's shim cross-compiled
+# (prebuilt.sh cpu with JSEEK_PLATFORM); linux-arm64 with Debian's aarch64 toolchain (g++-aarch64-linux-gnu).
+here_platform=$(sed -n 's/^os=//p' "$cpu_entry/build.properties")-$(sed -n 's/^arch=//p' "$cpu_entry/build.properties")
+if [ -z "$gpu" ] && [ $# -eq 2 ] && [ "$classifier" != "$here_platform" ]; then
+  case "$classifier" in
+    linux-arm64) cross=aarch64-linux-gnu ;;
+    *) die "the $classifier set cannot be made on $here_platform; build it on a $classifier machine." ;;
+  esac
+  command -v "$cross-g++" >/dev/null 2>&1 ||
+    die "$cross-g++ is not installed; it cross-compiles jseek's shim for $classifier (Debian: apt-get install g++-$cross)."
+  entry=$(JSEEK_PLATFORM=$classifier CC=$cross-gcc CXX=$cross-g++ bash "$here/prebuilt.sh" cpu) ||
+    die "native/prebuilt.sh cpu for $classifier failed (see above)."
+fi
+if [ -n "$gpu" ] && [ $# -eq 2 ]; then
+  if [ "$gpu" = cuda ] && [ "${JSEEK_CUDA_FROM:-prebuilt}" = source ]; then
+    cache=${JSEEK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jseek}
+    version=$(sed -n 's/^llama.version=//p' "$here/llama.cpp.properties")
+    # shellcheck disable=SC2012 # newest first; the names hold no spaces
+    entry=$(ls -dt "$cache/native/llama.cpp-$version-${classifier%-cuda}-"*+cuda-*/.complete 2>/dev/null |
+      grep -v -- '-prebuilt' | head -n 1 | xargs -r dirname || true)
+    [ -n "$entry" ] || die "there is no CUDA build of llama.cpp $version compiled in $cache/native; make one with JSEEK_CUDA=on native/build.sh (long), or package the prebuilt module (leave JSEEK_CUDA_FROM unset)."
+    # build.sh refreshes jseek's own libraries in an entry whenever it runs for it: a CUDA build not refreshed since
+    # the shim changed would ship the old one
+    for lib in libjseek-shim.so libjseek-common.so; do
+      cmp -s "$entry/$lib" "$cpu_entry/$lib" ||
+        die "$entry/$lib is older than the CPU build's; run JSEEK_CUDA=on native/build.sh to bring it up to date, then package again."
+    done
+  else
+    entry=$(bash "$here/prebuilt.sh" "$gpu") || die "native/prebuilt.sh $gpu failed (see above)."
+  fi
 fi
 [ -f "$entry/.complete" ] || die "$entry is not a complete native build; run native/build.sh first."
 prop() { sed -n "s/^$1=//p" "$entry/build.properties"; }
 os=$(prop os) arch=$(prop arch) backends=$(prop backends)
 [[ "$classifier" == "$os-$arch"* ]] || die "the build in $entry is for $os-$arch, not for the classifier $classifier."
-[ "$cuda" = off ] || [[ "$backends" == *cuda* ]] || die "the build in $entry has no CUDA backend ($backends), so it cannot be $classifier."
+[ -z "$gpu" ] || [[ "$backends" == *"+$gpu"* ]] || die "the build in $entry has no ${gpu} backend ($backends), so it cannot be $classifier."
+[ -n "$gpu" ] || [[ "$backends" != *+cuda* && "$backends" != *+vulkan* ]] || die "the build in $entry has a GPU backend ($backends); the $classifier set is the CPU build."
 case "$os" in
   linux) ext=so; soname() { readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'; }
          needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; } ;;
@@ -61,6 +85,8 @@ trap 'rm -f "$manifest"' EXIT
   echo "platform=$os-$arch"
   echo "backends=$backends"
   echo "build.key=$(basename "$entry")"
+  # where a prebuilt module came from and what it needs (prebuilt.sh's lines)
+  grep '^prebuilt\.' "$entry/build.properties" || true
 } >"$manifest"
 
 sha() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1"; else shasum -a 256 "$1"; fi | cut -d' ' -f1; }
@@ -98,10 +124,11 @@ for f in "$dir"/*; do
   name=$(basename "$f")
   [[ " ${shipped[*]} natives.properties " == *" $name "* ]] || rm -f "$f"
 done
-# Every jseek or llama.cpp library a shipped file needs must be shipped too, under the name it is asked for.
+# Every jseek or llama.cpp library a shipped file needs must be shipped too, under the name it is asked for: a file,
+# or a link the runtime makes (a prebuilt module asks for libggml-base.so, not for its soname).
 for f in "$dir"/lib*; do
   for need in $(needed "$f"); do
-    case "$need" in libggml*|libllama*|libjseek*|libmtmd*) [ -f "$dir/$need" ] ||
+    case "$need" in libggml*|libllama*|libjseek*|libmtmd*) [ -f "$dir/$need" ] || grep -q "^link\.$need=" "$manifest" ||
       die "$(basename "$f") needs $need, which is not in the natives set; add it to native/package.sh." ;;
     esac
   done

@@ -150,7 +150,7 @@ public final class NativeLibraries {
         return found;
     }
 
-    /** A natives jar on the class path (the CUDA set first), extracted into the cache once. */
+    /** A natives jar on the class path (a GPU set before the CPU set, see {@link NativesJar#find}), extracted into the cache once. */
     private static List<Candidate> classPathNatives(List<String> tried) {
         Optional<NativesJar> jar = NativesJar.find(NativeLibraries.class.getClassLoader(), platform());
         if (jar.isEmpty()) {
@@ -202,8 +202,8 @@ public final class NativeLibraries {
     /**
      * Complete cache entries for this release and platform, in build.sh's own order of preference: a GPU build whose
      * GPU can be there (Metal on macOS, CUDA where an NVIDIA driver is present, Vulkan where a GPU render node is),
-     * then CPU builds, then GPU builds this machine cannot use (they would only run on the CPU after a failed GPU
-     * load); the newest first within each.
+     * then CPU builds (compiled ones before the prebuilt CPU set), then GPU builds this machine cannot use (they would
+     * only run on the CPU after a failed GPU load); the newest first within each.
      */
     private static List<Path> cacheEntries(Path cache) {
         if (!Files.isDirectory(cache)) {
@@ -221,19 +221,33 @@ public final class NativeLibraries {
         }
     }
 
-    /** 0: a GPU build this machine can use; 1: a CPU build; 2: a CUDA or Vulkan build without its GPU here. */
+    /**
+     * 0: a GPU build this machine can use; 1: a CPU build; 2: the prebuilt CPU set (prebuilt.sh cpu: no OpenMP, no RPC,
+     * no reference tools, so a source build beside it wins); 3: a CUDA or Vulkan build without its GPU here.
+     */
     static int preference(Path entry) {
         String name = entry.getFileName().toString();
         if (name.contains("+metal")) {
             return 0;
         }
-        if (name.contains("+cuda")) {
-            return Files.exists(Path.of("/dev/nvidiactl")) ? 0 : 2;
+        for (String gpu : NativesJar.GPU_SETS) {
+            if (name.contains("+" + gpu)) {
+                return gpuPresent(gpu) ? 0 : 3;
+            }
         }
-        if (name.contains("+vulkan")) {
-            return hasGpuRenderNode() ? 0 : 2;
-        }
-        return 1;
+        return name.contains("-cpu-prebuilt-") ? 2 : 1;
+    }
+
+    /**
+     * Whether the GPU a backend set needs can be on this machine, judged without loading anything: an NVIDIA driver's
+     * control device for "cuda", a GPU render node for "vulkan". Whether the module then finds a device is ggml's to say.
+     */
+    static boolean gpuPresent(String gpuSet) {
+        return switch (gpuSet) {
+            case "cuda" -> Files.exists(Path.of("/dev/nvidiactl"));
+            case "vulkan" -> hasGpuRenderNode();
+            default -> false;
+        };
     }
 
     /** A DRM render node (/dev/dri/renderD*): a GPU a Vulkan driver can reach. Lavapipe, on the CPU, needs none. */

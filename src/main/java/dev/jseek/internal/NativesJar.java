@@ -16,11 +16,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -47,12 +49,26 @@ final class NativesJar {
         this.manifest = manifest;
     }
 
+    /** The GPU sets a natives jar may hold (native/pom.xml), in the order they are taken when their GPUs are all there. */
+    static final List<String> GPU_SETS = List.of("cuda", "vulkan");
+
     /**
-     * The natives for this platform on the class path: the CUDA set first (ggml skips a CUDA module that cannot
-     * load and goes on with the CPU), then the CPU set.
+     * The natives for this platform on the class path. A GPU set comes before the CPU set: it holds the whole CPU set
+     * too, and whoever put it on the class path asked for it; without its GPU, ggml skips the module and goes on with
+     * the CPU, and jseek says why in one line ({@code Backend.unavailableBackends}). Of two GPU sets, the one whose GPU
+     * this machine has comes first (CUDA where an NVIDIA driver is, Vulkan where a GPU render node is).
      */
     static Optional<NativesJar> find(ClassLoader loader, String platform) {
-        for (String classifier : List.of(platform + "-cuda", platform)) {
+        return find(loader, platform, NativeLibraries::gpuPresent);
+    }
+
+    /** As {@link #find(ClassLoader, String)}, with the test of whether a GPU set's GPU is here given (tests). */
+    static Optional<NativesJar> find(ClassLoader loader, String platform, Predicate<String> gpuPresent) {
+        List<String> classifiers = new ArrayList<>();
+        GPU_SETS.stream().filter(gpuPresent).forEach(g -> classifiers.add(platform + "-" + g));
+        GPU_SETS.stream().filter(gpuPresent.negate()).forEach(g -> classifiers.add(platform + "-" + g));
+        classifiers.add(platform);
+        for (String classifier : classifiers) {
             String dir = ROOT + classifier + "/";
             URL url = loader.getResource(dir + "natives.properties");
             if (url != null) {

@@ -88,8 +88,17 @@ class NativeLibrariesTest {
         boolean driver = Files.exists(Path.of("/dev/nvidiactl"));
         String prefix = "llama.cpp-v0.5.0-linux-x86_64-";
         assertEquals(1, NativeLibraries.preference(Path.of(prefix + "cpu+rpc-f8cb76d8")));
-        assertEquals(driver ? 0 : 2,
+        assertEquals(driver ? 0 : 3,
                 NativeLibraries.preference(Path.of(prefix + "cpu+rpc+cuda-be9ad938")));
         assertEquals(0, NativeLibraries.preference(Path.of("llama.cpp-v0.5.0-darwin-arm64-cpu+rpc+metal-1")));
+        // prebuilt.sh's entries rank as the compiled ones do
+        assertEquals(driver ? 0 : 3,
+                NativeLibraries.preference(Path.of(prefix + "cpu+rpc+cuda-f8cb76d8-prebuilt-1a2b3c4d")));
+        assertEquals(NativeLibraries.gpuPresent("vulkan") ? 0 : 3,
+                NativeLibraries.preference(Path.of(prefix + "cpu+rpc+vulkan-f8cb76d8-prebuilt-1a2b3c4d")));
+        // the prebuilt CPU set (no OpenMP, RPC or tools) after a compiled CPU build, a GPU module on it as any other
+        assertEquals(2, NativeLibraries.preference(Path.of(prefix + "cpu-prebuilt-e7ad351b")));
+        assertEquals(NativeLibraries.gpuPresent("vulkan") ? 0 : 3,
+                NativeLibraries.preference(Path.of(prefix + "cpu+vulkan-prebuilt-e7ad351b-prebuilt-6d2aa6c4")));
     }
 }

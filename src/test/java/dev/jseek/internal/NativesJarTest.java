@@ -203,16 +203,34 @@ class NativesJarTest {
     }
 
     @Test
-    void theCudaSetIsPreferredWhenBothAreOnTheClassPath(@TempDir Path dir) throws Exception {
+    void aGpuSetIsPreferredToTheCpuSetAndOfTwoTheOneWhoseGpuIsHere(@TempDir Path dir) throws Exception {
         Path cpu = writeJar(dir.resolve("cpu.jar"), PLATFORM, realLibraries(), Map.of());
         Path cuda = writeJar(dir.resolve("cuda.jar"), PLATFORM + "-cuda", realLibraries(), Map.of());
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {cpu.toUri().toURL(), cuda.toUri().toURL()}, null)) {
-            assertEquals(PLATFORM + "-cuda", NativesJar.find(loader, PLATFORM).orElseThrow().manifest().classifier());
+        Path vulkan = writeJar(dir.resolve("vulkan.jar"), PLATFORM + "-vulkan", realLibraries(), Map.of());
+        try (URLClassLoader all = loader(cpu, vulkan, cuda); URLClassLoader cpuAndVulkan = loader(cpu, vulkan);
+             URLClassLoader cpuOnly = loader(cpu)) {
+            // no GPU at all: a GPU set still wins (it runs on the CPU and says why); CUDA before Vulkan
+            assertEquals(PLATFORM + "-cuda", classifier(all, g -> false));
+            assertEquals(PLATFORM + "-vulkan", classifier(cpuAndVulkan, g -> false));
+            // an AMD or Intel GPU: Vulkan, though the CUDA set is there too
+            assertEquals(PLATFORM + "-vulkan", classifier(all, "vulkan"::equals));
+            // an NVIDIA GPU (which has a render node as well): CUDA
+            assertEquals(PLATFORM + "-cuda", classifier(all, g -> true));
+            assertEquals(PLATFORM, classifier(cpuOnly, g -> true));
+            assertTrue(NativesJar.find(cpuOnly, "darwin-arm64").isEmpty());
         }
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {cpu.toUri().toURL()}, null)) {
-            assertEquals(PLATFORM, NativesJar.find(loader, PLATFORM).orElseThrow().manifest().classifier());
-            assertTrue(NativesJar.find(loader, "darwin-arm64").isEmpty());
+    }
+
+    private static URLClassLoader loader(Path... jars) throws IOException {
+        URL[] urls = new URL[jars.length];
+        for (int i = 0; i < jars.length; i++) {
+            urls[i] = jars[i].toUri().toURL();
         }
+        return new URLClassLoader(urls, null);
+    }
+
+    private static String classifier(ClassLoader loader, java.util.function.Predicate<String> gpuPresent) {
+        return NativesJar.find(loader, PLATFORM, gpuPresent).orElseThrow().manifest().classifier();
     }
 
     @Test
