@@ -86,7 +86,8 @@ class GrammarTest {
 
     @Test
     void aBrokenGrammarIsAClearError() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        // the caller's mistake (the CLI's exit 2, a server's 400), not a failure of the model
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
                 () -> new Sampler(model.vocab(), SamplerParams.greedy(), Grammar.of("root ::= (")));
         assertTrue(e.getMessage().startsWith("The grammar does not parse"), e.getMessage());
     }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.jseek.Generator;
 import dev.jseek.chat.ChatEngine;
-import dev.jseek.chat.ChatInputException;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatTurn;
 import dev.jseek.chat.ToolCall;
@@ -51,12 +50,8 @@ final class ChatCompletions {
         String id = "chatcmpl-" + HexFormat.of().formatHex(randomBytes());
         long created = System.currentTimeMillis() / 1000;
         BlockingQueue<Delta> deltas = new LinkedBlockingQueue<>();
-        ChatEngine.Handle handle;
-        try {
-            handle = engine.submit(request.messages(), options, listener(deltas));
-        } catch (RuntimeException e) {
-            throw mapped(e); // refused before anything was sent: a status of its own
-        }
+        // refused before anything was sent (a full queue, a prompt that does not fit): the exception is the answer
+        ChatEngine.Handle handle = engine.submit(request.messages(), options, listener(deltas));
         handle.result().whenComplete((reply, failure) -> deltas.add(END));
         try {
             respond(exchange, request, handle, deltas, id, created);
@@ -158,7 +153,7 @@ final class ChatCompletions {
             reply = handle.result().join();
         } catch (java.util.concurrent.CompletionException e) {
             hooks.turnEnded(-1, null);
-            throw mapped(e.getCause());
+            throw unwrapped(e.getCause());
         }
         ChatTurn turn = reply.turn();
         hooks.turnEnded(reply.sequence(), turn);
@@ -174,19 +169,10 @@ final class ChatCompletions {
         return turn;
     }
 
-    /** The OpenAI error a request's failure is answered with. */
-    private static RuntimeException mapped(Throwable cause) {
-        if (cause instanceof Error err) {
-            throw err;
-        }
+    /** What failed the request, for {@link Responses#error} to answer. */
+    private static RuntimeException unwrapped(Throwable cause) {
         return switch (cause) {
-            case ApiError a -> a;
-            case ChatEngine.Busy b -> new ApiError(503, "server_error", "server_busy", b.getMessage());
-            case IllegalArgumentException i -> ApiError.invalidValue(i.getMessage());
-            // the conversation or its options, not the server: the client's to fix
-            case ChatInputException c when c.kind() == ChatInputException.Kind.CONTEXT_OVERFLOW ->
-                    ApiError.badRequest("context_length_exceeded", c.getMessage());
-            case ChatInputException c -> ApiError.invalidValue(c.getMessage());
+            case Error err -> throw err;
             case RuntimeException r -> r;
             default -> new IllegalStateException(cause);
         };

@@ -10,6 +10,7 @@ import dev.jseek.Model;
 import dev.jseek.Sampler;
 import dev.jseek.SamplerParams;
 import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.StopStrings;
 
 import java.io.IOException;
 import java.util.HexFormat;
@@ -87,14 +88,14 @@ final class Completions implements AutoCloseable {
         busy.set(true);
         Generator.Result result;
         StringBuilder text = new StringBuilder();
-        StopText stops = new StopText(options.stopStrings());
+        StopStrings stops = new StopStrings(options.stopStrings(), piece -> {
+            text.append(piece);
+            if (events != null && !events.send(chunk(id, created, piece, null))) {
+                context.cancel(); // the client is gone: on the generating thread, so no later request is hit
+            }
+        });
         try {
-            result = await(thread.submit(() -> generate(prompt, options.sampling(), maxTokens, stops, piece -> {
-                text.append(piece);
-                if (events != null && !piece.isEmpty() && !events.send(chunk(id, created, piece, null))) {
-                    context.cancel(); // the client is gone: on the generating thread, so no later request is hit
-                }
-            })));
+            result = await(thread.submit(() -> generate(prompt, options.sampling(), maxTokens, stops)));
         } finally {
             busy.set(false);
             gate.leave();
@@ -129,8 +130,7 @@ final class Completions implements AutoCloseable {
         events.done();
     }
 
-    private Generator.Result generate(String prompt, SamplerParams sampling, int maxTokens, StopText stops,
-                                      java.util.function.Consumer<String> out) {
+    private Generator.Result generate(String prompt, SamplerParams sampling, int maxTokens, StopStrings stops) {
         if (context == null) {
             ContextParams params = defaults.context();
             context = model.newContext(params);
@@ -145,12 +145,12 @@ final class Completions implements AutoCloseable {
         }
         try (Sampler sampler = new Sampler(model.vocab(), sampling)) {
             Generator.Result r = generator.generate(tokens, sampler, maxTokens, (token, piece) -> {
-                out.accept(stops.add(piece));
+                stops.push(piece);
                 if (stops.stopped()) {
                     generator.requestStop();
                 }
             });
-            out.accept(stops.finish());
+            stops.finish();
             return r;
         } finally {
             context.resetCancel();

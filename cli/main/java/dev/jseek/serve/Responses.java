@@ -2,6 +2,9 @@ package dev.jseek.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
+import dev.jseek.InvalidRequestException;
+import dev.jseek.chat.ChatEngine;
+import dev.jseek.chat.ChatInputException;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,12 +30,19 @@ final class Responses {
         }
     }
 
-    /** The error a failure is answered with: its own for an {@link ApiError}, else a 500 that names it. */
+    /**
+     * The one place a failure becomes the OpenAI error it is answered with: its own for an {@link ApiError}, 400 for
+     * the caller's mistake ({@link InvalidRequestException}), 503 for a full queue, else a 500 that names it.
+     */
     static ApiError error(Throwable t) {
-        if (t instanceof ApiError a) {
-            return a;
-        }
-        String message = t.getMessage() == null ? t.toString() : t.getMessage();
-        return new ApiError(500, "server_error", "internal_error", "The server failed on this request: " + message);
+        return switch (t) {
+            case ApiError a -> a;
+            case ChatEngine.Busy b -> new ApiError(503, "server_error", "server_busy", b.getMessage());
+            case ChatInputException c when c.kind() == ChatInputException.Kind.CONTEXT_OVERFLOW ->
+                    ApiError.badRequest("context_length_exceeded", c.getMessage());
+            case InvalidRequestException r -> ApiError.invalidValue(r.getMessage());
+            default -> new ApiError(500, "server_error", "internal_error", "The server failed on this request: "
+                    + (t.getMessage() == null ? t.getClass().getSimpleName() + " (a bug in jseek; please report it)" : t.getMessage()));
+        };
     }
 }
