@@ -11,10 +11,8 @@ import dev.jseek.chat.ChatTurn;
 import dev.jseek.chat.ToolCall;
 
 import java.io.IOException;
-import java.util.HexFormat;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code POST /v1/chat/completions}: one request on one sequence of the shared {@link ChatEngine} (continuous
@@ -47,7 +45,7 @@ final class ChatCompletions {
     void handle(HttpExchange exchange, JsonNode body) throws IOException, InterruptedException {
         ChatRequest request = ChatRequest.parse(body);
         ChatOptions options = request.options(defaults); // every value checked before the request queues
-        String id = "chatcmpl-" + HexFormat.of().formatHex(randomBytes());
+        String id = Responses.randomId("chatcmpl-");
         long created = System.currentTimeMillis() / 1000;
         BlockingQueue<Delta> deltas = new LinkedBlockingQueue<>();
         // refused before anything was sent (a full queue, a prompt that does not fit): the exception is the answer
@@ -202,23 +200,13 @@ final class ChatCompletions {
 
     private ObjectNode chunk(String id, long created, ObjectNode delta, String finishReason) {
         ObjectNode chunk = header(id, created, "chat.completion.chunk");
-        ObjectNode choice = chunk.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.set("delta", delta);
-        choice.putNull("logprobs");
-        if (finishReason == null) {
-            choice.putNull("finish_reason");
-        } else {
-            choice.put("finish_reason", finishReason);
-        }
+        Responses.choice(chunk, finishReason).set("delta", delta);
         return chunk;
     }
 
     private ObjectNode completion(String id, long created, ChatTurn turn) {
         ObjectNode response = header(id, created, "chat.completion");
-        ObjectNode choice = response.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode message = choice.putObject("message");
+        ObjectNode message = Responses.choice(response, finishReason(turn)).putObject("message");
         message.put("role", "assistant");
         if (turn.answer().isEmpty() && !turn.toolCalls().isEmpty()) {
             message.putNull("content"); // OpenAI's shape for a reply that only calls tools
@@ -231,8 +219,6 @@ final class ChatCompletions {
         if (!turn.toolCalls().isEmpty()) {
             message.set("tool_calls", toolCalls(turn));
         }
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason(turn));
         response.set("usage", usage(turn));
         return response;
     }
@@ -251,7 +237,7 @@ final class ChatCompletions {
         ArrayNode calls = Json.MAPPER.createArrayNode();
         for (ToolCall call : turn.toolCalls()) {
             ObjectNode c = calls.addObject();
-            c.put("id", call.id().isEmpty() ? "call_" + HexFormat.of().formatHex(randomBytes()) : call.id());
+            c.put("id", call.id().isEmpty() ? Responses.randomId("call_") : call.id());
             c.put("type", "function");
             ObjectNode f = c.putObject("function");
             f.put("name", call.name());
@@ -279,9 +265,4 @@ final class ChatCompletions {
         };
     }
 
-    private static byte[] randomBytes() {
-        byte[] b = new byte[12];
-        ThreadLocalRandom.current().nextBytes(b);
-        return b;
-    }
 }

@@ -13,13 +13,11 @@ import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.StopStrings;
 
 import java.io.IOException;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -80,7 +78,7 @@ final class Completions implements AutoCloseable {
         int maxTokens = body.hasNonNull("max_tokens") ? options.maxTokens() : 16; // OpenAI's default for completions
         boolean stream = body.path("stream").asBoolean(false);
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        String id = "cmpl-" + HexFormat.of().formatHex(randomBytes());
+        String id = Responses.randomId("cmpl-");
         long created = System.currentTimeMillis() / 1000;
         EventStream events = stream ? new EventStream(exchange) : null;
 
@@ -195,23 +193,10 @@ final class Completions implements AutoCloseable {
 
     private ObjectNode chunk(String id, long created, String text, String finish) {
         ObjectNode node = header(id, created);
-        ObjectNode choice = node.putArray("choices").addObject();
-        choice.put("text", text);
-        choice.put("index", 0);
-        choice.putNull("logprobs");
-        if (finish == null) {
-            choice.putNull("finish_reason");
-        } else {
-            choice.put("finish_reason", finish);
-        }
+        Responses.choice(node, finish).put("text", text);
         return node;
     }
 
-    private static byte[] randomBytes() {
-        byte[] b = new byte[12];
-        ThreadLocalRandom.current().nextBytes(b);
-        return b;
-    }
 
     /** Stops taking work and waits (up to the deadline, System.nanoTime) for the one under way; true if none is left. */
     boolean awaitEnd(long deadline) throws InterruptedException {

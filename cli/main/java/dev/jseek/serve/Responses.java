@@ -1,6 +1,7 @@
 package dev.jseek.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.jseek.InvalidRequestException;
 import dev.jseek.chat.ChatEngine;
@@ -9,6 +10,8 @@ import dev.jseek.chat.ChatInputException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Writing whole responses, and turning any failure into the OpenAI error it is answered with. */
 final class Responses {
@@ -28,6 +31,26 @@ final class Responses {
                 out.write(bytes);
             }
         }
+    }
+
+    /** An id as OpenAI's API makes them: {@code prefix} and 24 random hex digits. */
+    static String randomId(String prefix) {
+        byte[] b = new byte[12];
+        ThreadLocalRandom.current().nextBytes(b);
+        return prefix + HexFormat.of().formatHex(b);
+    }
+
+    /** Adds the response's one choice (index 0, no logprobs) with its finish reason, null while a stream goes on. */
+    static ObjectNode choice(ObjectNode response, String finishReason) {
+        ObjectNode choice = response.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.putNull("logprobs");
+        if (finishReason == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finishReason);
+        }
+        return choice;
     }
 
     /**

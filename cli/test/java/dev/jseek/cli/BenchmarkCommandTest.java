@@ -1,9 +1,9 @@
 package dev.jseek.cli;
 
+import dev.jseek.TestModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.Backend;
-import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
@@ -21,8 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `jseek bench` speaks llama-bench's language: same tests, same field names, same model figures. */
 class BenchmarkCommandTest {
-    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-            TinyDeepSeek.Config.defaults());
+    private static final Path MODEL = TestModels.tiny();
 
     private static JsonNode llamaBench(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Backend.get().libraryDir().resolve("llama-bench").toString(), "-m", MODEL.toString()));
@@ -74,21 +73,14 @@ class BenchmarkCommandTest {
      */
     @Test
     void theBackendIsWhatLlamaBenchReportsWithAnRpcWorker(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        int port = WorkerCommandTest.freePort();
-        Process worker = WorkerCommandTest.worker(port, dir.resolve("worker.log"));
-        try {
-            WorkerCommandTest.waitForPort(port);
-            String rpc = "127.0.0.1:" + port;
-            Subprocess.Result r = Subprocess.run(null, java.time.Duration.ofSeconds(120), "bench", "-m", MODEL.toString(),
+        WorkerCommandTest.withWorker(dir.resolve("worker.log"), rpc -> {
+            Outcome r = Subprocess.run(null, java.time.Duration.ofSeconds(120), "bench", "-m", MODEL.toString(),
                     "-ngl", "-1", "--rpc", rpc, "-p", "8", "-n", "0", "-r", "1", "-t", "1", "-o", "json");
             assertEquals(0, r.code(), r.err());
             JsonNode ours = new ObjectMapper().readTree(r.out());
             JsonNode theirs = llamaBench("-ngl", "99", "--rpc", rpc, "-p", "8", "-n", "0", "-r", "1", "-t", "1", "-o", "json");
             assertEquals("RPC", ours.get(0).get("backends").asText());
             assertEquals(theirs.get(0).get("backends").asText(), ours.get(0).get("backends").asText());
-        } finally {
-            worker.destroyForcibly();
-            worker.waitFor();
-        }
+        });
     }
 }

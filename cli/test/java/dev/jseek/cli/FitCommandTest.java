@@ -1,7 +1,6 @@
 package dev.jseek.cli;
 
-import dev.jseek.Backend;
-import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.TestModels;
 import dev.jseek.models.TinyDeepSeek4;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FitCommandTest {
     @Test
     void givesFlagsForThisMachine() {
-        Path model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
+        Path model = TestModels.tiny();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "fit", model.toString(), "-c", "2048");
@@ -36,7 +35,7 @@ class FitCommandTest {
     @Test
     void countsTheKvCacheLlamaCppMeasuresForV4(@TempDir Path dir) throws IOException {
         Path model = dir.resolve("tiny4.gguf");
-        TinyDeepSeek4.write(Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf"), model,
+        TinyDeepSeek4.write(TestModels.deepSeekVocab(), model,
                 TinyDeepSeek4.Config.defaults());
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -1,6 +1,6 @@
 package dev.jseek.cli;
 
-import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -44,8 +44,7 @@ class ModelOptionsTest {
 
     @Test
     void aRunWithoutThePreflightLoadsAndGenerates() throws Exception {
-        Path model = Files.copy(DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-                TinyDeepSeek.Config.defaults()), dir.resolve("fresh.gguf"));
+        Path model = Files.copy(TestModels.tiny(), dir.resolve("fresh.gguf"));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "run", "--raw", "--no-preflight", "-m",

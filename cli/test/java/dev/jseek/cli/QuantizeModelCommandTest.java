@@ -1,6 +1,6 @@
 package dev.jseek.cli;
 
-import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,8 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class QuantizeModelCommandTest {
-    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-            TinyDeepSeek.Config.defaults());
+    private static final Path MODEL = TestModels.tiny();
 
     @Test
     void quantizesWithProgressAndInfoSeesTheNewType(@TempDir Path dir) {
