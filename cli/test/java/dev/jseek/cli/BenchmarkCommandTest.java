@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.Backend;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,12 +33,9 @@ class BenchmarkCommandTest {
 
     @Test
     void jsonHasLlamaBenchsTestsFieldsAndModelFigures() throws Exception {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "bench", "-m", MODEL.toString(), "-p", "16", "-n", "4",
-                "-r", "2", "-t", "1", "-o", "json");
-        assertEquals(0, code, err.toString());
-        JsonNode ours = new ObjectMapper().readTree(out.toString());
+        Outcome r = jseek("bench", "-m", MODEL.toString(), "-p", "16", "-n", "4", "-r", "2", "-t", "1", "-o", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode ours = new ObjectMapper().readTree(r.out());
         JsonNode theirs = llamaBench("-p", "16", "-n", "4", "-r", "1", "-t", "1", "-o", "json");
         assertEquals(theirs.size(), ours.size());
         Set<String> theirFields = new HashSet<>();
@@ -58,11 +54,9 @@ class BenchmarkCommandTest {
 
     @Test
     void markdownHasLlamaBenchsColumns() {
-        StringWriter out = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(new StringWriter()), "bench", "-m", MODEL.toString(),
-                "-p", "8", "-n", "0", "-r", "1", "-t", "1");
-        assertEquals(0, code);
-        List<String> lines = out.toString().lines().toList();
+        Outcome r = jseek("bench", "-m", MODEL.toString(), "-p", "8", "-n", "0", "-r", "1", "-t", "1");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
         assertEquals("| model                          |       size |     params | backend    | threads |            test |                  t/s |", lines.get(0));
         assertTrue(lines.get(2).matches("\\| deepseek2 .*\\|\\s+pp8 \\|\\s+[0-9.]+ ± [0-9.]+ \\|"), lines.get(2));
     }

@@ -5,12 +5,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -45,11 +44,8 @@ class ModelOptionsTest {
     @Test
     void aRunWithoutThePreflightLoadsAndGenerates() throws Exception {
         Path model = Files.copy(TestModels.tiny(), dir.resolve("fresh.gguf"));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "run", "--raw", "--no-preflight", "-m",
-                model.toString(), "--temp", "0", "-n", "4", "The");
-        assertEquals(0, code, err.toString());
-        assertFalse(out.toString().isBlank());
+        Outcome r = jseek("run", "--raw", "--no-preflight", "-m", model.toString(), "--temp", "0", "-n", "4", "The");
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.out().isBlank());
     }
 }
