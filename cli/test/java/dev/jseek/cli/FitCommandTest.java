@@ -1,11 +1,8 @@
 package dev.jseek.cli;
 
 import dev.jseek.TestModels;
-import dev.jseek.models.TinyDeepSeek4;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 
 import java.nio.file.Path;
 
@@ -30,10 +27,8 @@ class FitCommandTest {
 
     /** deepseek4's compressed, windowed KV cache has no formula of ours: fit counts what llama.cpp measures for it. */
     @Test
-    void countsTheKvCacheLlamaCppMeasuresForV4(@TempDir Path dir) throws IOException {
-        Path model = dir.resolve("tiny4.gguf");
-        TinyDeepSeek4.write(TestModels.deepSeekVocab(), model,
-                TinyDeepSeek4.Config.defaults());
+    void countsTheKvCacheLlamaCppMeasuresForV4() {
+        Path model = TestModels.deepSeek4();
         Outcome r = jseek("fit", model.toString(), "-c", "2048");
         long kv = dev.jseek.MemoryEstimate.measure(model, dev.jseek.ModelParams.defaults(),
                 dev.jseek.ContextParams.defaults().withContextSize(2048)).contextBytes();

@@ -46,10 +46,9 @@ class ModelInfoCommandTest {
 
     /** The tiny deepseek32 model: V3.2's attention and indexer, its KV cache with the indexer's keys, not the 685B release. */
     @Test
-    void deepSeek32SaysItsSparseAttentionAndCountsTheIndexerCache(@TempDir Path dir) throws IOException {
-        Path model = dir.resolve("tiny32.gguf");
+    void deepSeek32SaysItsSparseAttentionAndCountsTheIndexerCache() throws IOException {
+        Path model = TestModels.deepSeek32();
         TinyDeepSeek32.Config config = TinyDeepSeek32.Config.defaults();
-        TinyDeepSeek32.write(TestModels.deepSeekVocab(), model, config);
         Outcome r = jseek("info", model.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("MLA (multi-head latent attention) with DSA sparse attention: a lightning indexer ("
@@ -66,10 +65,9 @@ class ModelInfoCommandTest {
 
     /** The tiny deepseek4 model: V4's attention in words, and its KV cache as llama.cpp measures it. */
     @Test
-    void deepSeek4SaysItsAttentionAndTheKvCacheLlamaCppMeasures(@TempDir Path dir) throws IOException {
-        Path model = dir.resolve("tiny4.gguf");
+    void deepSeek4SaysItsAttentionAndTheKvCacheLlamaCppMeasures() throws IOException {
+        Path model = TestModels.deepSeek4();
         TinyDeepSeek4.Config config = TinyDeepSeek4.Config.defaults();
-        TinyDeepSeek4.write(TestModels.deepSeekVocab(), model, config);
         Outcome r = jseek("info", model.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("DeepSeek-V4 attention: " + config.headCount() + " query heads share one K=V head of "
