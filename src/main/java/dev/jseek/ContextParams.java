@@ -41,7 +41,7 @@ public record ContextParams(int contextSize, int batchSize, int microBatch, int 
 
     private static void require(boolean condition, String message) {
         if (!condition) {
-            throw new IllegalArgumentException(message);
+            throw new InvalidRequestException(message);
         }
     }
 

@@ -21,7 +21,7 @@ public record Grammar(String gbnf, String root, List<String> triggerPatterns, Li
         triggerPatterns = List.copyOf(triggerPatterns);
         triggerTokens = List.copyOf(triggerTokens);
         if (gbnf.isBlank()) {
-            throw new IllegalArgumentException("a grammar needs at least one rule");
+            throw new InvalidRequestException("The grammar is empty; give at least one rule, e.g. root ::= \"yes\" | \"no\".");
         }
     }
 

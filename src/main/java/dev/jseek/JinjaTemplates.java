@@ -39,7 +39,7 @@ public final class JinjaTemplates implements AutoCloseable {
      */
     public static JinjaTemplates of(Model model, String source, String description) {
         if (source.isBlank()) {
-            throw new IllegalArgumentException(description + " is empty");
+            throw new InvalidRequestException(description + " is empty; give a Jinja chat template.");
         }
         return init(model, source, description);
     }
@@ -55,7 +55,8 @@ public final class JinjaTemplates implements AutoCloseable {
                 MemorySegment message = error.get(ValueLayout.ADDRESS, 0);
                 // llama.cpp's parser errors span lines (a caret under the source); the user gets one
                 String reason = takeString(message).strip().replaceAll("\\s*\\R\\s*", " ");
-                throw new JseekException(description + " cannot be used: llama.cpp says \"" + reason + "\".");
+                String why = description + " cannot be used: llama.cpp says \"" + reason + "\".";
+                throw source == null ? new JseekException(why) : new InvalidRequestException(why); // a given template is the caller's
             }
             return new JinjaTemplates(chat, description);
         }
@@ -96,14 +97,16 @@ public final class JinjaTemplates implements AutoCloseable {
     /**
      * llama.cpp's JSON-Schema-to-GBNF converter; returns the grammar (root rule "root").
      *
-     * @throws JseekException with the converter's reason when the schema is not one it handles
+     * @throws InvalidRequestException with the converter's reason when the schema is not one it handles
      */
     public static String schemaToGrammar(String schemaJson) {
         requireBridge();
         try (Arena arena = Arena.ofConfined()) {
             byte[] bytes = schemaJson.getBytes(StandardCharsets.UTF_8);
-            String result = checked(takeString(llama_h.jseek_chat_schema_to_grammar(arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes), bytes.length)),
-                    "llama.cpp cannot convert the JSON Schema");
+            String result = takeString(llama_h.jseek_chat_schema_to_grammar(arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes), bytes.length));
+            if (result.startsWith("{\"error\":")) { // the caller's schema: its reason spans lines, the caller gets one
+                throw new InvalidRequestException("llama.cpp cannot convert the JSON Schema: " + error(result).strip().replaceAll("\\s*\\R\\s*", " "));
+            }
             try {
                 return JSON.readTree(result).path("grammar").asText();
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -115,15 +118,17 @@ public final class JinjaTemplates implements AutoCloseable {
     /** Results are {"error": "..."} on failure; everything else is the caller's to read. */
     private static String checked(String resultJson, String context) {
         if (resultJson.startsWith("{\"error\":")) {
-            String message;
-            try {
-                message = JSON.readTree(resultJson).path("error").asText();
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                message = resultJson;
-            }
-            throw new JseekException(context + ": " + message);
+            throw new JseekException(context + ": " + error(resultJson));
         }
         return resultJson;
+    }
+
+    private static String error(String resultJson) {
+        try {
+            return JSON.readTree(resultJson).path("error").asText();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return resultJson;
+        }
     }
 
     /** Copies a string the bridge malloc'd, then frees it. */

@@ -44,7 +44,7 @@ public final class Sampler implements AutoCloseable {
     /**
      * A chain whose output is constrained by a grammar (null for none).
      *
-     * @throws IllegalArgumentException if llama.cpp cannot parse the grammar
+     * @throws InvalidRequestException if llama.cpp cannot parse the grammar
      */
     public Sampler(Vocab vocab, SamplerParams params, Grammar grammar) {
         Backend.get();
@@ -134,7 +134,7 @@ public final class Sampler implements AutoCloseable {
             }
             if (sampler.equals(MemorySegment.NULL)) {
                 String reason = LlamaLog.recentErrors();
-                throw new IllegalArgumentException("The grammar does not parse" + (reason.isEmpty() ? "" : ": " + reason)
+                throw new InvalidRequestException("The grammar does not parse" + (reason.isEmpty() ? "" : ": " + reason)
                         + "; check it against llama.cpp's GBNF rules.");
             }
             return sampler;

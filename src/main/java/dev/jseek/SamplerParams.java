@@ -30,7 +30,7 @@ public record SamplerParams(float temperature, int topK, float topP, float minP,
 
     private static void require(boolean condition, String message) {
         if (!condition) {
-            throw new IllegalArgumentException(message);
+            throw new InvalidRequestException(message);
         }
     }
 

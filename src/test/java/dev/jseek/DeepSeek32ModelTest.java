@@ -7,9 +7,8 @@ import dev.jseek.chat.ChatTemplate;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.models.ArchitectureCheck;
 import dev.jseek.models.TinyDeepSeek32;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,26 +34,18 @@ class DeepSeek32ModelTest {
             .withMaxTokens(12).withReasoningBudget(4)
             // V3.2's template turns thinking off unless asked; the built-in deepseek3 renders its thinking mode
             .withTemplate(ChatTemplate.named("deepseek3"));
-    private static Model model;
 
-    @BeforeAll
-    static void load() {
-        model = Model.load(TestModels.deepSeek32(), ModelParams.defaults());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
-    }
+    @RegisterExtension
+    static final LoadedModel MODEL = new LoadedModel(TestModels::deepSeek32);
 
     @ParameterizedTest
     @ValueSource(strings = {"The quick brown fox jumps over the lazy dog", "深度求索的模型会思考吗？", "Whales 🐳 and dolphins 🐬 sing"})
     void greedyOutputEqualsLlamaSimple(String prompt) throws Exception {
-        int promptTokens = model.vocab().tokenize(prompt, true, true).length;
+        int promptTokens = MODEL.get().vocab().tokenize(prompt, true, true).length;
         assertTrue(promptTokens + 1 > TinyDeepSeek32.Config.defaults().indexerTopK(),
                 "after the prompt each query has more cached tokens than the indexer keeps: the sparse path runs");
         assertEquals(LlamaSimpleParityTest.llamaSimple(TestModels.deepSeek32(), prompt),
-                LlamaSimpleParityTest.greedyLikeLlamaSimple(model, prompt));
+                LlamaSimpleParityTest.greedyLikeLlamaSimple(MODEL.get(), prompt));
     }
 
     @Test
@@ -65,7 +56,7 @@ class DeepSeek32ModelTest {
         TinyDeepSeek32.write(vocabFile(), dense,
                 new TinyDeepSeek32.Config(defaults.base(), defaults.indexerHeadCount(), defaults.indexerKeyLength(), 4096));
         String prompt = "The quick brown fox jumps over the lazy dog";
-        String sparse = LlamaSimpleParityTest.greedyLikeLlamaSimple(model, prompt);
+        String sparse = LlamaSimpleParityTest.greedyLikeLlamaSimple(MODEL.get(), prompt);
         try (Model denseModel = Model.load(dense, ModelParams.defaults())) {
             assertNotEquals(sparse, LlamaSimpleParityTest.greedyLikeLlamaSimple(denseModel, prompt),
                     "keeping 8 tokens per query must change what the model attends to");
@@ -82,12 +73,12 @@ class DeepSeek32ModelTest {
         ArchitectureCheck.verify(file);
 
         // llama.cpp's C API recognises V3.2's Jinja text as its deepseek3 family, without the thinking switch
-        ChatTemplate builtin = ChatTemplate.builtinOf(model);
+        ChatTemplate builtin = ChatTemplate.builtinOf(MODEL.get());
         assertEquals("<｜User｜>Hi<｜Assistant｜>", builtin.format(List.of(ChatMessage.user("Hi")), true));
         assertFalse(builtin.prefillsThinking());
         // the Jinja template (jseek's default) switches thinking as V3.2's template says
-        try (ChatSession on = new ChatSession(model, OPTIONS.withTemplate(null).withThinking(true));
-             ChatSession off = new ChatSession(model, OPTIONS.withTemplate(null).withThinking(false))) {
+        try (ChatSession on = new ChatSession(MODEL.get(), OPTIONS.withTemplate(null).withThinking(true));
+             ChatSession off = new ChatSession(MODEL.get(), OPTIONS.withTemplate(null).withThinking(false))) {
             assertTrue(on.renderPrompt(ChatMessage.user("Hi")).endsWith("<｜User｜>Hi<｜Assistant｜><think>"));
             assertTrue(off.renderPrompt(ChatMessage.user("Hi")).endsWith("<｜User｜>Hi<｜Assistant｜><think></think>"));
             assertTrue(on.templateFeatures().thinkingSwitch());
@@ -96,12 +87,12 @@ class DeepSeek32ModelTest {
 
     @Test
     void aChatTurnSplitsReasoningFromTheAnswer() {
-        ChatChecks.aTurnSplitsReasoningFromTheAnswer(model, OPTIONS);
+        ChatChecks.aTurnSplitsReasoningFromTheAnswer(MODEL.get(), OPTIONS);
     }
 
     @Test
     void aLoadedSessionContinuesExactlyAsIfItHadNeverBeenSaved(@TempDir Path dir) {
-        ChatChecks.aLoadedSessionContinuesExactly(model, OPTIONS, dir);
+        ChatChecks.aLoadedSessionContinuesExactly(MODEL.get(), OPTIONS, dir);
     }
 
     @Test
@@ -117,6 +108,6 @@ class DeepSeek32ModelTest {
     }
 
     private static Path vocabFile() {
-        return Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf");
+        return TestModels.deepSeekVocab();
     }
 }

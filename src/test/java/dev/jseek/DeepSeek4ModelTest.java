@@ -10,9 +10,8 @@ import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.models.ArchitectureCheck;
 import dev.jseek.models.TinyDeepSeek4;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -42,23 +41,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DeepSeek4ModelTest {
     private static final ChatOptions OPTIONS = ChatOptions.defaults().withTemplate(ChatTemplate.named("deepseek3"))
             .withSampling(SamplerParams.greedy()).withMaxTokens(12).withReasoningBudget(4);
-    private static Model model;
 
-    @BeforeAll
-    static void load() {
-        model = Model.load(TestModels.deepSeek4(), ModelParams.defaults());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
-    }
+    @RegisterExtension
+    static final LoadedModel MODEL = new LoadedModel(TestModels::deepSeek4);
 
     @ParameterizedTest
     @ValueSource(strings = {"The quick brown fox jumps over the lazy dog", "深度求索的模型会思考吗？", "Whales 🐳 and dolphins 🐬 sing"})
     void greedyOutputEqualsLlamaSimple(String prompt) throws Exception {
         assertEquals(LlamaSimpleParityTest.llamaSimple(TestModels.deepSeek4(), prompt),
-                LlamaSimpleParityTest.greedyLikeLlamaSimple(model, prompt));
+                LlamaSimpleParityTest.greedyLikeLlamaSimple(MODEL.get(), prompt));
     }
 
     @Test
@@ -66,9 +57,9 @@ class DeepSeek4ModelTest {
         // 201 tokens: past the 16-token window and the 4- and 128-token compression blocks, so the indexed (CSA)
         // and heavily compressed (HCA) caches hold entries and the indexer's top-k selects among them
         String prompt = "The quick brown fox jumps over the lazy dog. ".repeat(20).strip();
-        assertTrue(model.vocab().tokenize(prompt, true, true).length > 128);
+        assertTrue(MODEL.get().vocab().tokenize(prompt, true, true).length > 128);
         assertEquals(LlamaSimpleParityTest.llamaSimple(TestModels.deepSeek4(), prompt),
-                LlamaSimpleParityTest.greedyLikeLlamaSimple(model, prompt));
+                LlamaSimpleParityTest.greedyLikeLlamaSimple(MODEL.get(), prompt));
     }
 
     @Test
@@ -93,7 +84,7 @@ class DeepSeek4ModelTest {
 
     @Test
     void v4sTemplateMarkersAreSingleControlTokens() {
-        Vocab vocab = model.vocab();
+        Vocab vocab = MODEL.get().vocab();
         for (String marker : TinyDeepSeek4.CHAT_MARKERS) {
             int[] tokens = vocab.tokenize(marker, false, true);
             assertEquals(1, tokens.length, marker + " is one token");
@@ -102,10 +93,10 @@ class DeepSeek4ModelTest {
         assertEquals("<｜end▁of▁sentence｜>", vocab.text(vocab.eos()));
         assertTrue(vocab.addsBos());
         // llama.cpp's C API recognises V4's text as its deepseek3 format (without the Jinja's thinking switch)
-        assertEquals("<｜User｜>Hi<｜Assistant｜>", ChatTemplate.builtinOf(model).format(List.of(ChatMessage.user("Hi")), true));
+        assertEquals("<｜User｜>Hi<｜Assistant｜>", ChatTemplate.builtinOf(MODEL.get()).format(List.of(ChatMessage.user("Hi")), true));
         // the Jinja template (jseek's default) switches thinking and knows V4's reasoning-effort level
-        try (ChatSession on = new ChatSession(model, OPTIONS.withTemplate(null).withThinking(true));
-             ChatSession off = new ChatSession(model, OPTIONS.withTemplate(null).withThinking(false))) {
+        try (ChatSession on = new ChatSession(MODEL.get(), OPTIONS.withTemplate(null).withThinking(true));
+             ChatSession off = new ChatSession(MODEL.get(), OPTIONS.withTemplate(null).withThinking(false))) {
             assertTrue(on.renderPrompt(ChatMessage.user("Hi")).endsWith("<｜User｜>Hi<｜Assistant｜><think>"));
             assertTrue(off.renderPrompt(ChatMessage.user("Hi")).endsWith("<｜User｜>Hi<｜Assistant｜></think>"));
             assertEquals(List.of("max", "none"), on.templateFeatures().reasoningEfforts());
@@ -115,12 +106,12 @@ class DeepSeek4ModelTest {
 
     @Test
     void aChatTurnSplitsReasoningFromTheAnswer() {
-        ChatChecks.aTurnSplitsReasoningFromTheAnswer(model, OPTIONS);
+        ChatChecks.aTurnSplitsReasoningFromTheAnswer(MODEL.get(), OPTIONS);
     }
 
     @Test
     void aLoadedSessionContinuesExactlyAsIfItHadNeverBeenSaved(@TempDir Path dir) {
-        ChatChecks.aLoadedSessionContinuesExactly(model, OPTIONS, dir);
+        ChatChecks.aLoadedSessionContinuesExactly(MODEL.get(), OPTIONS, dir);
     }
 
     // metadata-only edits that keep every tensor shape llama.cpp expects; the other two deepseek4 rules (a ratio-4
@@ -146,7 +137,7 @@ class DeepSeek4ModelTest {
 
     @Test
     void theSameSeedGivesTheSameFileAndAnotherSeedAnother(@TempDir Path dir) throws Exception {
-        Path vocab = Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf");
+        Path vocab = TestModels.deepSeekVocab();
         Path again = dir.resolve("again.gguf");
         Path other = dir.resolve("other.gguf");
         TinyDeepSeek4.write(vocab, again, TinyDeepSeek4.Config.defaults());

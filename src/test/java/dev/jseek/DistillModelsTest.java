@@ -113,7 +113,7 @@ class DistillModelsTest {
     @ParameterizedTest
     @EnumSource(TinyDistill.Family.class)
     void theSameSeedGivesTheSameWeightsAndAnotherSeedOthers(TinyDistill.Family family, @TempDir Path dir) throws Exception {
-        Path vocab = Backend.get().libraryDir().resolve("vocab").resolve(family.vocabFile());
+        Path vocab = TestModels.vocab(family.vocabFile());
         Path again = dir.resolve("again.gguf");
         Path other = dir.resolve("other.gguf");
         TinyDistill.write(vocab, again, TinyDistill.Config.defaults(family));

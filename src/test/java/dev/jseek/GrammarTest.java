@@ -5,9 +5,8 @@ import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTurn;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Set;
 
@@ -18,24 +17,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Grammar-constrained output on the tiny model, whose unconstrained output is random text. */
 class GrammarTest {
-    private static Model model;
+    @RegisterExtension
+    static final LoadedModel MODEL = new LoadedModel(TestModels::tiny);
+
     private static final Grammar YES_NO = Grammar.of("root ::= \"yes\" | \"no\"");
 
-    @BeforeAll
-    static void load() {
-        model = Model.load(TestModels.tiny(), ModelParams.defaults());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
-    }
-
     private static Generator.Result generate(Grammar grammar, SamplerParams params, int max) {
-        try (Context ctx = model.newContext(ContextParams.defaults());
-             Sampler sampler = new Sampler(model.vocab(), params, grammar);
+        try (Context ctx = MODEL.get().newContext(ContextParams.defaults());
+             Sampler sampler = new Sampler(MODEL.get().vocab(), params, grammar);
              Generator g = new Generator(ctx, 0)) {
-            return g.generate(model.vocab().tokenize("Answer:", true, false), sampler, max, (t, s) -> { });
+            return g.generate(MODEL.get().vocab().tokenize("Answer:", true, false), sampler, max, (t, s) -> { });
         }
     }
 
@@ -60,7 +51,7 @@ class GrammarTest {
         Generator.Result free = generate(null, SamplerParams.greedy(), 12);
         String word = null;
         for (int i = 2; i < free.tokens().length && word == null; i++) {
-            String piece = model.vocab().detokenize(new int[] {free.tokens()[i]}, false);
+            String piece = MODEL.get().vocab().detokenize(new int[] {free.tokens()[i]}, false);
             if (piece.strip().length() >= 3 && piece.strip().chars().allMatch(Character::isLetter)) {
                 word = piece.strip();
             }
@@ -86,8 +77,9 @@ class GrammarTest {
 
     @Test
     void aBrokenGrammarIsAClearError() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Sampler(model.vocab(), SamplerParams.greedy(), Grammar.of("root ::= (")));
+        // the caller's mistake (the CLI's exit 2, a server's 400), not a failure of the model
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> new Sampler(MODEL.get().vocab(), SamplerParams.greedy(), Grammar.of("root ::= (")));
         assertTrue(e.getMessage().startsWith("The grammar does not parse"), e.getMessage());
     }
 
@@ -95,7 +87,7 @@ class GrammarTest {
     void inAChatTheGrammarConstrainsTheAnswerNotTheReasoning() {
         ChatOptions options = ChatOptions.defaults().withSampling(SamplerParams.greedy()).withMaxTokens(40)
                 .withReasoningBudget(6).withGrammar(YES_NO);
-        try (ChatSession chat = new ChatSession(model, options)) {
+        try (ChatSession chat = new ChatSession(MODEL.get(), options)) {
             ChatTurn turn = chat.send("Is the sea salty?", ChatListener.silent());
             assertTrue(turn.stats().reasoningTokens() > 0, "the reasoning was free text");
             assertTrue(Set.of("yes", "no").contains(turn.answer()), turn.answer());
@@ -104,8 +96,8 @@ class GrammarTest {
 
     @Test
     void aConstrainedSamplerRefusesTokensItDidNotChooseInsteadOfCrashingTheJvm() {
-        try (Sampler s = new Sampler(model.vocab(), SamplerParams.greedy(), YES_NO)) {
-            int notYesOrNo = model.vocab().tokenize("banana", false, false)[0];
+        try (Sampler s = new Sampler(MODEL.get().vocab(), SamplerParams.greedy(), YES_NO)) {
+            int notYesOrNo = MODEL.get().vocab().tokenize("banana", false, false)[0];
             // llama.cpp would throw a C++ exception here, which ends the process when it crosses into Java.
             assertThrows(IllegalStateException.class, () -> s.accept(notYesOrNo));
         }

@@ -1,15 +1,10 @@
 package dev.jseek;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,22 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LlamaSimpleParityTest {
     private static final int N_PREDICT = 32;
-    private static Model model;
 
-    @BeforeAll
-    static void load() {
-        model = Model.load(TestModels.tiny(), ModelParams.defaults());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
-    }
+    @RegisterExtension
+    static final LoadedModel MODEL = new LoadedModel(TestModels::tiny);
 
     @ParameterizedTest
     @ValueSource(strings = {"The quick brown fox jumps over the lazy dog", "深度求索的模型会思考吗？", "Whales 🐳 and dolphins 🐬 sing"})
     void greedyOutputEqualsLlamaSimple(String prompt) throws Exception {
-        assertEquals(llamaSimple(TestModels.tiny(), prompt), greedyLikeLlamaSimple(model, prompt));
+        assertEquals(llamaSimple(TestModels.tiny(), prompt), greedyLikeLlamaSimple(MODEL.get(), prompt));
     }
 
     /** What llama-simple prints for {@code prompt}, made by jseek: the prompt's pieces, 32 greedy tokens, a newline. */
@@ -55,16 +42,7 @@ class LlamaSimpleParityTest {
     }
 
     /** llama-simple's stdout for 32 tokens of {@code prompt} on {@code modelFile}. */
-    static String llamaSimple(Path modelFile, String prompt) throws IOException, InterruptedException {
-        Path dir = Backend.get().libraryDir();
-        Process p = new ProcessBuilder(dir.resolve("llama-simple").toString(), "-m", modelFile.toString(),
-                "-n", String.valueOf(N_PREDICT), prompt)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        p.getInputStream().transferTo(out);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "llama-simple did not finish");
-        assertEquals(0, p.exitValue(), "llama-simple failed");
-        return out.toString(StandardCharsets.UTF_8);
+    static String llamaSimple(Path modelFile, String prompt) {
+        return LlamaTools.simple(modelFile, prompt, N_PREDICT);
     }
 }

@@ -95,7 +95,7 @@ class ModelFactsMemoryParityTest {
 
     /** A qwen2 model shaped like R1-Distill-Qwen (GQA, q/k/v biases, untied output), tiny, random, with R1's template. */
     private static Path writeTinyQwen2Distill(Path out) throws IOException {
-        Path vocabFile = Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf");
+        Path vocabFile = TestModels.deepSeekVocab();
         var vocab = GgufReader.read(vocabFile).metadata();
         int vocabSize = vocab.getArray("tokenizer.ggml.tokens").size();
         GgufWriter w = new GgufWriter()

@@ -79,7 +79,7 @@ class PreflightTest {
     @Test
     void anR1SizedFileIsCheckedInSecondsWithoutItsWeightsInMemory() throws Exception {
         Path r1 = dir.resolve("r1-shape.gguf");
-        TinyDeepSeek.writeSparse(Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf"), r1,
+        TinyDeepSeek.writeSparse(TestModels.deepSeekVocab(), r1,
                 TinyDeepSeek.Config.r1Shape());
         assertTrue(Files.size(r1) > 1_000_000_000_000L, "a 1.3 TB file: " + Files.size(r1));
         var passed = assertInstanceOf(Preflight.Outcome.Passed.class, Preflight.runChild(r1, Backend.get(), true).orElseThrow());

@@ -21,16 +21,16 @@ class SamplerParamsTest {
     @Test
     void absurdValuesAreRejectedWithTheValueInTheMessage() {
         SamplerParams g = SamplerParams.greedy();
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> g.withTopP(7)).getMessage().contains("7.0"));
-        assertThrows(IllegalArgumentException.class, () -> g.withTopP(0));
-        assertThrows(IllegalArgumentException.class, () -> g.withTemperature(-1));
-        assertThrows(IllegalArgumentException.class, () -> g.withTemperature(Float.NaN));
-        assertThrows(IllegalArgumentException.class, () -> g.withTopK(-3));
-        assertThrows(IllegalArgumentException.class, () -> g.withMinP(1.5f));
-        assertThrows(IllegalArgumentException.class, () -> g.withRepeatPenalty(0, 64));
-        assertThrows(IllegalArgumentException.class, () -> g.withSeed(1L << 33));
-        assertThrows(IllegalArgumentException.class, () -> ContextParams.defaults().withContextSize(-1));
-        assertThrows(IllegalArgumentException.class, () -> ContextParams.defaults().withThreads(0));
+        assertTrue(assertThrows(InvalidRequestException.class, () -> g.withTopP(7)).getMessage().contains("7.0"));
+        assertThrows(InvalidRequestException.class, () -> g.withTopP(0));
+        assertThrows(InvalidRequestException.class, () -> g.withTemperature(-1));
+        assertThrows(InvalidRequestException.class, () -> g.withTemperature(Float.NaN));
+        assertThrows(InvalidRequestException.class, () -> g.withTopK(-3));
+        assertThrows(InvalidRequestException.class, () -> g.withMinP(1.5f));
+        assertThrows(InvalidRequestException.class, () -> g.withRepeatPenalty(0, 64));
+        assertThrows(InvalidRequestException.class, () -> g.withSeed(1L << 33));
+        assertThrows(InvalidRequestException.class, () -> ContextParams.defaults().withContextSize(-1));
+        assertThrows(InvalidRequestException.class, () -> ContextParams.defaults().withThreads(0));
     }
 
     @Test

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jseek.Grammar;
+import dev.jseek.InvalidRequestException;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;
 import picocli.CommandLine.Command;
@@ -144,7 +145,7 @@ final class BatchCommand implements Callable<Integer> {
                             sessionLines.add(parsed);
                         }
                     }
-                } catch (IllegalArgumentException | IOException e) {
+                } catch (IllegalArgumentException | InvalidRequestException | IOException e) {
                     String id = idOf(line).filter(seen::add).orElse("line " + lineNumber);
                     if (!done.contains(id)) {
                         rejected.add(errorRecord(id, "line " + lineNumber + ": " + e.getMessage()));
@@ -214,7 +215,7 @@ final class BatchCommand implements Callable<Integer> {
                     record.put("prompt_tokens", prompt.tokens());
                     write(out, record);
                 } catch (RuntimeException e) {
-                    write(out, errorRecord(line.request().id(), e.getMessage() == null ? e.toString() : e.getMessage()));
+                    write(out, errorRecord(line.request().id(), ExitCodes.sentence(e)));
                     errors++;
                 }
             }
@@ -420,7 +421,7 @@ final class BatchCommand implements Callable<Integer> {
             putStopAndStats(record, turn.stop(), turn.stats());
             return record;
         } catch (RuntimeException e) {
-            return errorRecord(r.id(), e.getMessage() == null ? e.toString() : e.getMessage());
+            return errorRecord(r.id(), ExitCodes.sentence(e));
         }
     }
 

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.ContextParams;
 import dev.jseek.Grammar;
 import dev.jseek.JinjaTemplates;
-import dev.jseek.JseekException;
+import dev.jseek.InvalidRequestException;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;
 import picocli.CommandLine.Model.CommandSpec;
@@ -161,7 +161,7 @@ final class ChatFlags {
         return schemaGrammar(source, inline ? "the --json-schema text" : "the JSON schema file " + jsonSchema);
     }
 
-    /** llama.cpp's converter, its refusal as a usage error that names where the schema came from. */
+    /** llama.cpp's converter, its refusal naming where the schema came from. */
     static Grammar schemaGrammar(String schemaJson, String source) {
         try {
             new ObjectMapper().readTree(schemaJson);
@@ -170,9 +170,8 @@ final class ChatFlags {
         }
         try {
             return Grammar.of(JinjaTemplates.schemaToGrammar(schemaJson));
-        } catch (JseekException e) {
-            // the converter's reason spans lines; the user gets one
-            throw new IllegalArgumentException(source + ": " + e.getMessage().strip().replaceAll("\\s*\\R\\s*", " "), e);
+        } catch (InvalidRequestException e) {
+            throw new InvalidRequestException(source + ": " + e.getMessage(), e); // the runtime cannot know where it came from
         }
     }
 
@@ -196,27 +195,18 @@ final class ChatFlags {
         }
         Path file = Path.of(template);
         if (Files.isRegularFile(file)) {
-            String source = readFile(file, "template file");
-            try {
-                return ChatTemplate.jinja(model, source, "the template file " + file.getFileName());
-            } catch (JseekException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
+            return ChatTemplate.jinja(model, readFile(file, "template file"), "the template file " + file.getFileName());
         }
         return ChatTemplate.named(template);
     }
 
     /**
      * The prompt the session would decode for this message. Rendering is where the template meets the flags (an
-     * unknown reasoning effort, a template that fails on these messages), so it runs before any generation and
-     * its failure is the user's to fix: a usage error, one line.
+     * unknown reasoning effort, a template that fails on these messages), so it runs before any generation; its
+     * refusal is an {@link InvalidRequestException}, the user's to fix (a usage error, one line).
      */
     static ChatSession.PromptPreview render(ChatSession session, ChatMessage message) {
-        try {
-            return session.preview(message);
-        } catch (JseekException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
+        return session.preview(message);
     }
 
     private static String readFile(Path file, String what) {

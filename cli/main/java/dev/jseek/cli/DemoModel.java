@@ -26,20 +26,16 @@ public final class DemoModel {
 
     /** A tiny model with the given configuration in {@code dir}, generated if missing (deterministic by config). */
     public static Path ensure(Path dir, TinyDeepSeek.Config config) {
-        Path target = dir.resolve("jseek-tiny-deepseek-r1-" + Integer.toHexString(config.toString().hashCode()) + ".gguf");
-        if (Files.isRegularFile(target)) {
-            return target;
-        }
-        Path vocab = Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf");
-        if (!Files.isRegularFile(vocab)) {
-            throw new JseekException("The DeepSeek tokenizer " + vocab + " is missing from the native build; rebuild it with native/build.sh.");
-        }
         try {
-            Files.createDirectories(dir);
-            TinyDeepSeek.write(vocab, target, config); // writes a .partial file, then moves it into place
+            return TinyDeepSeek.ensure(dir, config, () -> {
+                Path vocab = Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf");
+                if (!Files.isRegularFile(vocab)) {
+                    throw new JseekException("The DeepSeek tokenizer " + vocab + " is missing from the native build; rebuild it with native/build.sh.");
+                }
+                return vocab;
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the demo model to " + dir + ": " + e.getMessage(), e);
         }
-        return target;
     }
 }

@@ -1,6 +1,6 @@
 package dev.jseek.cli;
 
-import dev.jseek.JseekException;
+import dev.jseek.InvalidRequestException;
 import dev.jseek.ModelLoadException;
 import dev.jseek.NativeLibraryException;
 import picocli.CommandLine;
@@ -10,7 +10,11 @@ final class ExitCodes {
     static final int OK = 0;
     /** A runtime failure (decoding, context creation, I/O). */
     static final int FAILURE = 1;
-    /** Bad arguments or option values. */
+    /**
+     * The caller's mistake: bad arguments or option values, and everything the runtime reports as an
+     * {@link InvalidRequestException} (a grammar or JSON Schema it cannot use, a template that refuses the
+     * conversation, a prompt that does not fit). {@link IllegalArgumentException} is the CLI's own option checks'.
+     */
     static final int USAGE = 2;
     /** The model file is missing, unreadable or not a usable GGUF. */
     static final int MODEL = 3;
@@ -30,17 +34,26 @@ final class ExitCodes {
         int code = switch (e) {
             case ModelLoadException m -> MODEL;
             case NativeLibraryException n -> NATIVE;
+            case InvalidRequestException r -> USAGE;
             case IllegalArgumentException i -> USAGE;
-            case JseekException j -> FAILURE;
             default -> FAILURE;
         };
-        String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        cli.getErr().println("jseek: " + message);
+        cli.getErr().println("jseek: " + sentence(e));
         if (Verbosity.isVerbose()) {
             e.printStackTrace(cli.getErr());
         }
         cli.getErr().flush();
         return code;
+    }
+
+    /**
+     * The one line a failure is told in: its message, or, for an exception that has none (a bug, never an error
+     * jseek reports on purpose), its kind and what to do, rather than a bare class name.
+     */
+    static String sentence(Throwable e) {
+        String message = e.getMessage();
+        return message != null && !message.isBlank() ? message
+                : "an unexpected " + e.getClass().getSimpleName() + " inside jseek (a bug); run again with --verbose for the stack trace and report it";
     }
 
     static int handleUsage(CommandLine.ParameterException e, String[] args) {

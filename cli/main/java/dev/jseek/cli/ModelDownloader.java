@@ -63,7 +63,12 @@ public final class ModelDownloader {
         if (have > 0) {
             request.header("Range", "bytes=" + have + "-");
         }
-        HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw NetworkFailure.explain("Cannot download " + url, url, e);
+        }
         int status = response.statusCode();
         if (status == 416 && have > 0) {
             response.body().close();
@@ -89,7 +94,7 @@ public final class ModelDownloader {
             byte[] buffer = new byte[1 << 16];
             long done = have;
             progress.update(done, total);
-            for (int n; (n = in.read(buffer)) > 0; ) {
+            for (int n; (n = read(in, buffer, url)) > 0; ) {
                 out.write(buffer, 0, n);
                 done += n;
                 progress.update(done, total);
@@ -109,6 +114,15 @@ public final class ModelDownloader {
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         String source = expectedSha256 != null ? "the SHA-256 given with --sha256" : expected != null ? "the server's SHA-256" : "nothing (no checksum known)";
         return new Outcome(target, Files.size(target), actual, source);
+    }
+
+    /** A read of the body: a connection lost mid-file is the network's failure, not the disk's. */
+    private static int read(InputStream in, byte[] buffer, URI url) throws IOException {
+        try {
+            return in.read(buffer);
+        } catch (IOException e) {
+            throw NetworkFailure.explain("The download of " + url + " was interrupted", url, e);
+        }
     }
 
     /**

@@ -109,7 +109,7 @@ final class ModelInfoCommand implements Callable<Integer> {
                 return new ChatFeatures(template.features(), null);
             }
         } catch (RuntimeException e) {
-            return new ChatFeatures(null, e.getMessage() == null ? e.toString() : e.getMessage());
+            return new ChatFeatures(null, ExitCodes.sentence(e));
         }
     }
 

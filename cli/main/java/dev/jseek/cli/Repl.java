@@ -87,7 +87,7 @@ final class Repl {
                 }
             } catch (RuntimeException e) {
                 // One line, and the conversation goes on: a failed command or reply must not end the session.
-                out.println("jseek: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+                out.println("jseek: " + ExitCodes.sentence(e));
                 if (Verbosity.isVerbose()) {
                     e.printStackTrace(out);
                 }

@@ -6,16 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.jseek.Generator;
 import dev.jseek.chat.ChatEngine;
-import dev.jseek.chat.ChatInputException;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatTurn;
 import dev.jseek.chat.ToolCall;
 
 import java.io.IOException;
-import java.util.HexFormat;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code POST /v1/chat/completions}: one request on one sequence of the shared {@link ChatEngine} (continuous
@@ -48,15 +45,11 @@ final class ChatCompletions {
     void handle(HttpExchange exchange, JsonNode body) throws IOException, InterruptedException {
         ChatRequest request = ChatRequest.parse(body);
         ChatOptions options = request.options(defaults); // every value checked before the request queues
-        String id = "chatcmpl-" + HexFormat.of().formatHex(randomBytes());
+        String id = Responses.randomId("chatcmpl-");
         long created = System.currentTimeMillis() / 1000;
         BlockingQueue<Delta> deltas = new LinkedBlockingQueue<>();
-        ChatEngine.Handle handle;
-        try {
-            handle = engine.submit(request.messages(), options, listener(deltas));
-        } catch (RuntimeException e) {
-            throw mapped(e); // refused before anything was sent: a status of its own
-        }
+        // refused before anything was sent (a full queue, a prompt that does not fit): the exception is the answer
+        ChatEngine.Handle handle = engine.submit(request.messages(), options, listener(deltas));
         handle.result().whenComplete((reply, failure) -> deltas.add(END));
         try {
             respond(exchange, request, handle, deltas, id, created);
@@ -158,7 +151,7 @@ final class ChatCompletions {
             reply = handle.result().join();
         } catch (java.util.concurrent.CompletionException e) {
             hooks.turnEnded(-1, null);
-            throw mapped(e.getCause());
+            throw unwrapped(e.getCause());
         }
         ChatTurn turn = reply.turn();
         hooks.turnEnded(reply.sequence(), turn);
@@ -174,19 +167,10 @@ final class ChatCompletions {
         return turn;
     }
 
-    /** The OpenAI error a request's failure is answered with. */
-    private static RuntimeException mapped(Throwable cause) {
-        if (cause instanceof Error err) {
-            throw err;
-        }
+    /** What failed the request, for {@link Responses#error} to answer. */
+    private static RuntimeException unwrapped(Throwable cause) {
         return switch (cause) {
-            case ApiError a -> a;
-            case ChatEngine.Busy b -> new ApiError(503, "server_error", "server_busy", b.getMessage());
-            case IllegalArgumentException i -> ApiError.invalidValue(i.getMessage());
-            // the conversation or its options, not the server: the client's to fix
-            case ChatInputException c when c.kind() == ChatInputException.Kind.CONTEXT_OVERFLOW ->
-                    ApiError.badRequest("context_length_exceeded", c.getMessage());
-            case ChatInputException c -> ApiError.invalidValue(c.getMessage());
+            case Error err -> throw err;
             case RuntimeException r -> r;
             default -> new IllegalStateException(cause);
         };
@@ -216,23 +200,13 @@ final class ChatCompletions {
 
     private ObjectNode chunk(String id, long created, ObjectNode delta, String finishReason) {
         ObjectNode chunk = header(id, created, "chat.completion.chunk");
-        ObjectNode choice = chunk.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.set("delta", delta);
-        choice.putNull("logprobs");
-        if (finishReason == null) {
-            choice.putNull("finish_reason");
-        } else {
-            choice.put("finish_reason", finishReason);
-        }
+        Responses.choice(chunk, finishReason).set("delta", delta);
         return chunk;
     }
 
     private ObjectNode completion(String id, long created, ChatTurn turn) {
         ObjectNode response = header(id, created, "chat.completion");
-        ObjectNode choice = response.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode message = choice.putObject("message");
+        ObjectNode message = Responses.choice(response, finishReason(turn)).putObject("message");
         message.put("role", "assistant");
         if (turn.answer().isEmpty() && !turn.toolCalls().isEmpty()) {
             message.putNull("content"); // OpenAI's shape for a reply that only calls tools
@@ -245,8 +219,6 @@ final class ChatCompletions {
         if (!turn.toolCalls().isEmpty()) {
             message.set("tool_calls", toolCalls(turn));
         }
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason(turn));
         response.set("usage", usage(turn));
         return response;
     }
@@ -265,7 +237,7 @@ final class ChatCompletions {
         ArrayNode calls = Json.MAPPER.createArrayNode();
         for (ToolCall call : turn.toolCalls()) {
             ObjectNode c = calls.addObject();
-            c.put("id", call.id().isEmpty() ? "call_" + HexFormat.of().formatHex(randomBytes()) : call.id());
+            c.put("id", call.id().isEmpty() ? Responses.randomId("call_") : call.id());
             c.put("type", "function");
             ObjectNode f = c.putObject("function");
             f.put("name", call.name());
@@ -293,9 +265,4 @@ final class ChatCompletions {
         };
     }
 
-    private static byte[] randomBytes() {
-        byte[] b = new byte[12];
-        ThreadLocalRandom.current().nextBytes(b);
-        return b;
-    }
 }

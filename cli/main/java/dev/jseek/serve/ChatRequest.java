@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.jseek.Grammar;
 import dev.jseek.JinjaTemplates;
-import dev.jseek.JseekException;
+import dev.jseek.InvalidRequestException;
 import dev.jseek.SamplerParams;
 import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
@@ -110,7 +110,7 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
                 o = o.withReasoningEffort(reasoningEffort);
             }
             return o;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | InvalidRequestException e) {
             throw ApiError.invalidValue(e.getMessage() + ".");
         }
     }
@@ -131,7 +131,7 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
                 try {
                     // the bridge answers {"grammar": GBNF}
                     yield Grammar.of(JinjaTemplates.schemaToGrammar(schema.toString()));
-                } catch (JseekException | IllegalArgumentException e) {
+                } catch (InvalidRequestException e) {
                     throw ApiError.invalidValue("response_format.json_schema.schema cannot be used: " + e.getMessage());
                 }
             }

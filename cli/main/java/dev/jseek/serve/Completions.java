@@ -10,15 +10,14 @@ import dev.jseek.Model;
 import dev.jseek.Sampler;
 import dev.jseek.SamplerParams;
 import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.StopStrings;
 
 import java.io.IOException;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -79,7 +78,7 @@ final class Completions implements AutoCloseable {
         int maxTokens = body.hasNonNull("max_tokens") ? options.maxTokens() : 16; // OpenAI's default for completions
         boolean stream = body.path("stream").asBoolean(false);
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        String id = "cmpl-" + HexFormat.of().formatHex(randomBytes());
+        String id = Responses.randomId("cmpl-");
         long created = System.currentTimeMillis() / 1000;
         EventStream events = stream ? new EventStream(exchange) : null;
 
@@ -87,14 +86,14 @@ final class Completions implements AutoCloseable {
         busy.set(true);
         Generator.Result result;
         StringBuilder text = new StringBuilder();
-        StopText stops = new StopText(options.stopStrings());
+        StopStrings stops = new StopStrings(options.stopStrings(), piece -> {
+            text.append(piece);
+            if (events != null && !events.send(chunk(id, created, piece, null))) {
+                context.cancel(); // the client is gone: on the generating thread, so no later request is hit
+            }
+        });
         try {
-            result = await(thread.submit(() -> generate(prompt, options.sampling(), maxTokens, stops, piece -> {
-                text.append(piece);
-                if (events != null && !piece.isEmpty() && !events.send(chunk(id, created, piece, null))) {
-                    context.cancel(); // the client is gone: on the generating thread, so no later request is hit
-                }
-            })));
+            result = await(thread.submit(() -> generate(prompt, options.sampling(), maxTokens, stops)));
         } finally {
             busy.set(false);
             gate.leave();
@@ -129,8 +128,7 @@ final class Completions implements AutoCloseable {
         events.done();
     }
 
-    private Generator.Result generate(String prompt, SamplerParams sampling, int maxTokens, StopText stops,
-                                      java.util.function.Consumer<String> out) {
+    private Generator.Result generate(String prompt, SamplerParams sampling, int maxTokens, StopStrings stops) {
         if (context == null) {
             ContextParams params = defaults.context();
             context = model.newContext(params);
@@ -145,12 +143,12 @@ final class Completions implements AutoCloseable {
         }
         try (Sampler sampler = new Sampler(model.vocab(), sampling)) {
             Generator.Result r = generator.generate(tokens, sampler, maxTokens, (token, piece) -> {
-                out.accept(stops.add(piece));
+                stops.push(piece);
                 if (stops.stopped()) {
                     generator.requestStop();
                 }
             });
-            out.accept(stops.finish());
+            stops.finish();
             return r;
         } finally {
             context.resetCancel();
@@ -195,23 +193,10 @@ final class Completions implements AutoCloseable {
 
     private ObjectNode chunk(String id, long created, String text, String finish) {
         ObjectNode node = header(id, created);
-        ObjectNode choice = node.putArray("choices").addObject();
-        choice.put("text", text);
-        choice.put("index", 0);
-        choice.putNull("logprobs");
-        if (finish == null) {
-            choice.putNull("finish_reason");
-        } else {
-            choice.put("finish_reason", finish);
-        }
+        Responses.choice(node, finish).put("text", text);
         return node;
     }
 
-    private static byte[] randomBytes() {
-        byte[] b = new byte[12];
-        ThreadLocalRandom.current().nextBytes(b);
-        return b;
-    }
 
     /** Stops taking work and waits (up to the deadline, System.nanoTime) for the one under way; true if none is left. */
     boolean awaitEnd(long deadline) throws InterruptedException {

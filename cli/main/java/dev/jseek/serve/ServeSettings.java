@@ -33,6 +33,11 @@ public record ServeSettings(String host, int port, String apiKey, int parallel, 
         if (parallel < 1) {
             throw new IllegalArgumentException("--parallel must be at least 1, not " + parallel);
         }
+        if (parallel > options.context().batchSize()) {
+            // each step decodes the next token of every slot in one batch of at most --batch-size tokens
+            throw new IllegalArgumentException("--parallel " + parallel + " is more than --batch-size " + options.context().batchSize()
+                    + ": each step decodes one token of every slot in one batch; give --batch-size " + parallel + " or more, or fewer slots");
+        }
         if (queue < 0) {
             throw new IllegalArgumentException("--queue must be 0 or more, not " + queue);
         }

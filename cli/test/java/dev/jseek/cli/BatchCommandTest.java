@@ -1,5 +1,6 @@
 package dev.jseek.cli;
 
+import dev.jseek.TestModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.Model;
@@ -9,7 +10,6 @@ import dev.jseek.chat.ChatListener;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTurn;
-import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +39,7 @@ class BatchCommandTest {
 
     @BeforeAll
     static void model() {
-        model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
+        model = TestModels.tiny();
     }
 
     private static int jseek(StringWriter out, StringWriter err, String... args) {

@@ -1,5 +1,7 @@
 package dev.jseek.cli;
 
+import dev.jseek.chat.LlamaSource;
+import dev.jseek.TestModels;
 import dev.jseek.chat.ChatListener;
 import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
@@ -13,7 +15,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.SamplerParams;
-import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,8 +46,8 @@ class BatchLineOptionsTest {
 
     @BeforeAll
     static void model() throws IOException {
-        model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
-        v4 = ChatFlagsTest.llamaCppSource().resolve("models/templates/deepseek-ai-DeepSeek-V4.jinja");
+        model = TestModels.tiny();
+        v4 = LlamaSource.dir().resolve("models/templates/deepseek-ai-DeepSeek-V4.jinja");
     }
 
     private static final String TOOL_TURN = "[{\"role\": \"user\", \"content\": \"Weather in Paris?\"}, "

@@ -1,13 +1,11 @@
 package dev.jseek.cli;
 
+import dev.jseek.TestModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.Backend;
-import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,13 +14,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `jseek bench` speaks llama-bench's language: same tests, same field names, same model figures. */
 class BenchmarkCommandTest {
-    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-            TinyDeepSeek.Config.defaults());
+    private static final Path MODEL = TestModels.tiny();
 
     private static JsonNode llamaBench(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Backend.get().libraryDir().resolve("llama-bench").toString(), "-m", MODEL.toString()));
@@ -35,12 +33,9 @@ class BenchmarkCommandTest {
 
     @Test
     void jsonHasLlamaBenchsTestsFieldsAndModelFigures() throws Exception {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "bench", "-m", MODEL.toString(), "-p", "16", "-n", "4",
-                "-r", "2", "-t", "1", "-o", "json");
-        assertEquals(0, code, err.toString());
-        JsonNode ours = new ObjectMapper().readTree(out.toString());
+        Outcome r = jseek("bench", "-m", MODEL.toString(), "-p", "16", "-n", "4", "-r", "2", "-t", "1", "-o", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode ours = new ObjectMapper().readTree(r.out());
         JsonNode theirs = llamaBench("-p", "16", "-n", "4", "-r", "1", "-t", "1", "-o", "json");
         assertEquals(theirs.size(), ours.size());
         Set<String> theirFields = new HashSet<>();
@@ -59,11 +54,9 @@ class BenchmarkCommandTest {
 
     @Test
     void markdownHasLlamaBenchsColumns() {
-        StringWriter out = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(new StringWriter()), "bench", "-m", MODEL.toString(),
-                "-p", "8", "-n", "0", "-r", "1", "-t", "1");
-        assertEquals(0, code);
-        List<String> lines = out.toString().lines().toList();
+        Outcome r = jseek("bench", "-m", MODEL.toString(), "-p", "8", "-n", "0", "-r", "1", "-t", "1");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
         assertEquals("| model                          |       size |     params | backend    | threads |            test |                  t/s |", lines.get(0));
         assertTrue(lines.get(2).matches("\\| deepseek2 .*\\|\\s+pp8 \\|\\s+[0-9.]+ ± [0-9.]+ \\|"), lines.get(2));
     }
@@ -129,21 +122,14 @@ class BenchmarkCommandTest {
      */
     @Test
     void theBackendIsWhatLlamaBenchReportsWithAnRpcWorker(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        int port = WorkerCommandTest.freePort();
-        Process worker = WorkerCommandTest.worker(port, dir.resolve("worker.log"));
-        try {
-            WorkerCommandTest.waitForPort(port);
-            String rpc = "127.0.0.1:" + port;
-            Subprocess.Result r = Subprocess.run(null, java.time.Duration.ofSeconds(120), "bench", "-m", MODEL.toString(),
+        WorkerCommandTest.withWorker(dir.resolve("worker.log"), rpc -> {
+            Outcome r = Subprocess.run(null, java.time.Duration.ofSeconds(120), "bench", "-m", MODEL.toString(),
                     "-ngl", "-1", "--rpc", rpc, "-p", "8", "-n", "0", "-r", "1", "-t", "1", "-o", "json");
             assertEquals(0, r.code(), r.err());
             JsonNode ours = new ObjectMapper().readTree(r.out());
             JsonNode theirs = llamaBench("-ngl", "99", "--rpc", rpc, "-p", "8", "-n", "0", "-r", "1", "-t", "1", "-o", "json");
             assertEquals("RPC", ours.get(0).get("backends").asText());
             assertEquals(theirs.get(0).get("backends").asText(), ours.get(0).get("backends").asText());
-        } finally {
-            worker.destroyForcibly();
-            worker.waitFor();
-        }
+        });
     }
 }

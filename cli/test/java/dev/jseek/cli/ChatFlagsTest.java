@@ -1,5 +1,7 @@
 package dev.jseek.cli;
 
+import dev.jseek.chat.LlamaSource;
+import dev.jseek.TestModels;
 import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
@@ -7,21 +9,18 @@ import dev.jseek.chat.ChatTemplate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jseek.Backend;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
-import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,35 +32,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ChatFlagsTest {
     private static final String SYSTEM = "You are terse.";
     private static final String QUESTION = "What is 2+2?";
-    private static Path model;
-    private static Path v4;
+    private static final Path model = TestModels.tiny();
+    private static final Path v4 = LlamaSource.dir().resolve("models/templates/deepseek-ai-DeepSeek-V4.jinja");
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void model() throws IOException {
-        model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
-        v4 = llamaCppSource().resolve("models/templates/deepseek-ai-DeepSeek-V4.jinja");
+    static void template() {
         assertTrue(Files.isRegularFile(v4), v4 + " is missing from the pinned llama.cpp source");
     }
 
-    /** The llama.cpp checkout the native build was made from (build.properties' source= line). */
-    static Path llamaCppSource() throws IOException {
-        return Files.readAllLines(Backend.get().libraryDir().resolve("build.properties")).stream()
-                .filter(l -> l.startsWith("source=")).map(l -> Path.of(l.substring("source=".length()))).findFirst()
-                .orElseThrow(() -> new AssertionError("build.properties has no source= line"));
-    }
-
-    record Outcome(int code, String out, String err) {
-    }
-
-    static Outcome jseek(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Outcome(code, out.toString(), err.toString());
-    }
 
     private Outcome printPrompt(String... flags) {
         List<String> args = new java.util.ArrayList<>(List.of("run", "-m", model.toString(), "--system", SYSTEM, "--print-prompt"));

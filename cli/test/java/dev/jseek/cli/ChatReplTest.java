@@ -1,7 +1,7 @@
 package dev.jseek.cli;
 
-import dev.jseek.models.TinyDeepSeek;
-import org.junit.jupiter.api.BeforeAll;
+import dev.jseek.chat.LlamaSource;
+import dev.jseek.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,15 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The REPL through a real pseudo-terminal, and through a pipe. */
 class ChatReplTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static Path model;
+    private static final Path model = TestModels.tiny();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void model() {
-        model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
-    }
 
     private List<String> args(String... extra) {
         List<String> a = new ArrayList<>(List.of("chat", "-m", model.toString(), "--history-file", dir.resolve("history").toString()));
@@ -151,7 +146,7 @@ class ChatReplTest {
         return answers;
     }
 
-    private Subprocess.Result chat(String input, String... extra) throws Exception {
+    private Outcome chat(String input, String... extra) throws Exception {
         List<String> a = args(extra);
         return Subprocess.run(input, Duration.ofSeconds(120), a.toArray(String[]::new));
     }
@@ -163,7 +158,7 @@ class ChatReplTest {
     @Test
     void saveLoadRegenAndSetWorkAndAFailedCommandKeepsTheConversation() throws Exception {
         Path saved = dir.resolve("chat.jseek");
-        Subprocess.Result first = chat(String.join("\n", "Why is the sea salty?", "/regen", "/set temperature 0.25",
+        Outcome first = chat(String.join("\n", "Why is the sea salty?", "/regen", "/set temperature 0.25",
                 "/set top-k many", "/show settings", "/load " + dir.resolve("nope.jseek"), "/save " + dir.resolve("no/such/dir/chat.jseek"),
                 "/save " + saved, "/show history", "") , "--preset", "greedy", "--reasoning-budget", "4", "-n", "12");
         assertEquals(0, first.code(), first.out() + first.err());
@@ -181,7 +176,7 @@ class ChatReplTest {
         assertEquals(1, history.lines().filter(l -> l.endsWith("user: Why is the sea salty?")).count(), "/regen keeps one user turn: " + history);
         assertTrue(history.contains("assistant: ") && history.contains(answers.get(1).strip()), history);
 
-        Subprocess.Result second = chat(String.join("\n", "/load " + saved, "/show history", ""), "--preset", "greedy");
+        Outcome second = chat(String.join("\n", "/load " + saved, "/show history", ""), "--preset", "greedy");
         assertEquals(0, second.code(), second.out() + second.err());
         assertTrue(second.out().contains("Loaded " + saved + ": 2 messages."), second.out());
         assertTrue(second.out().contains("user: Why is the sea salty?"), second.out());
@@ -193,11 +188,11 @@ class ChatReplTest {
      */
     @Test
     void aToolCallIsShownAndToolSendsItsResult() throws Exception {
-        Path v4 = ChatFlagsTest.llamaCppSource().resolve("models/templates/deepseek-ai-DeepSeek-V4.jinja");
+        Path v4 = LlamaSource.dir().resolve("models/templates/deepseek-ai-DeepSeek-V4.jinja");
         // no parameters: the tiny model's random arguments would otherwise run past -n, and a cut call is not JSON
         Path tools = Files.writeString(dir.resolve("tools.json"), "[{\"type\": \"function\", \"function\": {\"name\": \"get_time\", "
                 + "\"parameters\": {\"type\": \"object\", \"properties\": {}}}}]");
-        Subprocess.Result r = chat(String.join("\n", "/tool too early", "/think off", "What time is it?", "/tool 12:00",
+        Outcome r = chat(String.join("\n", "/tool too early", "/think off", "What time is it?", "/tool 12:00",
                         "/show history", ""), "--template", v4.toString(), "--tools", tools.toString(), "--tool-choice", "required",
                 "--preset", "greedy", "-n", "64");
         assertEquals(0, r.code(), r.out() + r.err());

@@ -1,6 +1,6 @@
 package dev.jseek.cli;
 
-import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.TestModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,8 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("cuda")
 class CudaBuildTest {
-    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-            TinyDeepSeek.Config.defaults());
+    private static final Path MODEL = TestModels.tiny();
     private static final boolean DRIVER = Files.exists(Path.of("/dev/nvidiactl"));
     private static Path cudaBuild;
     private static Path cpuBuild;
@@ -38,7 +37,7 @@ class CudaBuildTest {
 
     @Test
     void devicesNameCudaOrSayWhyItIsUnavailable() throws Exception {
-        Subprocess.Result devices = Subprocess.run(cudaBuild, null, Duration.ofMinutes(2), "devices");
+        Outcome devices = Subprocess.run(cudaBuild, null, Duration.ofMinutes(2), "devices");
         assertEquals(0, devices.code(), devices.err());
         if (DRIVER) {
             assertTrue(devices.out().contains("CUDA0"), devices.out());
@@ -46,7 +45,7 @@ class CudaBuildTest {
             assertTrue(devices.out().lines().anyMatch(l -> l.matches("CUDA is built but unavailable here \\(.+\\); running on the CPU\\.")),
                     devices.out());
         }
-        Subprocess.Result version = Subprocess.run(cudaBuild, null, Duration.ofMinutes(2), "--version");
+        Outcome version = Subprocess.run(cudaBuild, null, Duration.ofMinutes(2), "--version");
         assertTrue(version.out().contains("CUDA"), version.out());
     }
 
@@ -54,13 +53,13 @@ class CudaBuildTest {
     void withoutADriverItRunsTheCpuBuildsGreedyTokens() throws Exception {
         String[] greedy = {"run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "24", "--no-preflight", "-ngl", "99",
                 "Whales and dolphins sing"};
-        Subprocess.Result cuda = Subprocess.run(cudaBuild, null, Duration.ofMinutes(2), greedy);
+        Outcome cuda = Subprocess.run(cudaBuild, null, Duration.ofMinutes(2), greedy);
         assertEquals(0, cuda.code(), cuda.err());
         assertFalse(cuda.out().isBlank(), cuda.err());
         if (DRIVER) {
             return; // on a GPU the sums differ from the CPU's: bench/gpu compares with llama-simple on the same GPU
         }
-        Subprocess.Result cpu = Subprocess.run(cpuBuild, null, Duration.ofMinutes(2), greedy);
+        Outcome cpu = Subprocess.run(cpuBuild, null, Duration.ofMinutes(2), greedy);
         assertEquals(cpu.out(), cuda.out(), "the CPU build's greedy tokens");
         assertEquals(1, cuda.err().lines().filter(l -> l.startsWith("jseek: CUDA is built but unavailable here (")).count(), cuda.err());
         assertTrue(cuda.err().contains("jseek: warning: -ngl 99 has no GPU to offload to"), cuda.err());

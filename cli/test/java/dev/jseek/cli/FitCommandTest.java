@@ -1,17 +1,12 @@
 package dev.jseek.cli;
 
-import dev.jseek.Backend;
-import dev.jseek.models.TinyDeepSeek;
-import dev.jseek.models.TinyDeepSeek4;
+import dev.jseek.TestModels;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,32 +14,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FitCommandTest {
     @Test
     void givesFlagsForThisMachine() {
-        Path model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "fit", model.toString(), "-c", "2048");
-        assertEquals(0, code, err.toString());
-        assertTrue(out.toString().contains("advice     -ngl "), out.toString());
-        assertTrue(out.toString().contains("RAM available"), out.toString());
-        StringWriter missing = new StringWriter();
-        assertEquals(ExitCodes.MODEL, Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(missing), "fit", "/no/such.gguf"));
-        assertEquals("jseek: Model file /no/such.gguf does not exist; check the path.", missing.toString().strip(),
+        Path model = TestModels.tiny();
+        Outcome r = jseek("fit", model.toString(), "-c", "2048");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("advice     -ngl "), r.out());
+        assertTrue(r.out().contains("RAM available"), r.out());
+        Outcome missing = jseek("fit", "/no/such.gguf");
+        assertEquals(ExitCodes.MODEL, missing.code());
+        assertEquals("jseek: Model file /no/such.gguf does not exist; check the path.", missing.err().strip(),
                 "a sentence, not only the path");
     }
 
     /** deepseek4's compressed, windowed KV cache has no formula of ours: fit counts what llama.cpp measures for it. */
     @Test
-    void countsTheKvCacheLlamaCppMeasuresForV4(@TempDir Path dir) throws IOException {
-        Path model = dir.resolve("tiny4.gguf");
-        TinyDeepSeek4.write(Backend.get().libraryDir().resolve("vocab").resolve("ggml-vocab-deepseek-llm.gguf"), model,
-                TinyDeepSeek4.Config.defaults());
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        Main.execute(new PrintWriter(out), new PrintWriter(err), "fit", model.toString(), "-c", "2048");
+    void countsTheKvCacheLlamaCppMeasuresForV4() {
+        Path model = TestModels.deepSeek4();
+        Outcome r = jseek("fit", model.toString(), "-c", "2048");
         long kv = dev.jseek.MemoryEstimate.measure(model, dev.jseek.ModelParams.defaults(),
                 dev.jseek.ContextParams.defaults().withContextSize(2048)).contextBytes();
         assertTrue(kv > 0, "V4 has a KV cache");
-        assertTrue(out.toString().contains("KV cache " + dev.jseek.models.ModelFacts.humanBytes(kv) + " measured by llama.cpp"), out + "" + err);
-        assertFalse(out.toString().contains("not estimated"), out.toString());
+        assertTrue(r.out().contains("KV cache " + dev.jseek.models.ModelFacts.humanBytes(kv) + " measured by llama.cpp"), r.out() + r.err());
+        assertFalse(r.out().contains("not estimated"), r.out());
     }
 }

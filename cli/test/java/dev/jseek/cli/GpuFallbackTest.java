@@ -1,7 +1,7 @@
 package dev.jseek.cli;
 
+import dev.jseek.TestModels;
 import dev.jseek.Backend;
-import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,8 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * build takes on a machine without a driver (CudaBuildTest checks that one, where a CUDA build exists).
  */
 class GpuFallbackTest {
-    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-            TinyDeepSeek.Config.defaults());
+    private static final Path MODEL = TestModels.tiny();
     private static Path cpuBuild;
 
     @BeforeAll
@@ -44,16 +43,16 @@ class GpuFallbackTest {
         }
         Files.writeString(withCuda.resolve("libggml-cuda.so"), "not a shared library");
 
-        Subprocess.Result devices = jseek(withCuda, "devices");
+        Outcome devices = jseek(withCuda, "devices");
         assertEquals(0, devices.code(), devices.err());
         assertTrue(devices.out().contains("CUDA is built but unavailable here ("), devices.out());
         assertTrue(devices.out().contains("); running on the CPU."), devices.out());
 
         String[] greedy = {"run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "16", "--no-preflight", "The quick brown fox"};
-        Subprocess.Result cpu = jseek(cpuBuild, greedy);
+        Outcome cpu = jseek(cpuBuild, greedy);
         List<String> offloaded = new ArrayList<>(List.of(greedy));
         offloaded.addAll(1, List.of("-ngl", "99"));
-        Subprocess.Result cuda = jseek(withCuda, offloaded.toArray(String[]::new));
+        Outcome cuda = jseek(withCuda, offloaded.toArray(String[]::new));
         assertEquals(0, cuda.code(), cuda.err());
         assertFalse(cpu.out().isBlank(), cpu.err());
         assertEquals(cpu.out(), cuda.out(), "the same greedy tokens as the CPU build");
@@ -65,7 +64,7 @@ class GpuFallbackTest {
         assertFalse(cpu.err().contains("unavailable"), cpu.err());
     }
 
-    private static Subprocess.Result jseek(Path nativeDir, String... args) throws IOException, InterruptedException {
+    private static Outcome jseek(Path nativeDir, String... args) throws IOException, InterruptedException {
         return Subprocess.run(nativeDir, null, Duration.ofMinutes(2), args);
     }
 }

@@ -1,7 +1,8 @@
 package dev.jseek.cli;
 
-import dev.jseek.Backend;
+import dev.jseek.TestModels;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -12,13 +13,8 @@ import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufTensorInfo;
 import dev.jseek.gguf.GgufValue;
 import dev.jseek.gguf.GgufWriter;
-import dev.jseek.models.TinyDeepSeek;
-import dev.jseek.models.TinyDeepSeek32;
-import dev.jseek.models.TinyDeepSeek4;
 import dev.jseek.models.TinyDistill;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -128,9 +124,9 @@ class ModelFuzzTest {
             Random random = new Random(seed * 1_000_003 + i + family.ordinal() * 1_000_000_007L);
             Path file = dir.resolve("mutant-" + family.architecture + "-" + i + ".gguf");
             String mutation = mutate(family, i % 6, random, base, gguf, file);
-            String[] info = run("info", file.toString());
-            String[] load = run("run", "--raw", "-m", file.toString(), "-n", "2", "-c", "256", "--temp", "0", "The");
-            for (String[] r : List.of(info, load)) {
+            Outcome info = jseek("info", file.toString());
+            Outcome load = jseek("run", "--raw", "-m", file.toString(), "-n", "2", "-c", "256", "--temp", "0", "The");
+            for (Outcome r : List.of(info, load)) {
                 String problem = problem(r);
                 if (problem != null) {
                     failures.add(family.architecture + " #" + i + " " + mutation + ": " + problem);
@@ -139,7 +135,7 @@ class ModelFuzzTest {
             String outcome = category(load);
             outcomes.merge(outcome, 1, Integer::sum);
             if (outcome.startsWith("llama.cpp crashed")) {
-                caughtByPreflight.add(family.architecture + " #" + i + " " + mutation + ": " + load[2].strip());
+                caughtByPreflight.add(family.architecture + " #" + i + " " + mutation + ": " + load.err().strip());
             }
             Files.delete(file);
         }
@@ -175,38 +171,13 @@ class ModelFuzzTest {
     }
 
     /** The family's generated model (its generator's defaults), written once per build into the test work folder. */
-    static Path model(Family family) throws IOException {
-        Path work = Path.of(System.getProperty("jseek.test.work", "target/test-work"));
-        Path vocabs = Backend.get().libraryDir().resolve("vocab");
-        Path deepSeekVocab = vocabs.resolve("ggml-vocab-deepseek-llm.gguf");
+    static Path model(Family family) {
         return switch (family) {
-            case DEEPSEEK2 -> DemoModel.ensure(work, TinyDeepSeek.Config.defaults());
-            case DEEPSEEK32 -> generated(work, family, TinyDeepSeek32.Config.defaults(),
-                    t -> TinyDeepSeek32.write(deepSeekVocab, t, TinyDeepSeek32.Config.defaults()));
-            case DEEPSEEK4 -> generated(work, family, TinyDeepSeek4.Config.defaults(),
-                    t -> TinyDeepSeek4.write(deepSeekVocab, t, TinyDeepSeek4.Config.defaults()));
-            case QWEN2, LLAMA, QWEN3 -> {
-                TinyDistill.Family distill = TinyDistill.Family.of(family.architecture);
-                TinyDistill.Config config = TinyDistill.Config.defaults(distill);
-                yield generated(work, family, config, t -> TinyDistill.write(vocabs.resolve(distill.vocabFile()), t, config));
-            }
+            case DEEPSEEK2 -> TestModels.tiny();
+            case DEEPSEEK32 -> TestModels.deepSeek32();
+            case DEEPSEEK4 -> TestModels.deepSeek4();
+            case QWEN2, LLAMA, QWEN3 -> TestModels.distill(TinyDistill.Family.of(family.architecture));
         };
-    }
-
-    private interface Writer {
-        void write(Path target) throws IOException;
-    }
-
-    private static Path generated(Path work, Family family, Object config, Writer writer) throws IOException {
-        Path target = work.resolve("jseek-fuzz-base-" + family.architecture + "-"
-                + Integer.toHexString(config.toString().hashCode()) + ".gguf");
-        if (!Files.isRegularFile(target)) {
-            Files.createDirectories(work);
-            Path partial = work.resolve(target.getFileName() + ".partial");
-            writer.write(partial);
-            Files.move(partial, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        return target;
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -216,25 +187,25 @@ class ModelFuzzTest {
     }
 
     /** Null when the result is fine: success, or a failure told in exactly one line. */
-    private static String problem(String[] r) {
-        if (r[0].equals("0")) {
+    private static String problem(Outcome r) {
+        if (r.code() == 0) {
             return null;
         }
-        List<String> lines = r[2].lines().filter(l -> !l.isBlank()).toList();
+        List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
         if (lines.size() != 1 || !lines.getFirst().startsWith("jseek: ")) {
-            return "exit " + r[0] + " with " + lines.size() + " lines on stderr: " + r[2];
+            return "exit " + r.code() + " with " + lines.size() + " lines on stderr: " + r.err();
         }
-        if (!List.of("1", "2", "3", "4").contains(r[0])) {
-            return "undocumented exit code " + r[0] + ": " + r[2];
+        if (!List.of(1, 2, 3, 4).contains(r.code())) {
+            return "undocumented exit code " + r.code() + ": " + r.err();
         }
         return null;
     }
 
-    private static String category(String[] r) {
-        if (r[0].equals("0")) {
+    private static String category(Outcome r) {
+        if (r.code() == 0) {
             return "loads and generates";
         }
-        String e = r[2];
+        String e = r.err();
         if (e.contains("crashed while test-loading")) {
             return "llama.cpp crashed in the pre-flight child; refused";
         }
@@ -332,12 +303,6 @@ class ModelFuzzTest {
         copy.write(target);
     }
 
-    private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
-    }
 
     private static List<Path> hsErrFiles(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {

@@ -1,16 +1,15 @@
 package dev.jseek.cli;
 
-import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -44,13 +43,9 @@ class ModelOptionsTest {
 
     @Test
     void aRunWithoutThePreflightLoadsAndGenerates() throws Exception {
-        Path model = Files.copy(DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-                TinyDeepSeek.Config.defaults()), dir.resolve("fresh.gguf"));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "run", "--raw", "--no-preflight", "-m",
-                model.toString(), "--temp", "0", "-n", "4", "The");
-        assertEquals(0, code, err.toString());
-        assertFalse(out.toString().isBlank());
+        Path model = Files.copy(TestModels.tiny(), dir.resolve("fresh.gguf"));
+        Outcome r = jseek("run", "--raw", "--no-preflight", "-m", model.toString(), "--temp", "0", "-n", "4", "The");
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.out().isBlank());
     }
 }

@@ -1,11 +1,11 @@
 package dev.jseek.cli;
 
+import dev.jseek.TestModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jseek.Backend;
+import dev.jseek.LlamaTools;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
-import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,12 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,8 +46,7 @@ class PromptFuzzTest {
     private static final int[][] SCRIPTS = {{0x20, 0x7e}, {0x400, 0x4ff}, {0x4e00, 0x9fff}, {0x600, 0x6ff},
             {0x900, 0x97f}, {0x1f300, 0x1f6ff}, {0x3040, 0x30ff}, {0xac00, 0xd7a3}, {0x0, 0x1f}};
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-            TinyDeepSeek.Config.defaults());
+    private static final Path MODEL = TestModels.tiny();
 
     @TempDir
     Path dir;
@@ -179,21 +176,13 @@ class PromptFuzzTest {
     /** jseek's tokens against llama-tokenize's for every valid prompt the tool itself survives. */
     private int compareWithLlamaTokenize(Case[] cases) throws Exception {
         int compared = 0;
-        Path tool = Backend.get().libraryDir().resolve("llama-tokenize");
         try (Model model = Model.load(MODEL, ModelParams.defaults())) {
             for (Case c : cases) {
                 if (!c.valid || c.utf8.length > ORACLE_LIMIT_BYTES || contains(c.utf8, (byte) 0)) {
                     continue; // the tool reads a C string: it stops at a NUL
                 }
                 Path file = Files.write(dir.resolve(c.id + ".txt"), c.utf8);
-                Process p = new ProcessBuilder(tool.toString(), "-m", MODEL.toString(), "-f", file.toString(), "--ids",
-                        "--log-disable", "--no-parse-special", "--no-escape").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-                assertEquals(0, p.exitValue(), c.kind + ": llama-tokenize failed");
-                String list = out.substring(out.lastIndexOf('[') + 1, out.lastIndexOf(']'));
-                int[] expected = list.isBlank() ? new int[0]
-                        : Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+                int[] expected = LlamaTools.tokenize(MODEL, file);
                 int[] actual = model.vocab().tokenize(new String(c.utf8, StandardCharsets.UTF_8), true, false);
                 if (!Arrays.equals(expected, actual)) {
                     Path kept = Files.write(Path.of(System.getProperty("jseek.test.work", "target/test-work")).resolve("prompt-fuzz-mismatch-" + c.id + ".txt"), c.utf8);

@@ -1,36 +1,48 @@
 package dev.jseek.cli;
 
+import dev.jseek.TestModels;
 import com.sun.net.httpserver.HttpServer;
-import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PullCommandTest {
-    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-            TinyDeepSeek.Config.defaults());
+    private static final Path MODEL = TestModels.tiny();
 
-    private static String[] jseek(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
-    }
 
     @Test
     void pullsAModelFromAUrlWithProgressAndItLoads(@TempDir Path dir) throws Exception {
         byte[] bytes = Files.readAllBytes(MODEL);
+        HttpServer server = serving(bytes);
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/tiny.gguf";
+            Outcome r = jseek("pull", url, "--dir", dir.toString());
+            assertEquals(0, r.code(), r.err());
+            Path pulled = Path.of(r.out().strip());
+            assertArrayEquals(bytes, Files.readAllBytes(pulled));
+            assertTrue(r.err().contains("100%"), r.err());
+            assertTrue(r.err().contains("checked against nothing (no checksum known)"), r.err());
+            Outcome wrong = jseek("pull", url, "--dir", dir.resolve("again").toString(), "--sha256", "0".repeat(64));
+            assertEquals(ExitCodes.FAILURE, wrong.code());
+            assertTrue(wrong.err().contains("is corrupt"), wrong.err());
+            assertEquals(0, jseek("run", "-m", pulled.toString(), "-n", "4", "--preset", "greedy", "hi").code());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** A server on loopback with {@code bytes} at /tiny.gguf. */
+    private static HttpServer serving(byte[] bytes) throws java.io.IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/tiny.gguf", ex -> {
             ex.sendResponseHeaders(200, bytes.length);
@@ -39,57 +51,73 @@ class PullCommandTest {
             }
         });
         server.start();
-        try {
-            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/tiny.gguf";
-            String[] r = jseek("pull", url, "--dir", dir.toString());
-            assertEquals("0", r[0], r[2]);
-            Path pulled = Path.of(r[1].strip());
-            assertArrayEquals(bytes, Files.readAllBytes(pulled));
-            assertTrue(r[2].contains("100%"), r[2]);
-            assertTrue(r[2].contains("checked against nothing (no checksum known)"), r[2]);
-            String[] wrong = jseek("pull", url, "--dir", dir.resolve("again").toString(), "--sha256", "0".repeat(64));
-            assertEquals(String.valueOf(ExitCodes.FAILURE), wrong[0]);
-            assertTrue(wrong[2].contains("is corrupt"), wrong[2]);
-            assertEquals("0", jseek("run", "-m", pulled.toString(), "-n", "4", "--preset", "greedy", "hi")[0]);
-        } finally {
-            server.stop(0);
-        }
+        return server;
     }
 
     @Test
     void unknownNamesAreUsageErrorsAndTheCatalogIsListed() {
-        String[] r = jseek("pull", "no-such-model");
-        assertEquals(String.valueOf(ExitCodes.USAGE), r[0]);
-        assertTrue(r[2].contains("jseek models"), r[2]);
-        String[] list = jseek("models");
-        assertEquals("0", list[0]);
-        assertTrue(list[1].contains("r1-distill-qwen-7b") && list[1].contains("not R1 itself") && list[1].contains("v2-lite-chat"), list[1]);
+        Outcome r = jseek("pull", "no-such-model");
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertTrue(r.err().contains("jseek models"), r.err());
+        Outcome list = jseek("models");
+        assertEquals(0, list.code());
+        assertTrue(list.out().contains("r1-distill-qwen-7b") && list.out().contains("not R1 itself") && list.out().contains("v2-lite-chat"), list.out());
     }
 
     /** A URL must name the file it downloads: "https://host/" used to end in a NullPointerException. */
     @Test
     void aUrlThatNamesNoFileIsOneLineAndAUsageError(@TempDir Path dir) {
         for (String url : new String[] {"https://example.org/", "https://example.org", "http:///model.gguf", "https://exa mple.org/x.gguf"}) {
-            String[] r = jseek("pull", url, "--dir", dir.toString());
-            assertEquals(String.valueOf(ExitCodes.USAGE), r[0], url + ": " + r[2]);
-            assertEquals(1, r[2].strip().lines().count(), r[2]);
-            assertTrue(r[2].startsWith("jseek: ") && !r[2].contains("Exception"), r[2]);
+            Outcome r = jseek("pull", url, "--dir", dir.toString());
+            assertEquals(ExitCodes.USAGE, r.code(), url + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("jseek: ") && !r.err().contains("Exception"), r.err());
         }
-        assertTrue(jseek("pull", "https://example.org/", "--dir", dir.toString())[2].contains("names no file"));
+        assertTrue(jseek("pull", "https://example.org/", "--dir", dir.toString()).err().contains("names no file"));
+    }
+
+    /**
+     * A server that cannot be reached is one sentence naming the host, the cause and what to do: the JDK's own
+     * exception said only "java.net.ConnectException" for an unknown host and a refused port alike.
+     */
+    @Test
+    void anUnreachableServerIsASentenceNamingTheHostAndTheCause(@TempDir Path dir) throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort(); // free again once closed: nothing listens there
+        }
+        assertNetworkFailure(jseek("pull", "http://127.0.0.1:" + closed + "/x.gguf", "--dir", dir.toString()),
+                "127.0.0.1:" + closed + " refused the connection");
+        // .invalid never resolves (RFC 2606), with or without a network
+        assertNetworkFailure(jseek("pull", "https://x.invalid/x.gguf", "--dir", dir.toString()), "the host name x.invalid is unknown");
+        // a plain-HTTP server where the URL says https: it answers the TLS hello with an HTTP line and hangs up
+        try (java.net.ServerSocket plain = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread server = Thread.ofVirtual().start(() -> {
+                try (java.net.Socket s = plain.accept()) {
+                    s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                } catch (java.io.IOException e) {
+                    // the client hung up first: it saw the answer or the reset, either is a failed handshake
+                }
+            });
+            int port = plain.getLocalPort();
+            assertNetworkFailure(jseek("pull", "https://127.0.0.1:" + port + "/x.gguf", "--dir", dir.toString()),
+                    "the TLS handshake with 127.0.0.1:" + port + " failed");
+            server.join();
+        }
+    }
+
+    private static void assertNetworkFailure(Outcome r, String cause) {
+        assertEquals(ExitCodes.FAILURE, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("jseek: Cannot download ") && r.err().contains(cause), "'" + cause + "' not in: " + r.err());
+        assertTrue(!r.err().contains("Exception") && !r.err().contains("java."), r.err());
     }
 
     /** Progress is drawn live when stderr is a terminal, even with stdout redirected (`jseek pull URL > path.txt`). */
     @Test
     void progressIsALiveBarWhenStderrIsATerminalEvenWithStdoutRedirected(@TempDir Path dir) throws Exception {
         byte[] bytes = Files.readAllBytes(MODEL);
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/tiny.gguf", ex -> {
-            ex.sendResponseHeaders(200, bytes.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
-        });
-        server.start();
+        HttpServer server = serving(bytes);
         Path stdout = dir.resolve("path.txt");
         String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/tiny.gguf";
         try (PseudoTerminal t = PseudoTerminal.start("xterm-256color", java.util.List.of("pull", url, "--dir", dir.toString()), stdout)) {

@@ -1,5 +1,6 @@
 package dev.jseek.cli;
 
+import dev.jseek.TestModels;
 import dev.jseek.chat.ChatListener;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
@@ -12,19 +13,17 @@ import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.Sampler;
 import dev.jseek.SamplerParams;
-import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,19 +34,9 @@ class RunCommandTest {
 
     @BeforeAll
     static void model() {
-        model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-                TinyDeepSeek.Config.defaults());
+        model = TestModels.tiny();
     }
 
-    record Outcome(int code, String out, String err) {
-    }
-
-    static Outcome jseek(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Outcome(code, out.toString(), err.toString());
-    }
 
     @Test
     void printsTheGreedyContinuationOnStdoutAndStatsOnStderr() {
@@ -183,12 +172,12 @@ class RunCommandTest {
 
     @Test
     void readsThePromptFromStdinWhenItIsNotATerminalAndRefusesAnEmptyOne() throws Exception {
-        Subprocess.Result piped = Subprocess.run("The sea", WAIT, "run", "--raw", "-m", model.toString(), "--temp", "0", "-n", "16");
+        Outcome piped = Subprocess.run("The sea", WAIT, "run", "--raw", "-m", model.toString(), "--temp", "0", "-n", "16");
         assertEquals(0, piped.code(), piped.err());
         assertEquals(expectedGreedy("The sea", 16) + System.lineSeparator(), piped.out());
-        Subprocess.Result dash = Subprocess.run("The sea", WAIT, "run", "--raw", "-m", model.toString(), "--temp", "0", "-n", "16", "-");
+        Outcome dash = Subprocess.run("The sea", WAIT, "run", "--raw", "-m", model.toString(), "--temp", "0", "-n", "16", "-");
         assertEquals(piped.out(), dash.out());
-        Subprocess.Result empty = Subprocess.run("  \n", WAIT, "run", "-m", model.toString());
+        Outcome empty = Subprocess.run("  \n", WAIT, "run", "-m", model.toString());
         assertEquals(ExitCodes.USAGE, empty.code());
         assertEquals("jseek: the prompt is empty; pass it as an argument, with --file FILE, or on stdin", empty.err().strip());
         Outcome missing = jseek("run", "-m", model.toString(), "--file", "/no/such/prompt.txt");
@@ -230,14 +219,14 @@ class RunCommandTest {
     /** -b, -ub, -fa, -ctk and -ctv as llama.cpp's own log reports them when it creates the context. */
     @Test
     void contextFlagsReachLlamaCpp() throws Exception {
-        Subprocess.Result r = Subprocess.run(null, WAIT, "run", "--verbose", "--raw", "-m", model.toString(), "-n", "2",
+        Outcome r = Subprocess.run(null, WAIT, "run", "--verbose", "--raw", "-m", model.toString(), "-n", "2",
                 "-b", "64", "-ub", "32", "-fa", "on", "-ctk", "f32", "-ctv", "f32", "The", "sea");
         assertEquals(0, r.code(), r.err());
         for (String expected : List.of("n_batch               = 64", "n_ubatch              = 32", "flash_attn            = enabled",
                 "K (f32)", "V (f32)")) {
             assertTrue(r.err().contains(expected), expected + " in:\n" + r.err());
         }
-        Subprocess.Result defaults = Subprocess.run(null, WAIT, "run", "--verbose", "--raw", "-m", model.toString(), "-n", "2", "The", "sea");
+        Outcome defaults = Subprocess.run(null, WAIT, "run", "--verbose", "--raw", "-m", model.toString(), "-n", "2", "The", "sea");
         for (String expected : List.of("n_batch               = 512", "n_ubatch              = 512", "flash_attn            = auto", "K (f16)")) {
             assertTrue(defaults.err().contains(expected), expected + " in:\n" + defaults.err());
         }

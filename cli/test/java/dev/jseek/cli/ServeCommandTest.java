@@ -1,13 +1,11 @@
 package dev.jseek.cli;
 
-import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,35 +18,42 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `jseek serve` as a command: its checks before anything loads, and a real process that serves and stops on SIGTERM. */
 class ServeCommandTest {
-    private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new String[] {Integer.toString(code), out.toString(), err.toString()};
-    }
 
     @Test
     void refusesToBindBeyondLoopbackWithoutAnApiKey() {
-        String[] r = run("serve", "--host", "0.0.0.0", "-m", "/no/such/model.gguf");
-        assertEquals("2", r[0], r[2]);
-        assertEquals(1, r[2].lines().count(), "one line: " + r[2]);
-        assertTrue(r[2].contains("--api-key"), r[2]);
+        Outcome r = jseek("serve", "--host", "0.0.0.0", "-m", "/no/such/model.gguf");
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().contains("--api-key"), r.err());
     }
 
     @Test
     void checksItsValuesBeforeLoadingTheModel() {
-        String[] r = run("serve", "--max-body", "lots", "-m", "/no/such/model.gguf");
-        assertEquals("2", r[0], r[2]);
-        assertTrue(r[2].contains("--max-body"), r[2]);
-        r = run("serve", "--parallel", "0", "-m", "/no/such/model.gguf");
-        assertEquals("2", r[0], r[2]);
-        assertTrue(r[2].contains("--parallel"), r[2]);
+        Outcome r = jseek("serve", "--max-body", "lots", "-m", "/no/such/model.gguf");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--max-body"), r.err());
+        r = jseek("serve", "--parallel", "0", "-m", "/no/such/model.gguf");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--parallel"), r.err());
+    }
+
+    /** A step decodes a token of every slot in one batch: more slots than the batch holds would overflow it mid-serve. */
+    @Test
+    void refusesMoreSlotsThanTheBatchHolds() {
+        Outcome r = jseek("serve", "--parallel", "16", "--batch-size", "8", "-m", "/no/such/model.gguf");
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().contains("--parallel 16 is more than --batch-size 8") && r.err().contains("--batch-size 16 or more"), r.err());
+        r = jseek("serve", "--parallel", "600", "-m", "/no/such/model.gguf");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--batch-size 512"), "the default batch: " + r.err());
     }
 
     @Test
@@ -60,7 +65,7 @@ class ServeCommandTest {
 
     @Test
     void servesOnAnyFreePortAndStopsOnSigterm() throws Exception {
-        Path model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
+        Path model = TestModels.tiny();
         Process p = new ProcessBuilder(Subprocess.command(List.of("serve", "--port", "0", "-m", model.toString())))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         // stderr read on a thread of its own to the end; the URL is handed over as soon as it is printed

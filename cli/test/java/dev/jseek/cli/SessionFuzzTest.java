@@ -1,5 +1,6 @@
 package dev.jseek.cli;
 
+import dev.jseek.TestModels;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
@@ -7,7 +8,6 @@ import dev.jseek.SamplerParams;
 import dev.jseek.chat.ChatListener;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
-import dev.jseek.models.TinyDeepSeek;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,8 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SessionFuzzTest {
     private static final int DEFAULT_COUNT = 40;
-    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-            TinyDeepSeek.Config.defaults());
+    private static final Path MODEL = TestModels.tiny();
     private static final ChatOptions OPTIONS = ChatOptions.defaults().withSampling(SamplerParams.greedy())
             .withMaxTokens(12).withReasoningBudget(4);
     private static final String[] MUTATIONS = {"1-8 flipped bits", "truncated", "1-64 bytes overwritten", "random bytes",

@@ -17,9 +17,6 @@ final class Subprocess {
     private Subprocess() {
     }
 
-    record Result(int code, String out, String err) {
-    }
-
     /** The command line that starts jseek with the test class path. */
     static List<String> command(List<String> args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -29,12 +26,12 @@ final class Subprocess {
     }
 
     /** Runs jseek with {@code stdin} as its standard input (null: an empty one) and waits for it. */
-    static Result run(String stdin, Duration timeout, String... args) throws IOException, InterruptedException {
+    static Outcome run(String stdin, Duration timeout, String... args) throws IOException, InterruptedException {
         return run(null, stdin, timeout, args);
     }
 
     /** Runs jseek on the llama.cpp libraries in {@code nativeDir} (null: wherever the runtime finds them). */
-    static Result run(Path nativeDir, String stdin, Duration timeout, String... args) throws IOException, InterruptedException {
+    static Outcome run(Path nativeDir, String stdin, Duration timeout, String... args) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jseek-subprocess");
         Path in = Files.writeString(dir.resolve("stdin"), stdin == null ? "" : stdin);
         Path out = dir.resolve("stdout");
@@ -50,6 +47,6 @@ final class Subprocess {
             throw new AssertionError("jseek " + String.join(" ", args) + " did not end within " + timeout + "; stderr:\n"
                     + Files.readString(err, StandardCharsets.UTF_8));
         }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        return new Outcome(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 }

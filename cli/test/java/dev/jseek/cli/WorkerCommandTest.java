@@ -1,25 +1,22 @@
 package dev.jseek.cli;
 
-import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import static dev.jseek.cli.Outcome.jseek;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two `jseek worker` processes on loopback carry a model; its greedy output is the local one. */
 class WorkerCommandTest {
-    private static final Path MODEL = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")),
-            TinyDeepSeek.Config.defaults());
+    private static final Path MODEL = TestModels.tiny();
 
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -29,15 +26,30 @@ class WorkerCommandTest {
 
     /** `jseek ARGS` in a JVM of its own: a worker, or a client that ggml may end. */
     static List<String> jseekProcess(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
-        return command;
+        return Subprocess.command(List.of(args));
     }
 
     static Process worker(int port, Path log) throws IOException {
         return new ProcessBuilder(jseekProcess("worker", "--port", String.valueOf(port), "-t", "1"))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** What a test does with a worker: given its host:port. */
+    interface WithWorker {
+        void run(String hostPort) throws Exception;
+    }
+
+    /** A worker on a free loopback port (its output in {@code log}) for the length of {@code body}, then killed. */
+    static void withWorker(Path log, WithWorker body) throws Exception {
+        int port = freePort();
+        Process worker = worker(port, log);
+        try {
+            waitForPort(port);
+            body.run("127.0.0.1:" + port);
+        } finally {
+            worker.destroyForcibly();
+            worker.waitFor();
+        }
     }
 
     static void waitForPort(int port) throws InterruptedException {
@@ -51,12 +63,6 @@ class WorkerCommandTest {
         throw new AssertionError("no worker on port " + port);
     }
 
-    private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
-    }
 
     /** native/shim/jseek_abort.c's promise: the whole of stderr is its one line, no backtrace or anything else. */
     private static final Pattern ABORT_LINE = Pattern.compile(
@@ -75,11 +81,11 @@ class WorkerCommandTest {
         try {
             waitForPort(a);
             waitForPort(b);
-            String[] local = run("run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "12", "The", "sea");
-            String[] spread = run("run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "12", "-ngl", "-1",
+            Outcome local = jseek("run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "12", "The", "sea");
+            Outcome spread = jseek("run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "12", "-ngl", "-1",
                     "--rpc", "127.0.0.1:" + a + ",127.0.0.1:" + b, "The", "sea");
-            assertEquals("0", spread[0], spread[2]);
-            assertEquals(local[1], spread[1]);
+            assertEquals(0, spread.code(), spread.err());
+            assertEquals(local.out(), spread.out());
             String log = java.nio.file.Files.readString(dir.resolve("a.log"));
             assertTrue(log.contains("no authentication"), log);
         } finally {

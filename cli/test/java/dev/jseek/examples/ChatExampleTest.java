@@ -1,7 +1,6 @@
 package dev.jseek.examples;
 
-import dev.jseek.cli.DemoModel;
-import dev.jseek.models.TinyDeepSeek;
+import dev.jseek.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -16,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ChatExampleTest {
     @Test
     void runsTwoTurnsAndReportsThem() {
-        Path model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
+        Path model = TestModels.tiny();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ChatExample.run(model, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package dev.jseek.examples;
 
+import dev.jseek.TestModels;
 import dev.jseek.Backend;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
@@ -7,8 +8,6 @@ import dev.jseek.SamplingPreset;
 import dev.jseek.chat.ChatListener;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
-import dev.jseek.cli.DemoModel;
-import dev.jseek.models.TinyDeepSeek;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +64,7 @@ class ConsumerProjectTest {
         run(dir.resolve("maven.log"), List.of(), mvn.toString(), "-B", "-q", "-s", settings.toString(), "-f",
                 project.resolve("pom.xml").toString(), "-Djseek.version=" + VERSION, "-Djseek.natives=" + PLATFORM, "package");
 
-        Path model = DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
+        Path model = TestModels.tiny();
         // the native build in this cache too: the natives jar comes first
         Path cache = dir.resolve("cache");
         Path build = Backend.get().libraryDir();

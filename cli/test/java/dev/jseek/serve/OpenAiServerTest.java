@@ -198,6 +198,32 @@ class OpenAiServerTest {
         assertError(s.post("/v1/completions", "{\"prompt\": 3}"), 400, "missing_required_parameter");
     }
 
+    /**
+     * Every mistake of the caller is a 400 with one sentence, never a 500: JSON nested past the limit (100,000 deep
+     * answered 500 with a NullPointerException's text), a schema llama.cpp's converter rejects, a template refusal.
+     */
+    @Test
+    void theCallersMistakesAre400SentencesNeverServerErrors() throws Exception {
+        // within the 64 KiB body limit of the test server, far past the nesting limit
+        HttpResponse<String> deep = s.post("/v1/chat/completions", "{\"messages\": " + "[".repeat(30_000) + "]".repeat(30_000) + "}");
+        assertError(deep, 400, "invalid_json");
+        String message = TestServer.json(deep).path("error").path("message").asText();
+        assertTrue(message.contains("deeper than " + Json.MAX_DEPTH + " levels") && !message.contains("Exception"), message);
+        assertError(s.post("/v1/chat/completions", "{\"messages\": " + "[".repeat(30_000)), 400, "invalid_json"); // and unclosed
+        // just inside the limit, the body parses and the field is what is wrong
+        String nested = "[".repeat(Json.MAX_DEPTH - 2) + "]".repeat(Json.MAX_DEPTH - 2);
+        HttpResponse<String> inside = s.post("/v1/chat/completions", "{\"messages\": [" + nested + "]}");
+        assertError(inside, 400, "invalid_value");
+        assertTrue(TestServer.json(inside).path("error").path("message").asText().startsWith("messages[0]"), inside.body());
+
+        HttpResponse<String> schema = s.post("/v1/chat/completions", HELLO + ", \"response_format\": {\"type\": \"json_schema\", "
+                + "\"json_schema\": {\"name\": \"x\", \"schema\": {\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"foo\"}}}}}}");
+        assertError(schema, 400, "invalid_value");
+        String why = TestServer.json(schema).path("error").path("message").asText();
+        assertTrue(why.startsWith("response_format.json_schema.schema") && why.contains("foo") && why.lines().count() == 1, why);
+        assertEquals(200, s.post("/v1/chat/completions", HELLO + ", \"max_tokens\": 2}").statusCode(), "still serving");
+    }
+
     static void assertError(HttpResponse<String> r, int status, String code) throws IOException {
         assertEquals(status, r.statusCode(), r.body());
         JsonNode error = TestServer.json(r).path("error");

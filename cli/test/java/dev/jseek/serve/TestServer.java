@@ -1,25 +1,20 @@
 package dev.jseek.serve;
 
+import dev.jseek.TestModels;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.jseek.Backend;
+import dev.jseek.chat.LlamaSource;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.SamplerParams;
 import dev.jseek.chat.ChatOptions;
-import dev.jseek.cli.DemoModel;
-import dev.jseek.models.TinyDeepSeek;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Properties;
 
 /** A server on the tiny demo model (greedy, short replies) on a free loopback port, and a client for it. */
 final class TestServer implements AutoCloseable {
@@ -33,7 +28,7 @@ final class TestServer implements AutoCloseable {
     }
 
     static Path modelPath() {
-        return DemoModel.ensure(Path.of(System.getProperty("jseek.test.work", "target/test-work")), TinyDeepSeek.Config.defaults());
+        return TestModels.tiny();
     }
 
     /** Greedy, 40 tokens per reply of which at most 8 reasoning: the tiny model never closes its reasoning itself. */
@@ -69,13 +64,7 @@ final class TestServer implements AutoCloseable {
 
     /** DeepSeek-V3.2's template from the pinned llama.cpp source the native build was made from. */
     static String v32Template() {
-        Properties build = new Properties();
-        try (Reader in = Files.newBufferedReader(Backend.get().libraryDir().resolve("build.properties"))) {
-            build.load(in);
-            return Files.readString(Path.of(build.getProperty("source"), "models", "templates", "deepseek-ai-DeepSeek-V3.2.jinja"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LlamaSource.read("models/templates/deepseek-ai-DeepSeek-V3.2.jinja");
     }
 
     HttpRequest.Builder request(String path) {

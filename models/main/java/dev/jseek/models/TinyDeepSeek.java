@@ -4,10 +4,12 @@ import dev.jseek.gguf.GgufFile;
 import dev.jseek.gguf.GgufReader;
 import dev.jseek.gguf.GgufWriter;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Writes a tiny DeepSeek-V3/R1-architecture GGUF with random weights: llama.cpp's {@code deepseek2}
@@ -184,6 +186,21 @@ public final class TinyDeepSeek {
     /** Writes the model to {@code out}, reading the tokenizer from {@code vocabGguf}. */
     public static void write(Path vocabGguf, Path out, Config cfg) throws IOException {
         write(vocabGguf, out, cfg, message -> { });
+    }
+
+    /**
+     * The model of {@code cfg} in {@code dir}, written unless it is there already: the output is deterministic by
+     * configuration, so the file is named by it. The demo model and the tests' tiny model are made this way.
+     *
+     * @param vocabGguf the tokenizer to read, asked for only when the file must be written
+     */
+    public static Path ensure(Path dir, Config cfg, Supplier<Path> vocabGguf) throws IOException {
+        Path target = dir.resolve("jseek-tiny-deepseek-r1-" + Integer.toHexString(cfg.toString().hashCode()) + ".gguf");
+        if (!Files.isRegularFile(target)) {
+            Files.createDirectories(dir);
+            write(vocabGguf.get(), target, cfg); // writes a .partial file, then moves it into place
+        }
+        return target;
     }
 
     /** As {@link #write(Path, Path, Config)}, telling {@code progress} what it is doing. */

@@ -1,12 +1,12 @@
 package dev.jseek.chat;
 
-import dev.jseek.JseekException;
+import dev.jseek.InvalidRequestException;
 
 /**
  * The conversation or its options cannot be served as asked: the caller's to change (a server answers it with
  * 400), not a failure of the model or the machine. The message is one sentence saying what to do.
  */
-public final class ChatInputException extends JseekException {
+public final class ChatInputException extends InvalidRequestException {
     /** What is wrong. */
     public enum Kind {
         /** The conversation does not fit the context (and old turns may not be dropped). */

@@ -1,6 +1,5 @@
 package dev.jseek.chat;
 
-import dev.jseek.JseekException;
 import dev.jseek.Vocab;
 
 import java.util.ArrayList;
@@ -45,7 +44,7 @@ final class ChatPrompt {
     Built build(List<ChatMessage> messages, ChatOptions options) {
         if (!template.isJinja()) {
             if (options.tools() != null || options.reasoningEffort() != null) {
-                throw new JseekException(template + " is a built-in template: tools and reasoning effort need the model's "
+                throw new ChatInputException(ChatInputException.Kind.TEMPLATE_REFUSED, template + " is a built-in template: tools and reasoning effort need the model's "
                         + "Jinja template (leave --template out, or give a .jinja file).");
             }
             return new Built(builtinTokens(messages, options.thinking()), null, template.prefillsThinking() && options.thinking());
@@ -102,7 +101,7 @@ final class ChatPrompt {
     private void requirePlainContent(List<ChatMessage> messages) {
         for (ChatMessage m : messages) {
             if (!Arrays.equals(vocab.tokenize(m.content(), false, true), vocab.tokenize(m.content(), false, false))) {
-                throw new JseekException(template + " rewrites message text, and a " + m.role().wireName()
+                throw new ChatInputException(ChatInputException.Kind.TEMPLATE_REFUSED, template + " rewrites message text, and a " + m.role().wireName()
                         + " message contains a control token's text; jseek will not let content become control tokens. "
                         + "Remove the marker from the message or use a template that keeps content as it is.");
             }

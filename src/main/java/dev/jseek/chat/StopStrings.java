@@ -5,25 +5,26 @@ import java.util.function.Consumer;
 
 /**
  * Cuts a text stream at the first stop string. Text that could be the start of a stop string is held back
- * until it is decided, so a listener never sees part of one. Not thread-safe; one per reply.
+ * until it is decided, so a listener never sees part of one. Not thread-safe; one per reply. Public for the
+ * server's raw text completions, which have no chat turn.
  */
-final class StopStrings {
+public final class StopStrings {
     private final List<String> stops;
     private final Consumer<String> out;
     private final StringBuilder pending = new StringBuilder();
     private boolean stopped;
 
-    StopStrings(List<String> stops, Consumer<String> out) {
+    public StopStrings(List<String> stops, Consumer<String> out) {
         this.stops = List.copyOf(stops);
         this.out = out;
     }
 
     /** Whether a stop string has been seen (the text after it was dropped). */
-    boolean stopped() {
+    public boolean stopped() {
         return stopped;
     }
 
-    void push(String text) {
+    public void push(String text) {
         if (stopped) {
             return;
         }
@@ -50,7 +51,7 @@ final class StopStrings {
     }
 
     /** End of the reply: held-back text was not a stop string after all. */
-    void finish() {
+    public void finish() {
         if (!stopped) {
             emit(pending.toString());
         }

@@ -181,7 +181,7 @@ final class NativesJar {
 
     private static NativeLibraries.LoadFailure unwritable(Path nativesRoot, IOException e) {
         return new NativeLibraries.LoadFailure("Cannot extract jseek's native libraries into " + nativesRoot + " ("
-                + (e instanceof AccessDeniedException ? "permission denied" : e.toString())
+                + (e instanceof AccessDeniedException ? "permission denied" : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
                 + "); make it writable or set JSEEK_CACHE to a writable directory.", e);
     }
 

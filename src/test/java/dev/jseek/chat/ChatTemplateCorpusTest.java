@@ -1,6 +1,5 @@
 package dev.jseek.chat;
 
-import dev.jseek.Backend;
 import dev.jseek.JinjaTemplates;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
@@ -16,13 +15,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -311,15 +308,9 @@ class ChatTemplateCorpusTest {
         return lines.isEmpty() ? message : lines.get(lines.size() - 1);
     }
 
-    /** models/templates/ of the llama.cpp source the native build was made from (its build.properties' source=). */
-    private static Path templatesDir() throws IOException {
-        Properties build = new Properties();
-        try (Reader in = Files.newBufferedReader(Backend.get().libraryDir().resolve("build.properties"))) {
-            build.load(in);
-        }
-        String source = build.getProperty("source");
-        assertTrue(source != null && !source.isBlank(), "no source= in the native build's build.properties");
-        return Path.of(source, "models", "templates");
+    /** models/templates/ of the llama.cpp source the native build was made from. */
+    private static Path templatesDir() {
+        return LlamaSource.dir().resolve("models").resolve("templates");
     }
 
     private static Path logFile(Path template) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class StopStringsTest {
@@ -31,5 +32,22 @@ class StopStringsTest {
         s.push(" ends E");
         s.finish();
         assertEquals("the ENGINE ends E", out.toString());
+    }
+
+    @Test
+    void theEarliestOfSeveralStopsWinsAndATailHeldForOneStopIsReleasedAtTheEnd() {
+        StringBuilder out = new StringBuilder();
+        StopStrings s = new StopStrings(List.of("b", "a"), out::append);
+        s.push("xab");
+        assertEquals("x", out.toString());
+        StringBuilder tail = new StringBuilder();
+        StopStrings t = new StopStrings(List.of("END", "\n\n"), tail::append);
+        t.push("xE");
+        t.push("N!");
+        t.push("a\n");
+        assertEquals("xEN!a", tail.toString(), "a newline may start the blank line: held");
+        t.finish();
+        assertEquals("xEN!a\n", tail.toString());
+        assertFalse(t.stopped());
     }
 }

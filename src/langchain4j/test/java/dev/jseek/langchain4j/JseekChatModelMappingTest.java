@@ -1,5 +1,6 @@
 package dev.jseek.langchain4j;
 
+import dev.jseek.TestModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.Model;
@@ -38,7 +39,7 @@ class JseekChatModelMappingTest {
 
     @BeforeAll
     static void load() {
-        model = Model.load(TinyModel.path(), ModelParams.defaults());
+        model = Model.load(TestModels.tiny(), ModelParams.defaults());
     }
 
     @AfterAll

@@ -15,14 +15,15 @@ import java.util.Properties;
 /**
  * The pinned llama.cpp source the native libraries were built from (the {@code source=} line of the native
  * directory's build.properties), and a small tokenizer of C++ source, enough to read the string literals
- * (plain and raw, adjacent ones joined) of llama.cpp's own test files.
+ * (plain and raw, adjacent ones joined) of llama.cpp's own test files. Shared by every module's tests (the
+ * runtime's test-jar): the one place they find llama.cpp's templates and test sources.
  */
-final class LlamaSource {
+public final class LlamaSource {
     private LlamaSource() {
     }
 
     /** The llama.cpp source directory the native build used. */
-    static Path dir() {
+    public static Path dir() {
         Path properties = Backend.get().libraryDir().resolve("build.properties");
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(properties, StandardCharsets.UTF_8)) {
@@ -41,7 +42,8 @@ final class LlamaSource {
         return dir;
     }
 
-    static String read(String relative) {
+    /** A file of the source tree, e.g. models/templates/deepseek-ai-DeepSeek-V3.2.jinja. */
+    public static String read(String relative) {
         Path file = dir().resolve(relative);
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
