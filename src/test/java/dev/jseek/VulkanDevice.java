@@ -78,11 +78,14 @@ final class VulkanDevice {
         private static final Logger LOGGER = Logger.getLogger("dev.jseek.llama");
         private final List<String> lines = new ArrayList<>();
         private final Level before;
+        private final boolean parents;
 
         Log() {
             before = LOGGER.getLevel();
+            parents = LOGGER.getUseParentHandlers();
             setLevel(Level.ALL);
             LOGGER.setLevel(Level.ALL);
+            LOGGER.setUseParentHandlers(false); // captured, not printed
             LOGGER.addHandler(this);
         }
 
@@ -103,6 +106,7 @@ final class VulkanDevice {
         public void close() {
             LOGGER.removeHandler(this);
             LOGGER.setLevel(before);
+            LOGGER.setUseParentHandlers(parents);
         }
     }
 }
