@@ -44,7 +44,7 @@ final class VulkanDevice {
     private static String prepare() {
         String file = System.getProperty("jseek.vulkan.entry");
         if (file == null) {
-            return "the Vulkan tests run only in src/pom.xml's vulkan-test execution, which names the Vulkan entry";
+            return "the Vulkan tests run only in src/pom.xml's vulkan-test execution (in `./mvnw verify`; with -Dtest add -Pvulkan)";
         }
         if (!Files.isRegularFile(Path.of(file))) {
             return "there is no Vulkan entry: native/prebuilt.sh vulkan could not make one (the build log says why)";
