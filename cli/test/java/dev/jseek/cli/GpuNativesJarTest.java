@@ -41,7 +41,7 @@ class GpuNativesJarTest {
         Path vulkanJar = cpuJar.resolveSibling(cpuJar.getFileName().toString().replace(".jar", "-vulkan.jar"));
         assertTrue(Files.isRegularFile(vulkanJar), vulkanJar + " is missing: run this test through ./mvnw verify");
 
-        Subprocess.Result devices = withJar(vulkanJar, cache, "devices");
+        Outcome devices = withJar(vulkanJar, cache, "devices");
         assertEquals(0, devices.code(), devices.err());
         assertTrue(devices.out().lines().findFirst().orElse("").matches(
                         "llama\\.cpp \\S+, libraries in " + java.util.regex.Pattern.quote(cache.resolve("natives").toString()) + "/[0-9a-f]{16}"),
@@ -51,8 +51,8 @@ class GpuNativesJarTest {
 
         String[] greedy = {"run", "--raw", "-m", MODEL.toString(), "--temp", "0", "-n", "16", "--no-preflight", "-ngl", "99",
                 "Whales and dolphins sing"};
-        Subprocess.Result vulkan = withJar(vulkanJar, cache, greedy);
-        Subprocess.Result cpu = Subprocess.run(Backend.get().libraryDir(), null, Duration.ofMinutes(2), greedy);
+        Outcome vulkan = withJar(vulkanJar, cache, greedy);
+        Outcome cpu = Subprocess.run(Backend.get().libraryDir(), null, Duration.ofMinutes(2), greedy);
         assertEquals(0, vulkan.code(), vulkan.err());
         assertFalse(cpu.out().isBlank(), cpu.err());
         assertEquals(cpu.out(), vulkan.out(), "the CPU build's greedy tokens");
@@ -61,7 +61,7 @@ class GpuNativesJarTest {
     }
 
     /** jseek with the test class path plus {@code jar}, a cache of its own and no native directory named. */
-    private static Subprocess.Result withJar(Path jar, Path cache, String... args) throws IOException, InterruptedException {
+    private static Outcome withJar(Path jar, Path cache, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(Subprocess.command(List.of(args)));
         int cp = command.indexOf("-cp") + 1;
         command.set(cp, command.get(cp) + File.pathSeparator + jar);
@@ -79,7 +79,7 @@ class GpuNativesJarTest {
             p.destroyForcibly();
             throw new AssertionError("jseek " + String.join(" ", args) + " did not end within 3 minutes");
         }
-        return new Subprocess.Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        return new Outcome(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
     private static boolean hasRenderNode() {

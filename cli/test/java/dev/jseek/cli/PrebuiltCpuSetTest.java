@@ -46,8 +46,8 @@ class PrebuiltCpuSetTest {
         assertEquals(pin + " " + pins.getProperty("cpu." + platform + ".integrity"), built.getProperty("prebuilt.cpu"));
 
         String[] chat = {"run", "-m", MODEL.toString(), "--temp", "0", "-n", "32", "--no-preflight", "Why is the sea salty?"};
-        Subprocess.Result prebuilt = Subprocess.run(entry, null, Duration.ofMinutes(2), chat);
-        Subprocess.Result source = Subprocess.run(Backend.get().libraryDir(), null, Duration.ofMinutes(2), chat);
+        Outcome prebuilt = Subprocess.run(entry, null, Duration.ofMinutes(2), chat);
+        Outcome source = Subprocess.run(Backend.get().libraryDir(), null, Duration.ofMinutes(2), chat);
         assertEquals(0, prebuilt.code(), prebuilt.err());
         assertFalse((source.out() + reasoning(source.err())).isBlank(), source.err());
         assertEquals(source.out(), prebuilt.out(), "the source build's reply");
