@@ -42,19 +42,19 @@ class VulkanTest {
         Path file = Path.of(System.getProperty("jseek.test.vulkan.entry", "target/vulkan-dir.txt"));
         Assumptions.assumeTrue(Files.isRegularFile(file), "no Vulkan entry: native/prebuilt.sh vulkan could not make one (see the build log)");
         entry = Path.of(Files.readString(file).strip());
-        Subprocess.Result devices = jseek(entry, true, "devices");
+        Outcome devices = jseek(entry, true, "devices");
         Assumptions.assumeTrue(devices.out().contains("Vulkan0"), "no Vulkan device here: " + devices.out());
     }
 
     /** jseek ARGS on the libraries in {@code nativeDir}, with the test's Vulkan device visible or not. */
-    static Subprocess.Result jseek(Path nativeDir, boolean device, String... args) throws IOException, InterruptedException {
+    static Outcome jseek(Path nativeDir, boolean device, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(Subprocess.command(List.of(args)));
         command.add(1, "-Djseek.native.dir=" + nativeDir);
         return run(device, command);
     }
 
     /** A command with GGML_VK_VISIBLE_DEVICES set to the test's device (lavapipe is listed only when named) or unset. */
-    static Subprocess.Result run(boolean device, List<String> command) throws IOException, InterruptedException {
+    static Outcome run(boolean device, List<String> command) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jseek-vulkan");
         ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
@@ -65,7 +65,7 @@ class VulkanTest {
             p.destroyForcibly();
             throw new AssertionError(command + " did not end within 5 minutes");
         }
-        return new Subprocess.Result(p.exitValue(), Files.readString(dir.resolve("out"), StandardCharsets.UTF_8),
+        return new Outcome(p.exitValue(), Files.readString(dir.resolve("out"), StandardCharsets.UTF_8),
                 Files.readString(dir.resolve("err"), StandardCharsets.UTF_8));
     }
 
@@ -79,7 +79,7 @@ class VulkanTest {
 
     @Test
     void fitAdvisesAgainstTheMemoryVulkan0Reports() throws Exception {
-        Subprocess.Result devices = jseek(entry, true, "devices", "--json");
+        Outcome devices = jseek(entry, true, "devices", "--json");
         assertEquals(0, devices.code(), devices.err());
         JsonNode root = new ObjectMapper().readTree(devices.out());
         assertEquals(0, root.get("unavailable_backends").size(), devices.out());
@@ -88,7 +88,7 @@ class VulkanTest {
         long free = vulkan.get("free_bytes").asLong();
         assertTrue(free > 0 && free <= vulkan.get("total_bytes").asLong(), devices.out());
 
-        Subprocess.Result fit = jseek(entry, true, "fit", MODEL.toString(), "-c", "4096");
+        Outcome fit = jseek(entry, true, "fit", MODEL.toString(), "-c", "4096");
         assertEquals(0, fit.code(), fit.err());
         assertTrue(fit.out().contains(ModelFacts.humanBytes(free) + " VRAM free on the largest GPU"), devices.out() + fit.out());
         assertTrue(fit.out().lines().anyMatch(l -> l.startsWith("advice     -ngl -1")), "the tiny model fits the device: " + fit.out());
@@ -96,12 +96,12 @@ class VulkanTest {
 
     @Test
     void withoutTheLoaderOrTheDeviceItSaysWhyInOneLineAndRunsOnTheCpu(@TempDir Path dir) throws Exception {
-        Subprocess.Result cpu = jseek(Backend.get().libraryDir(), false, GREEDY);
+        Outcome cpu = jseek(Backend.get().libraryDir(), false, GREEDY);
         assertEquals(0, cpu.code(), cpu.err());
         assertFalse(cpu.out().isBlank(), cpu.err());
 
         // no device: the module loads (the loader is there) and finds none
-        Subprocess.Result noDevice = jseek(entry, false, offloaded());
+        Outcome noDevice = jseek(entry, false, offloaded());
         assertEquals(0, noDevice.code(), noDevice.err());
         assertEquals(cpu.out(), noDevice.out(), "the CPU's greedy text");
         assertEquals(List.of("jseek: Vulkan is built but unavailable here (it found no device); running on the CPU."),
@@ -110,7 +110,7 @@ class VulkanTest {
 
         // no loader: the entry with a module whose libvulkan.so.1 cannot resolve, as on a machine without libvulkan1
         Path withoutLoader = entryWithoutLoader(dir);
-        Subprocess.Result noLoader = jseek(withoutLoader, true, offloaded());
+        Outcome noLoader = jseek(withoutLoader, true, offloaded());
         assertEquals(0, noLoader.code(), noLoader.err());
         assertEquals(cpu.out(), noLoader.out(), "the CPU's greedy text");
         assertEquals(1, notices(noLoader).size(), noLoader.err());
@@ -124,7 +124,7 @@ class VulkanTest {
         return args.toArray(String[]::new);
     }
 
-    private static List<String> notices(Subprocess.Result r) {
+    private static List<String> notices(Outcome r) {
         return r.err().lines().filter(l -> l.contains("is built but unavailable here")).toList();
     }
 
@@ -158,11 +158,11 @@ class VulkanTest {
     @Test
     void benchMeasuresBesideLlamaBenchWithTheSameModule() throws Exception {
         List<String> shape = List.of("-m", MODEL.toString(), "-ngl", "99", "-p", "16", "-n", "8", "-r", "1", "-o", "json");
-        Subprocess.Result jseek = jseek(entry, true, Stream.concat(Stream.of("bench"), shape.stream()).toArray(String[]::new));
+        Outcome jseek = jseek(entry, true, Stream.concat(Stream.of("bench"), shape.stream()).toArray(String[]::new));
         assertEquals(0, jseek.code(), jseek.err());
         List<String> tool = new ArrayList<>(List.of(entry.resolve("llama-bench").toString()));
         tool.addAll(shape);
-        Subprocess.Result llama = run(true, tool);
+        Outcome llama = run(true, tool);
         assertEquals(0, llama.code(), llama.err());
         JsonNode ours = new ObjectMapper().readTree(jseek.out());
         JsonNode theirs = new ObjectMapper().readTree(llama.out());
