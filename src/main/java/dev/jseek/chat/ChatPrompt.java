@@ -13,8 +13,9 @@ import java.util.List;
  * reasoning prefill of R1-style templates.
  */
 final class ChatPrompt {
-    private static final String THINK_PREFILL = "<think>\n";
-    private static final String NO_THINK_PREFILL = "<think>\n\n</think>\n\n";
+    private static final String THINK_PREFILL = ReasoningParser.OPEN + "\n";
+    /** R1's open block, closed at once when thinking is off. */
+    private static final String NO_THINK_PREFILL = ReasoningParser.OPEN + "\n" + ReasoningParser.FORCED_CLOSE;
 
     private final Vocab vocab;
     private final ChatTemplate template;
@@ -66,14 +67,17 @@ final class ChatPrompt {
 
     /**
      * The prompt's tokens when it fits {@code room} tokens with one to spare for the reply; else drops old turns
-     * from {@code messages} (telling the listener) or fails, as the options say.
+     * from {@code messages} (telling the listener) or fails, as the options say. {@code parallel}: the room is one
+     * sequence of a context shared by several.
      */
-    Built fit(List<ChatMessage> messages, ChatOptions options, int room, ChatListener listener) {
+    Built fit(List<ChatMessage> messages, ChatOptions options, int room, boolean parallel, ChatListener listener) {
         Built prompt = build(messages, options);
         while (prompt.tokens().length + 1 > room) {
             if (options.overflow() == ChatOptions.Overflow.FAIL || !dropOldestTurn(messages)) {
-                throw new ChatInputException(ChatInputException.Kind.CONTEXT_OVERFLOW, "The conversation needs " + prompt.tokens().length
-                        + " tokens but the context holds " + room + "; start over, use a larger context, or let old turns be dropped.");
+                throw new ChatInputException(ChatInputException.Kind.CONTEXT_OVERFLOW, "The conversation needs "
+                        + prompt.tokens().length + " tokens but " + (parallel ? "a parallel slot" : "the context") + " holds "
+                        + room + "; shorten it, use a larger context" + (parallel ? " or fewer parallel sequences" : "")
+                        + ", or let old turns be dropped.");
             }
             listener.onNotice("Dropped the oldest turn to make room: the conversation no longer fits " + room + " tokens.");
             prompt = build(messages, options);

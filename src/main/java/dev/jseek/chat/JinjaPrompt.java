@@ -23,8 +23,6 @@ final class JinjaPrompt {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SENTINEL = "\u0002jseek-content-";
     private static final String SENTINEL_END = "\u0003";
-    /** Closes R1's always-open reasoning block when thinking is off (R1's template has no switch). */
-    static final String CLOSE_THINKING = "\n</think>\n\n";
 
     private JinjaPrompt() {
     }
@@ -32,7 +30,7 @@ final class JinjaPrompt {
     /**
      * One rendered prompt.
      *
-     * @param prompt        the text exactly as llama-server's /apply-template returns it (plus {@link #CLOSE_THINKING}
+     * @param prompt        the text exactly as llama-server's /apply-template returns it (plus {@link ReasoningParser#FORCED_CLOSE}
      *                      for an R1-style template with thinking off)
      * @param segments      the prompt split into template text and message content; null when the template
      *                      transforms content so that its place cannot be found (then {@code prompt} is tokenized whole)
@@ -101,7 +99,7 @@ final class JinjaPrompt {
         // thinking off, yet the template left the block open (R1's have no switch): jseek closes it
         boolean closed = opens && !options.thinking();
         if (closed) {
-            prompt += CLOSE_THINKING;
+            prompt += ReasoningParser.FORCED_CLOSE;
             opens = false;
         }
         List<ChatTemplate.Segment> segments = segments(jinja, messages, options, prompt);
@@ -113,7 +111,7 @@ final class JinjaPrompt {
         parser.put("reasoning_format", "deepseek");
         parser.put("parse_tool_calls", real.path("parse_tool_calls").asBoolean(false));
         // the block jseek closed belongs to the reply as llama.cpp's parser reads it (after the generation prompt)
-        parser.put("jseek_prefix", closed ? CLOSE_THINKING : "");
+        parser.put("jseek_prefix", closed ? ReasoningParser.FORCED_CLOSE : "");
 
         Grammar toolGrammar = null;
         if (options.tools() != null && options.tools().choice() == ChatTools.Choice.REQUIRED) {
@@ -133,8 +131,8 @@ final class JinjaPrompt {
     private static List<ChatTemplate.Segment> segments(JinjaTemplates jinja, List<ChatMessage> messages, ChatOptions options,
                                                        String prompt) {
         String marked = read(apply(jinja, request(messages, options, true).toString())).path("prompt").asText();
-        if (prompt.endsWith(CLOSE_THINKING) && !marked.endsWith(CLOSE_THINKING)) {
-            marked += CLOSE_THINKING;
+        if (prompt.endsWith(ReasoningParser.FORCED_CLOSE) && !marked.endsWith(ReasoningParser.FORCED_CLOSE)) {
+            marked += ReasoningParser.FORCED_CLOSE;
         }
         List<ChatTemplate.Segment> segments = new ArrayList<>();
         StringBuilder rebuilt = new StringBuilder();
