@@ -53,7 +53,7 @@ final class ChatCompletions {
         BlockingQueue<Delta> deltas = new LinkedBlockingQueue<>();
         ChatEngine.Handle handle;
         try {
-            handle = engine.submit(request.messages(), options, listener(deltas));
+            handle = engine.submit(request.messages(), options.reply(), listener(deltas));
         } catch (RuntimeException e) {
             throw mapped(e); // refused before anything was sent: a status of its own
         }

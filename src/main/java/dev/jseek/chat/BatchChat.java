@@ -164,7 +164,7 @@ public final class BatchChat implements AutoCloseable {
             for (int i = 0; i < requests.size(); i++) {
                 Request r = requests.get(i);
                 try {
-                    handles[i] = engine.submit(r.messages(), optionsOf(r), new ChatEngine.Listener() { });
+                    handles[i] = engine.submit(r.messages(), optionsOf(r).reply(), new ChatEngine.Listener() { });
                     int index = i;
                     handles[i].result().whenComplete((reply, failure) -> finished.add(index));
                     pending++;

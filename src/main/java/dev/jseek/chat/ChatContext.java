@@ -46,7 +46,7 @@ final class ChatContext implements AutoCloseable {
      * @param requestedAt when the reply was asked for ({@link System#nanoTime})
      * @throws ChatInputException when the prompt does not fit, or the template cannot render it as asked
      */
-    Turn turn(List<ChatMessage> messages, ChatOptions options, ChatListener listener, long requestedAt) {
+    Turn turn(List<ChatMessage> messages, ReplyOptions options, ChatListener listener, long requestedAt) {
         ChatPrompt.Built built;
         synchronized (prompts) { // a Jinja template's native state is used by one thread at a time
             built = prompts.fit(messages, options, loop.room(), loop.sequences() > 1, listener);

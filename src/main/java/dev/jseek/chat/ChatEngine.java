@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Conversations answered at once as parallel sequences of one context (continuous batching), for as long as the
  * engine runs: its thread steps the {@link DecodeLoop} over every running request; a request submitted while others
  * generate joins at the next step, and a finished or cancelled one leaves at once. Each request is a {@link Turn} with
- * its own {@link ChatOptions} (the engine's context and template are used, not the options') and streams to its own
+ * its own {@link ReplyOptions} (the context and template are the engine's) and streams to its own
  * listener exactly as a session's turn does; one failing request never stops the others.
  *
  * <p>A sequence keeps its KV cache after its request ends: a new request goes to the free sequence whose tokens
@@ -160,13 +160,12 @@ public final class ChatEngine implements AutoCloseable {
     }
 
     /**
-     * Queues a conversation for its reply. The options' context and template are the engine's (theirs are not
-     * used); everything else is the request's own.
+     * Queues a conversation for its reply, made as the options say (the context and template are the engine's).
      *
      * @throws ChatInputException when the prompt does not fit a sequence, or the template cannot render it as asked
      * @throws Busy               when every sequence is taken and the queue is full, or the engine is closing
      */
-    public Handle submit(List<ChatMessage> messages, ChatOptions options, Listener listener) {
+    public Handle submit(List<ChatMessage> messages, ReplyOptions options, Listener listener) {
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("a request needs at least one message");
         }

@@ -43,7 +43,7 @@ final class ChatPrompt {
         return features;
     }
 
-    Built build(List<ChatMessage> messages, ChatOptions options) {
+    Built build(List<ChatMessage> messages, ReplyOptions options) {
         if (!template.isJinja()) {
             if (options.tools() != null || options.reasoningEffort() != null) {
                 throw new JseekException(template + " is a built-in template: tools and reasoning effort need the model's "
@@ -70,7 +70,7 @@ final class ChatPrompt {
      * from {@code messages} (telling the listener) or fails, as the options say. {@code parallel}: the room is one
      * sequence of a context shared by several.
      */
-    Built fit(List<ChatMessage> messages, ChatOptions options, int room, boolean parallel, ChatListener listener) {
+    Built fit(List<ChatMessage> messages, ReplyOptions options, int room, boolean parallel, ChatListener listener) {
         Built prompt = build(messages, options);
         while (prompt.tokens().length + 1 > room) {
             if (options.overflow() == ChatOptions.Overflow.FAIL || !dropOldestTurn(messages)) {

@@ -206,7 +206,7 @@ public final class ChatSession implements AutoCloseable {
         List<ChatMessage> messages = new ArrayList<>(history);
         messages.add(message);
         ChatTurn turn;
-        try (Turn t = chat.turn(messages, options, listener, start)) {
+        try (Turn t = chat.turn(messages, options.reply(), listener, start)) {
             turn = run(t);
         }
         if (turn.stop() != Generator.StopReason.CANCELLED) {
@@ -276,7 +276,7 @@ public final class ChatSession implements AutoCloseable {
     public PromptPreview preview(ChatMessage message) {
         List<ChatMessage> messages = new ArrayList<>(history);
         messages.add(message);
-        ChatPrompt.Built built = chat.prompts.build(messages, options);
+        ChatPrompt.Built built = chat.prompts.build(messages, options.reply());
         String text = built.rendered() != null ? built.rendered().prompt() : model.vocab().detokenize(built.tokens(), true);
         return new PromptPreview(text, built.tokens().length);
     }

@@ -45,7 +45,7 @@ final class JinjaPrompt {
     }
 
     /** The request body llama-server would get for these messages and options. */
-    static ObjectNode request(List<ChatMessage> messages, ChatOptions options, boolean sentinels) {
+    static ObjectNode request(List<ChatMessage> messages, ReplyOptions options, boolean sentinels) {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode list = body.putArray("messages");
         for (int i = 0; i < messages.size(); i++) {
@@ -83,7 +83,7 @@ final class JinjaPrompt {
     }
 
     static Rendered render(JinjaTemplates jinja, java.util.function.Supplier<TemplateFeatures> featuresOf, List<ChatMessage> messages,
-                           ChatOptions options) {
+                           ReplyOptions options) {
         TemplateFeatures features = options.reasoningEffort() == null ? null : featuresOf.get();
         if (features != null && !features.reasoningEfforts().contains(options.reasoningEffort())) {
             throw new ChatInputException(ChatInputException.Kind.UNKNOWN_REASONING_EFFORT, "Reasoning effort '"
@@ -128,7 +128,7 @@ final class JinjaPrompt {
      * Renders again with every message's content replaced by a marker, to find where content lies in the prompt.
      * Returns null when putting the content back does not give the real prompt (the template transformed it).
      */
-    private static List<ChatTemplate.Segment> segments(JinjaTemplates jinja, List<ChatMessage> messages, ChatOptions options,
+    private static List<ChatTemplate.Segment> segments(JinjaTemplates jinja, List<ChatMessage> messages, ReplyOptions options,
                                                        String prompt) {
         String marked = read(apply(jinja, request(messages, options, true).toString())).path("prompt").asText();
         if (prompt.endsWith(ReasoningParser.FORCED_CLOSE) && !marked.endsWith(ReasoningParser.FORCED_CLOSE)) {

@@ -30,7 +30,7 @@ final class ReplyText {
     private final ReasoningParser parser;
     private final StopStrings stops;
 
-    ReplyText(ChatOptions options, ChatPrompt.Built built, ChatListener listener) {
+    ReplyText(ReplyOptions options, ChatPrompt.Built built, ChatListener listener) {
         this.listener = listener;
         this.built = built;
         List<String> stopStrings = new ArrayList<>(options.stopStrings());

@@ -24,7 +24,7 @@ import java.util.List;
  */
 final class Turn implements AutoCloseable {
     private final Vocab vocab;
-    private final ChatOptions options;
+    private final ReplyOptions options;
     private final ChatPrompt.Built built;
     private final ChatListener listener;
     /** Samples reasoning, and the answer too when there is no grammar. */
@@ -57,7 +57,7 @@ final class Turn implements AutoCloseable {
      * @param requestedAt when the caller asked for the reply ({@link System#nanoTime}): the time to the first token
      *                    counts from there
      */
-    Turn(Vocab vocab, ChatPrompt.Built built, ChatOptions options, ChatListener listener, long requestedAt) {
+    Turn(Vocab vocab, ChatPrompt.Built built, ReplyOptions options, ChatListener listener, long requestedAt) {
         this.vocab = vocab;
         this.options = options;
         this.built = built;
@@ -77,7 +77,7 @@ final class Turn implements AutoCloseable {
     }
 
     /** The grammar the answer is sampled under: a required or lazy tool call's, else the options' (null: free text). */
-    private static Grammar answerGrammar(ChatOptions options, ChatPrompt.Built built) {
+    private static Grammar answerGrammar(ReplyOptions options, ChatPrompt.Built built) {
         Grammar tool = built.rendered() == null ? null : built.rendered().toolGrammar();
         return tool != null ? tool : options.grammar();
     }

@@ -122,8 +122,8 @@ class ChatEngineTest {
                     overlapped.set(!plainHandle.get().result().isDone());
                 }
             };
-            plainHandle.set(engine.submit(plain, plainOptions, first));
-            ChatEngine.Handle callHandle = engine.submit(call, callOptions, second);
+            plainHandle.set(engine.submit(plain, plainOptions.reply(), first));
+            ChatEngine.Handle callHandle = engine.submit(call, callOptions.reply(), second);
             bothSubmitted.countDown();
             ChatTurn plainTurn = done(plainHandle.get()).turn();
             ChatTurn callTurn = done(callHandle).turn();
@@ -161,14 +161,14 @@ class ChatEngineTest {
             ChatOptions options = greedy(16);
             List<ChatMessage> first = List.of(ChatMessage.user("First conversation, first question."));
             Recorder a = new Recorder();
-            ChatTurn turn = done(engine.submit(first, options, a)).turn();
+            ChatTurn turn = done(engine.submit(first, options.reply(), a)).turn();
             Recorder other = new Recorder();
-            done(engine.submit(List.of(ChatMessage.user("Another conversation.")), options, other));
+            done(engine.submit(List.of(ChatMessage.user("Another conversation.")), options.reply(), other));
             assertNotEquals(a.sequence, other.sequence, "a few common tokens do not take a conversation's sequence");
 
             List<ChatMessage> next = List.of(first.getFirst(), ChatMessage.assistant(turn.answer()), ChatMessage.user("And then?"));
             Recorder continued = new Recorder();
-            ChatTurn second = done(engine.submit(next, options, continued)).turn();
+            ChatTurn second = done(engine.submit(next, options.reply(), continued)).turn();
             assertEquals(a.sequence, continued.sequence, "back on the sequence that holds the conversation");
 
             ChatPrompt prompts = new ChatPrompt(model.vocab(), r1);
@@ -226,11 +226,11 @@ class ChatEngineTest {
                     }
                 }
             };
-            longOne.set(engine.submit(List.of(ChatMessage.user("Tell me everything.")), greedy(2000), longListener));
-            shortOne.set(engine.submit(List.of(ChatMessage.user("Hi")), greedy(30), shortListener));
+            longOne.set(engine.submit(List.of(ChatMessage.user("Tell me everything.")), greedy(2000).reply(), longListener));
+            shortOne.set(engine.submit(List.of(ChatMessage.user("Hi")), greedy(30).reply(), shortListener));
             // the moment the cancelled request ends, a third is submitted: it must get the freed sequence next step
             longOne.get().result().whenComplete((r, e) ->
-                    third.set(engine.submit(List.of(ChatMessage.user("Next")), greedy(4), thirdListener)));
+                    third.set(engine.submit(List.of(ChatMessage.user("Next")), greedy(4).reply(), thirdListener)));
             bothSubmitted.countDown();
 
             ChatEngine.Reply cancelled = done(longOne.get());
@@ -267,7 +267,7 @@ class ChatEngineTest {
                 }
             };
             CountDownLatch started = new CountDownLatch(1);
-            ChatEngine.Handle bad = engine.submit(List.of(ChatMessage.user("Hi")), greedy(8), new Recorder() {
+            ChatEngine.Handle bad = engine.submit(List.of(ChatMessage.user("Hi")), greedy(8).reply(), new Recorder() {
                 @Override
                 public void onStarted(int sequence, int reusedTokens) {
                     started.countDown();
@@ -280,10 +280,10 @@ class ChatEngineTest {
                 }
             });
             assertTrue(started.await(2, TimeUnit.MINUTES));
-            ChatEngine.Handle queued = engine.submit(List.of(ChatMessage.user("Hello")), greedy(8), new Recorder());
+            ChatEngine.Handle queued = engine.submit(List.of(ChatMessage.user("Hello")), greedy(8).reply(), new Recorder());
             assertEquals(1, engine.waiting());
             ChatEngine.Busy busy = assertThrows(ChatEngine.Busy.class,
-                    () -> engine.submit(List.of(ChatMessage.user("Hey")), greedy(8), new Recorder()));
+                    () -> engine.submit(List.of(ChatMessage.user("Hey")), greedy(8).reply(), new Recorder()));
             assertTrue(busy.getMessage().contains("1 requests are waiting"), busy.getMessage());
             hold.countDown();
             CompletionException failure = assertThrows(CompletionException.class, () -> bad.result().join());
