@@ -1,6 +1,7 @@
 package dev.jseek;
 
 import dev.jseek.internal.LlamaLog;
+import dev.jseek.internal.ChatBridge;
 import dev.jseek.internal.NativeHandle;
 
 import dev.jseek.bindings.llama.llama_h;
@@ -25,6 +26,10 @@ import java.util.function.Function;
  * it (each waits for a native call in progress), so nothing made from a model can outlive its memory.
  */
 public final class Model implements AutoCloseable {
+    static {
+        ChatBridge.registerModelLeases(m -> ((Model) m).lease()); // the chat layer's templates need the pointer
+    }
+
     private final NativeHandle handle;
     private final Path path;
     private final Vocab vocab;

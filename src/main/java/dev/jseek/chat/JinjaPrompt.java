@@ -1,10 +1,9 @@
 package dev.jseek.chat;
 
 import dev.jseek.Grammar;
-import dev.jseek.JinjaTemplates;
 import dev.jseek.JseekException;
+import dev.jseek.internal.ChatBridge;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -21,8 +20,6 @@ import java.util.regex.Pattern;
  */
 final class JinjaPrompt {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String SENTINEL = "\u0002jseek-content-";
-    private static final String SENTINEL_END = "\u0003";
 
     private JinjaPrompt() {
     }
@@ -52,7 +49,7 @@ final class JinjaPrompt {
             ChatMessage m = messages.get(i);
             ObjectNode o = list.addObject();
             o.put("role", m.role().wireName());
-            o.put("content", sentinels ? SENTINEL + i + SENTINEL_END : m.content());
+            o.put("content", sentinels ? ChatTemplate.marker(i) : m.content());
             if (!m.toolCalls().isEmpty()) {
                 ArrayNode calls = o.putArray("tool_calls");
                 for (ToolCall c : m.toolCalls()) {
@@ -134,38 +131,11 @@ final class JinjaPrompt {
         if (prompt.endsWith(ReasoningParser.FORCED_CLOSE) && !marked.endsWith(ReasoningParser.FORCED_CLOSE)) {
             marked += ReasoningParser.FORCED_CLOSE;
         }
-        List<ChatTemplate.Segment> segments = new ArrayList<>();
+        List<ChatTemplate.Segment> segments = ChatTemplate.split(marked, messages);
+        if (segments == null) {
+            return null;
+        }
         StringBuilder rebuilt = new StringBuilder();
-        int at = 0;
-        boolean[] seen = new boolean[messages.size()];
-        while (true) {
-            int start = marked.indexOf(SENTINEL, at);
-            if (start < 0) {
-                break;
-            }
-            int end = marked.indexOf(SENTINEL_END, start);
-            if (end < 0) {
-                return null;
-            }
-            int index;
-            try {
-                index = Integer.parseInt(marked.substring(start + SENTINEL.length(), end));
-            } catch (NumberFormatException e) {
-                return null;
-            }
-            if (index < 0 || index >= messages.size() || seen[index]) {
-                return null;
-            }
-            seen[index] = true;
-            if (start > at) {
-                segments.add(new ChatTemplate.Segment(marked.substring(at, start), false));
-            }
-            segments.add(new ChatTemplate.Segment(messages.get(index).content(), true));
-            at = end + SENTINEL_END.length();
-        }
-        if (at < marked.length()) {
-            segments.add(new ChatTemplate.Segment(marked.substring(at), false));
-        }
         segments.forEach(s -> rebuilt.append(s.text()));
         return rebuilt.toString().equals(prompt) ? segments : null;
     }
@@ -250,12 +220,7 @@ final class JinjaPrompt {
     record Parsed(String reasoning, String content, List<ToolCall> toolCalls) {
     }
 
-    /** A result of jseek's chat bridge, which is JSON by contract. */
-    static JsonNode read(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("jseek's chat bridge returned bad JSON: " + e.getOriginalMessage(), e);
-        }
+    private static JsonNode read(String json) {
+        return ChatBridge.read(json);
     }
 }

@@ -99,7 +99,7 @@ class ChatEngineTest {
             ChatOptions plainOptions = greedy(24).withReasoningBudget(8);
             List<ChatMessage> call = List.of(ChatMessage.user("Yes or no?"));
             ChatOptions callOptions = greedy(40).withReasoningBudget(4)
-                    .withGrammar(dev.jseek.Grammar.of(dev.jseek.JinjaTemplates.schemaToGrammar(VERDICT)));
+                    .withGrammar(dev.jseek.Grammar.fromJsonSchema(VERDICT));
 
             CountDownLatch bothSubmitted = new CountDownLatch(1);
             Recorder first = new Recorder() {

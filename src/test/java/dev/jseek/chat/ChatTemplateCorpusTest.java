@@ -1,7 +1,6 @@
 package dev.jseek.chat;
 
 import dev.jseek.Backend;
-import dev.jseek.JinjaTemplates;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;

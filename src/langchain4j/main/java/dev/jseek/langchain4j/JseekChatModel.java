@@ -4,17 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jseek.ContextParams;
-import dev.jseek.Generator;
 import dev.jseek.Grammar;
-import dev.jseek.JinjaTemplates;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;
+import dev.jseek.chat.ChatEngine;
 import dev.jseek.chat.ChatListener;
-import dev.jseek.chat.ChatOptions;
-import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTemplate;
 import dev.jseek.chat.ChatTools;
 import dev.jseek.chat.ChatTurn;
+import dev.jseek.chat.ReplyOptions;
 import dev.jseek.chat.ToolCall;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -41,22 +39,27 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialThinking;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.output.FinishReason;
-import dev.langchain4j.model.output.TokenUsage;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * LangChain4j's {@link ChatModel} and {@link StreamingChatModel} over a jseek {@link Model}, in process (no HTTP).
  *
- * <p>Each request runs in a new {@link ChatSession} (its own context), closed after it: the model may be shared by
- * threads, and so may this object. The model, and the template when one is given, belong to the caller, who closes
- * them after this object's last use.
+ * <p>Requests are answered by one {@link ChatEngine} (one context, made at the first request, with
+ * {@link Builder#parallel} sequences), so the next step of a conversation, a tool loop's above all, finds its earlier
+ * turns in the KV cache and decodes only what is new ({@link JseekTokenUsage#cachedInputTokenCount()} says how much
+ * was reused). This object may be shared by threads: requests beyond the sequences wait their turn. Close it to free
+ * the context; the model, and the template when one is given, belong to the caller, who closes them after this
+ * object's last use.
  *
  * <p>Mapping: system, user (text only), AI (text and tool execution requests) and tool-result messages become the
- * session's history; the last message must be a user message or a tool result. Tool specifications become OpenAI
+ * conversation; the last message must be a user message or a tool result. Tool specifications become OpenAI
  * function tools (Jinja templates only, e.g. DeepSeek V3.2's file), one call per reply (parallel calls off);
  * {@link ToolChoice#REQUIRED} makes the reply a call, {@link ToolChoice#NONE} an answer in text.
  * A JSON response format constrains the answer by a grammar (the schema's, through llama.cpp's converter, or any JSON).
@@ -75,25 +78,29 @@ import java.util.Set;
  * }
  * }</pre>
  *
- * <p>Streaming runs on the calling thread: {@code chat(request, handler)} returns after
+ * <p>Streaming calls the handler on the calling thread: {@code chat(request, handler)} returns after
  * {@link StreamingChatResponseHandler#onCompleteResponse} or {@link StreamingChatResponseHandler#onError}, exactly
  * one of which is called; no exception escapes it.
  */
-public final class JseekChatModel implements ChatModel, StreamingChatModel {
+public final class JseekChatModel implements ChatModel, StreamingChatModel, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Model model;
-    private final ChatTemplate template;
-    private final ChatOptions base;
+    private final ChatEngine.Options setup;
+    private final ReplyOptions base;
     private final ChatRequestParameters defaults;
     private final boolean requireToolsAfterToolResults;
+    private ChatEngine engine;
+    private boolean closed;
 
     private JseekChatModel(Builder b) {
         this.model = Objects.requireNonNull(b.model, "model");
-        this.template = b.template;
-        this.base = ChatOptions.defaults().withTemplate(b.template)
-                .withContext(ContextParams.defaults().withContextSize(b.contextSize))
-                .withSampling(b.sampling).withMaxTokens(b.maxTokens).withThinking(b.thinking)
+        if (b.parallel < 1) {
+            throw new IllegalArgumentException("parallel must be at least 1, not " + b.parallel);
+        }
+        this.setup = new ChatEngine.Options(b.template,
+                ContextParams.defaults().withContextSize(b.contextSize * b.parallel).withSequences(b.parallel), Integer.MAX_VALUE);
+        this.base = ReplyOptions.defaults().withSampling(b.sampling).withMaxTokens(b.maxTokens).withThinking(b.thinking)
                 .withReasoningBudget(b.reasoningBudget);
         this.defaults = ChatRequestParameters.builder()
                 .maxOutputTokens(b.maxTokens).toolChoice(b.toolChoice).responseFormat(b.responseFormat).build();
@@ -159,27 +166,99 @@ public final class JseekChatModel implements ChatModel, StreamingChatModel {
         }
     }
 
+    /** The engine, made at the first request. */
+    private synchronized ChatEngine engine() {
+        if (closed) {
+            throw new IllegalStateException("this JseekChatModel is closed");
+        }
+        if (engine == null) {
+            engine = new ChatEngine(model, setup);
+        }
+        return engine;
+    }
+
+    /** Frees the engine's context (the model and template stay the caller's); waits for a request under way. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    /**
+     * Answers on the engine; the listener is called on this thread (the engine's thread hands it each piece), so a
+     * handler never sees another thread.
+     */
     private ChatResponse run(ChatRequest request, ChatListener listener) {
         List<ChatMessage> messages = request.messages();
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("a chat request needs at least one message");
         }
-        List<dev.jseek.chat.ChatMessage> history = new ArrayList<>();
+        List<dev.jseek.chat.ChatMessage> conversation = new ArrayList<>();
         for (ChatMessage m : messages) {
-            history.add(toJseek(m));
+            conversation.add(toJseek(m));
         }
-        dev.jseek.chat.ChatMessage last = history.removeLast();
-        ChatRequestParameters p = request.parameters();
-        ChatOptions options = options(p, messages.getLast() instanceof UserMessage);
-        try (ChatSession session = new ChatSession(model, options)) {
-            session.restoreHistory(history);
-            ChatTurn turn = session.send(last, listener);
-            return response(turn);
+        dev.jseek.chat.ChatMessage.Role last = conversation.getLast().role();
+        if (last != dev.jseek.chat.ChatMessage.Role.USER && last != dev.jseek.chat.ChatMessage.Role.TOOL) {
+            throw new IllegalArgumentException("the last message must be a user message or a tool result, not " + last.wireName());
+        }
+        ReplyOptions options = options(request.parameters(), messages.getLast() instanceof UserMessage);
+        BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+        Runnable done = () -> { };
+        ChatEngine.Handle handle = engine().submit(conversation, options, new ChatEngine.Listener() {
+            @Override
+            public void onReasoning(String text) {
+                events.add(() -> listener.onReasoning(text));
+            }
+
+            @Override
+            public void onAnswer(String text) {
+                events.add(() -> listener.onAnswer(text));
+            }
+
+            @Override
+            public void onNotice(String message) {
+                events.add(() -> listener.onNotice(message));
+            }
+        });
+        handle.result().whenComplete((reply, failure) -> events.add(done));
+        boolean interrupted = false;
+        try {
+            for (Runnable event; (event = take(events, handle)) != done; ) {
+                if (event != null) {
+                    event.run();
+                } else {
+                    interrupted = true;
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            handle.cancel(); // the listener failed: the rest of the reply is not wanted
+            throw e;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            return response(handle.result().join().turn());
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
-    ChatOptions options(ChatRequestParameters p, boolean userTurn) {
-        ChatOptions o = base;
+    /** The next event; null (after cancelling the request) when the thread is interrupted. */
+    private static Runnable take(BlockingQueue<Runnable> events, ChatEngine.Handle handle) {
+        try {
+            return events.take();
+        } catch (InterruptedException e) {
+            handle.cancel();
+            return null;
+        }
+    }
+
+    ReplyOptions options(ChatRequestParameters p, boolean userTurn) {
+        ReplyOptions o = base;
         if (p == null) {
             return o;
         }
@@ -224,7 +303,7 @@ public final class JseekChatModel implements ChatModel, StreamingChatModel {
         if (format.jsonSchema() == null || format.jsonSchema().rootElement() == null) {
             return Grammar.json();
         }
-        return Grammar.of(JinjaTemplates.schemaToGrammar(schemaJson(format.jsonSchema().rootElement())));
+        return Grammar.fromJsonSchema(schemaJson(format.jsonSchema().rootElement()));
     }
 
     private static String schemaJson(dev.langchain4j.model.chat.request.json.JsonSchemaElement element) {
@@ -300,10 +379,10 @@ public final class JseekChatModel implements ChatModel, StreamingChatModel {
         if (!requests.isEmpty()) {
             ai.toolExecutionRequests(requests);
         }
-        int generated = turn.stats().generatedTokens();
+        ChatTurn.Stats s = turn.stats();
         return ChatResponse.builder()
                 .aiMessage(ai.build())
-                .tokenUsage(new TokenUsage(turn.stats().promptTokens(), generated, turn.stats().promptTokens() + generated))
+                .tokenUsage(new JseekTokenUsage(s.promptTokens(), s.generatedTokens(), s.promptTokens() - s.decodedPromptTokens()))
                 .finishReason(finishReason(turn))
                 .build();
     }
@@ -325,6 +404,7 @@ public final class JseekChatModel implements ChatModel, StreamingChatModel {
         private ChatTemplate template;
         private int maxTokens = 2048;
         private int contextSize = ContextParams.defaults().contextSize();
+        private int parallel = 1;
         private boolean thinking = true;
         private int reasoningBudget = -1;
         private SamplerParams sampling = SamplerParams.deepSeekR1();
@@ -353,9 +433,15 @@ public final class JseekChatModel implements ChatModel, StreamingChatModel {
             return this;
         }
 
-        /** The context of each request's session, in tokens (default: jseek's, 4096). */
+        /** The tokens of each conversation's sequence (prompt and reply; default: jseek's, 4096). */
         public Builder contextSize(int n) {
             this.contextSize = n;
+            return this;
+        }
+
+        /** Requests answered at once, each on a sequence of {@link #contextSize} tokens (default 1). */
+        public Builder parallel(int sequences) {
+            this.parallel = sequences;
             return this;
         }
 

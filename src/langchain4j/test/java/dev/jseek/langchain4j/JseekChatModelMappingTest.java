@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.chat.ChatMessage.Role;
-import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ReplyOptions;
 import dev.jseek.chat.ChatTools;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -120,7 +120,7 @@ class JseekChatModelMappingTest {
     @Test
     void parametersOverrideTheBuilder() {
         JseekChatModel chat = JseekChatModel.builder().model(model).maxTokens(100).build();
-        ChatOptions o = chat.options(ChatRequestParameters.builder().temperature(0.25).topP(0.5).topK(7)
+        ReplyOptions o = chat.options(ChatRequestParameters.builder().temperature(0.25).topP(0.5).topK(7)
                 .maxOutputTokens(33).stopSequences(List.of("END")).build(), true);
         assertEquals(0.25f, o.sampling().temperature());
         assertEquals(0.5f, o.sampling().topP());
