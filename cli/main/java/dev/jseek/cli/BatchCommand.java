@@ -267,12 +267,7 @@ final class BatchCommand implements Callable<Integer> {
         record.put("id", id);
         record.put("reasoning", turn.reasoning());
         record.put("answer", turn.answer());
-        if (!turn.toolCalls().isEmpty()) {
-            record.set("tool_calls", ToolCalls.toJson(turn.toolCalls()));
-        }
-        if (turn.partialToolCall() != null) {
-            record.set("partial_tool_call", ToolCalls.toJson(List.of(turn.partialToolCall())).get(0));
-        }
+        ToolCalls.put(record, turn);
         putStopAndStats(record, turn.stop(), turn.stats());
         return record;
     }

@@ -47,10 +47,8 @@ final class ChatContext implements AutoCloseable {
      * @throws ChatInputException when the prompt does not fit, or the template cannot render it as asked
      */
     Turn turn(List<ChatMessage> messages, ReplyOptions options, ChatListener listener, long requestedAt) {
-        ChatPrompt.Built built;
-        synchronized (prompts) { // a Jinja template's native state is used by one thread at a time
-            built = prompts.fit(messages, options, loop.room(), loop.sequences() > 1, listener);
-        }
+        // no lock: renders through one template handle run at once (JinjaTemplatesConcurrencyTest)
+        ChatPrompt.Built built = prompts.fit(messages, options, loop.room(), loop.sequences() > 1, listener);
         return new Turn(context.model().vocab(), built, options, listener, requestedAt);
     }
 

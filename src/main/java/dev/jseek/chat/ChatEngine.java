@@ -154,9 +154,7 @@ public final class ChatEngine implements AutoCloseable {
 
     /** What the template can do (thinking switch, reasoning efforts, tool calls). */
     public TemplateFeatures templateFeatures() {
-        synchronized (chat.prompts) {
-            return chat.prompts.features();
-        }
+        return chat.prompts.features();
     }
 
     /**

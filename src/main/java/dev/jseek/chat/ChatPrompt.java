@@ -20,7 +20,7 @@ final class ChatPrompt {
     private final Vocab vocab;
     private final ChatTemplate template;
     /** Asked of llama.cpp at first use: it renders probe conversations, which a session may never need. */
-    private TemplateFeatures features;
+    private volatile TemplateFeatures features;
 
     ChatPrompt(Vocab vocab, ChatTemplate template) {
         this.vocab = vocab;

@@ -48,46 +48,26 @@ public record ReplyOptions(SamplerParams sampling, int maxTokens, boolean thinki
     }
 
     /** DeepSeek-R1 sampling, 2048 tokens per reply, thinking on, no budget, failing when the prompt does not fit. */
-    public static ReplyOptions defaults() {
-        return new ReplyOptions(SamplerParams.deepSeekR1(), 2048, true, -1, ChatOptions.Overflow.FAIL, List.of(), null, null, null);
-    }
+    public static ReplyOptions defaults() { return new ReplyOptions(SamplerParams.deepSeekR1(), 2048, true, -1, ChatOptions.Overflow.FAIL, List.of(), null, null, null); }
 
-    public ReplyOptions withSampling(SamplerParams s) {
-        return new ReplyOptions(s, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort);
-    }
+    public ReplyOptions withSampling(SamplerParams s) { return new ReplyOptions(s, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort); }
 
-    public ReplyOptions withMaxTokens(int n) {
-        return new ReplyOptions(sampling, n, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort);
-    }
+    public ReplyOptions withMaxTokens(int n) { return new ReplyOptions(sampling, n, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort); }
 
-    public ReplyOptions withThinking(boolean on) {
-        return new ReplyOptions(sampling, maxTokens, on, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort);
-    }
+    public ReplyOptions withThinking(boolean on) { return new ReplyOptions(sampling, maxTokens, on, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort); }
 
-    public ReplyOptions withReasoningBudget(int tokens) {
-        return new ReplyOptions(sampling, maxTokens, thinking, tokens, overflow, stopStrings, grammar, tools, reasoningEffort);
-    }
+    public ReplyOptions withReasoningBudget(int tokens) { return new ReplyOptions(sampling, maxTokens, thinking, tokens, overflow, stopStrings, grammar, tools, reasoningEffort); }
 
-    public ReplyOptions withOverflow(ChatOptions.Overflow o) {
-        return new ReplyOptions(sampling, maxTokens, thinking, reasoningBudget, o, stopStrings, grammar, tools, reasoningEffort);
-    }
+    public ReplyOptions withOverflow(ChatOptions.Overflow o) { return new ReplyOptions(sampling, maxTokens, thinking, reasoningBudget, o, stopStrings, grammar, tools, reasoningEffort); }
 
-    public ReplyOptions withStopStrings(List<String> stops) {
-        return new ReplyOptions(sampling, maxTokens, thinking, reasoningBudget, overflow, stops, grammar, tools, reasoningEffort);
-    }
+    public ReplyOptions withStopStrings(List<String> stops) { return new ReplyOptions(sampling, maxTokens, thinking, reasoningBudget, overflow, stops, grammar, tools, reasoningEffort); }
 
     /** Constrains the answer to a grammar, e.g. {@link Grammar#json()}; null for free text. */
-    public ReplyOptions withGrammar(Grammar g) {
-        return new ReplyOptions(sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, g, tools, reasoningEffort);
-    }
+    public ReplyOptions withGrammar(Grammar g) { return new ReplyOptions(sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, g, tools, reasoningEffort); }
 
     /** Tools the model may call (null for none). */
-    public ReplyOptions withTools(ChatTools t) {
-        return new ReplyOptions(sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, t, reasoningEffort);
-    }
+    public ReplyOptions withTools(ChatTools t) { return new ReplyOptions(sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, t, reasoningEffort); }
 
     /** The template's reasoning-effort level (null for its default). */
-    public ReplyOptions withReasoningEffort(String level) {
-        return new ReplyOptions(sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, level);
-    }
+    public ReplyOptions withReasoningEffort(String level) { return new ReplyOptions(sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, level); }
 }

@@ -52,9 +52,7 @@ class ChatEngineTest {
     }
 
     /** Collects what a request streams; optionally holds the engine when the request starts. */
-    private static class Recorder implements ChatEngine.Listener {
-        final StringBuilder reasoning = new StringBuilder();
-        final StringBuilder answer = new StringBuilder();
+    private static class Recorder extends Transcript {
         volatile int sequence = -1;
         volatile int reused = -1;
 
@@ -62,16 +60,6 @@ class ChatEngineTest {
         public void onStarted(int sequence, int reusedTokens) {
             this.sequence = sequence;
             this.reused = reusedTokens;
-        }
-
-        @Override
-        public void onReasoning(String text) {
-            reasoning.append(text);
-        }
-
-        @Override
-        public void onAnswer(String text) {
-            answer.append(text);
         }
     }
 
@@ -172,8 +160,8 @@ class ChatEngineTest {
             assertEquals(a.sequence, continued.sequence, "back on the sequence that holds the conversation");
 
             ChatPrompt prompts = new ChatPrompt(model.vocab(), r1);
-            int[] before = prompts.build(first, options).tokens();
-            int[] now = prompts.build(next, options).tokens();
+            int[] before = prompts.build(first, options.reply()).tokens();
+            int[] now = prompts.build(next, options.reply()).tokens();
             int shared = 0;
             while (shared < before.length && before[shared] == now[shared]) {
                 shared++;

@@ -177,7 +177,7 @@ class EngineBatchTest {
         }
     }
 
-    /** cancelAll, once the first request is generating, ends the running ones and the waiting ones alike. */
+    /** cancelAll, once the first request has its sequence, ends the running ones and the waiting ones alike. */
     @Test
     void cancelAllEndsEveryRequest() throws Exception {
         List<String> many = new ArrayList<>();
@@ -187,12 +187,7 @@ class EngineBatchTest {
         CountDownLatch answering = new CountDownLatch(1);
         ChatEngine.Listener listener = new ChatEngine.Listener() {
             @Override
-            public void onReasoning(String text) {
-                answering.countDown();
-            }
-
-            @Override
-            public void onAnswer(String text) {
+            public void onStarted(int sequence, int reusedTokens) {
                 answering.countDown();
             }
         };

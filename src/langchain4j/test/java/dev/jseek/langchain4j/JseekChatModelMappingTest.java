@@ -61,7 +61,7 @@ class JseekChatModelMappingTest {
 
     @Test
     void toolSpecificationsBecomeOpenAiFunctions() throws Exception {
-        JsonNode tools = new ObjectMapper().readTree(JseekChatModel.toolsJson(List.of(WEATHER,
+        JsonNode tools = new ObjectMapper().readTree(Mapping.toolsJson(List.of(WEATHER,
                 ToolSpecification.builder().name("now").build())));
         assertEquals(2, tools.size());
         JsonNode f = tools.get(0).path("function");
@@ -86,18 +86,18 @@ class JseekChatModelMappingTest {
 
     @Test
     void messagesMapRoleByRole() {
-        assertEquals(Role.SYSTEM, JseekChatModel.toJseek(SystemMessage.from("be brief")).role());
-        var user = JseekChatModel.toJseek(UserMessage.from("hi"));
+        assertEquals(Role.SYSTEM, Mapping.toJseek(SystemMessage.from("be brief")).role());
+        var user = Mapping.toJseek(UserMessage.from("hi"));
         assertEquals(Role.USER, user.role());
         assertEquals("hi", user.content());
         ToolExecutionRequest request = ToolExecutionRequest.builder().id("call_1").name("get_weather").arguments("{\"city\":\"Paris\"}").build();
-        var ai = JseekChatModel.toJseek(AiMessage.from(request));
+        var ai = Mapping.toJseek(AiMessage.from(request));
         assertEquals(Role.ASSISTANT, ai.role());
         assertEquals("", ai.content());
         assertEquals("get_weather", ai.toolCalls().getFirst().name());
         assertEquals("{\"city\":\"Paris\"}", ai.toolCalls().getFirst().arguments());
         assertEquals("call_1", ai.toolCalls().getFirst().id());
-        var tool = JseekChatModel.toJseek(ToolExecutionResultMessage.from(request, "sunny"));
+        var tool = Mapping.toJseek(ToolExecutionResultMessage.from(request, "sunny"));
         assertEquals(Role.TOOL, tool.role());
         assertEquals("call_1", tool.toolCallId());
         assertEquals("sunny", tool.content());
