@@ -55,11 +55,30 @@ class ChatEngineTest {
     private static class Recorder extends Transcript {
         volatile int sequence = -1;
         volatile int reused = -1;
+        private final Runnable atStart;
+
+        Recorder() {
+            this(() -> { });
+        }
+
+        /** @param atStart runs on the engine's thread when the request gets its sequence (everything waits for it) */
+        Recorder(Runnable atStart) {
+            this.atStart = atStart;
+        }
 
         @Override
         public void onStarted(int sequence, int reusedTokens) {
             this.sequence = sequence;
             this.reused = reusedTokens;
+            atStart.run();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -90,26 +109,11 @@ class ChatEngineTest {
                     .withGrammar(dev.jseek.Grammar.fromJsonSchema(VERDICT));
 
             CountDownLatch bothSubmitted = new CountDownLatch(1);
-            Recorder first = new Recorder() {
-                @Override
-                public void onStarted(int sequence, int reusedTokens) {
-                    super.onStarted(sequence, reusedTokens);
-                    try {
-                        bothSubmitted.await(); // the engine waits here: the second request joins while this one generates
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            };
+            // the engine waits at the first request's start: the second request joins while this one generates
+            Recorder first = new Recorder(() -> await(bothSubmitted));
             AtomicReference<ChatEngine.Handle> plainHandle = new AtomicReference<>();
             AtomicBoolean overlapped = new AtomicBoolean();
-            Recorder second = new Recorder() {
-                @Override
-                public void onStarted(int sequence, int reusedTokens) {
-                    super.onStarted(sequence, reusedTokens);
-                    overlapped.set(!plainHandle.get().result().isDone());
-                }
-            };
+            Recorder second = new Recorder(() -> overlapped.set(!plainHandle.get().result().isDone()));
             plainHandle.set(engine.submit(plain, plainOptions.reply(), first));
             ChatEngine.Handle callHandle = engine.submit(call, callOptions.reply(), second);
             bothSubmitted.countDown();
@@ -186,24 +190,8 @@ class ChatEngineTest {
             AtomicReference<ChatEngine.Handle> shortOne = new AtomicReference<>();
             AtomicReference<ChatEngine.Handle> third = new AtomicReference<>();
             AtomicBoolean shortRunningWhenThirdStarted = new AtomicBoolean();
-            Recorder thirdListener = new Recorder() {
-                @Override
-                public void onStarted(int sequence, int reusedTokens) {
-                    super.onStarted(sequence, reusedTokens);
-                    shortRunningWhenThirdStarted.set(!shortOne.get().result().isDone());
-                }
-            };
-            Recorder longListener = new Recorder() {
-                @Override
-                public void onStarted(int sequence, int reusedTokens) {
-                    super.onStarted(sequence, reusedTokens);
-                    try {
-                        bothSubmitted.await();
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            };
+            Recorder thirdListener = new Recorder(() -> shortRunningWhenThirdStarted.set(!shortOne.get().result().isDone()));
+            Recorder longListener = new Recorder(() -> await(bothSubmitted));
             AtomicInteger shortTokens = new AtomicInteger();
             Recorder shortListener = new Recorder() {
                 @Override

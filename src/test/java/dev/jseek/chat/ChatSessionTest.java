@@ -148,14 +148,6 @@ class ChatSessionTest {
         List<String> notices = new ArrayList<>();
         ChatListener listener = new ChatListener() {
             @Override
-            public void onReasoning(String text) {
-            }
-
-            @Override
-            public void onAnswer(String text) {
-            }
-
-            @Override
             public void onNotice(String message) {
                 notices.add(message);
             }

@@ -8,23 +8,11 @@ public class Transcript implements ChatEngine.Listener, ReasoningParser.Sink {
     public final StringBuilder reasoning = new StringBuilder();
     public final StringBuilder answer = new StringBuilder();
 
-    @Override
-    public void onReasoning(String text) {
-        reasoning.append(text);
-    }
+    @Override public void onReasoning(String text) { reasoning.append(text); }
 
-    @Override
-    public void onAnswer(String text) {
-        answer.append(text);
-    }
+    @Override public void onAnswer(String text) { answer.append(text); }
 
-    @Override
-    public void reasoning(String text) {
-        onReasoning(text);
-    }
+    @Override public void reasoning(String text) { onReasoning(text); }
 
-    @Override
-    public void answer(String text) {
-        onAnswer(text);
-    }
+    @Override public void answer(String text) { onAnswer(text); }
 }
