@@ -19,6 +19,21 @@ public final class JseekTokenUsage extends TokenUsage {
         return cachedInputTokenCount;
     }
 
+    /** The sum, as LangChain4j adds the usage of a conversation's calls (a subclass must: the base class hands it over). */
+    @Override
+    public JseekTokenUsage add(TokenUsage that) {
+        if (that == null) {
+            return this;
+        }
+        int cached = that instanceof JseekTokenUsage j ? j.cachedInputTokenCount : 0;
+        return new JseekTokenUsage(count(sum(inputTokenCount(), that.inputTokenCount())),
+                count(sum(outputTokenCount(), that.outputTokenCount())), cachedInputTokenCount + cached);
+    }
+
+    private static int count(Integer n) {
+        return n == null ? 0 : n;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof JseekTokenUsage u && super.equals(u) && cachedInputTokenCount == u.cachedInputTokenCount;

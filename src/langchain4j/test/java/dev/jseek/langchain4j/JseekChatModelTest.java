@@ -192,7 +192,7 @@ class JseekChatModelTest {
 
     /**
      * The second step of a tool loop (the call, then the tool's result) finds the first step in the KV cache: the
-     * whole first prompt is reused, not decoded again.
+     * first prompt is reused, not decoded again.
      */
     @Test
     void aToolLoopsNextStepReusesTheKvCache() {
@@ -210,8 +210,11 @@ class JseekChatModelTest {
             JseekTokenUsage first = (JseekTokenUsage) call.tokenUsage();
             JseekTokenUsage second = (JseekTokenUsage) answer.tokenUsage();
             assertEquals(0, first.cachedInputTokenCount(), "nothing to reuse at the first step");
-            assertTrue(second.cachedInputTokenCount() >= first.inputTokenCount(),
+            // all of the first prompt but its last tokens (the generation prompt, which the template writes otherwise
+            // for a past turn: 400 of 402 here) comes from the cache
+            assertTrue(second.cachedInputTokenCount() >= first.inputTokenCount() - 4,
                     "the first step's prompt came from the cache: " + first + " then " + second);
+            assertEquals(first.add(second).cachedInputTokenCount(), second.cachedInputTokenCount(), "usage adds up");
             assertTrue(second.cachedInputTokenCount() < second.inputTokenCount(), second.toString());
         }
     }
