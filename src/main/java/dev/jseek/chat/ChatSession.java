@@ -17,7 +17,8 @@ import java.util.List;
  * and keeps the KV cache between turns so that a turn decodes only what changed since the last one.
  * The history holds answers only: reasoning is never sent back to the model (DeepSeek's guidance), so the
  * previous reply is re-decoded without it, and everything before it comes from the cache.
- * One thread at a time; {@link #cancel()} from any thread.
+ * Each reply is a {@link Turn}, decoded by the {@link DecodeLoop} on the caller's thread (one sequence): the same turn
+ * and loop a {@link ChatEngine} request runs on. One thread at a time; {@link #cancel()} from any thread.
  */
 public final class ChatSession implements AutoCloseable {
     private final Model model;
