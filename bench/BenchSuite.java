@@ -1,10 +1,12 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jseek.chat.BatchChat;
+import dev.jseek.chat.ChatEngine;
 import dev.jseek.chat.ChatListener;
+import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTurn;
+import dev.jseek.chat.ReplyOptions;
 import dev.jseek.ContextParams;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
@@ -372,22 +374,25 @@ public final class BenchSuite {
         subsection("Many prompts: " + prompts + " prompts, " + tokens + " tokens each, aggregate generated t/s ("
                 + reps + " repetitions)");
         table("--parallel", "median t/s", "min–max", "vs one after another", "raw");
-        List<BatchChat.Request> requests = IntStream.range(0, prompts)
-                .mapToObj(i -> BatchChat.Request.of("p" + i, "Write a short story about the number " + (i * 37 + 11) + "."))
+        List<List<ChatMessage>> requests = IntStream.range(0, prompts)
+                .mapToObj(i -> List.of(ChatMessage.user("Write a short story about the number " + (i * 37 + 11) + ".")))
                 .toList();
+        ReplyOptions reply = ReplyOptions.defaults().withMaxTokens(tokens).withSampling(SamplerParams.greedy());
         double sequential = 0;
         try (Model m = Model.load(model, ModelParams.defaults().withGpuLayers(gpuLayers))) {
             for (int parallel : parallels) {
                 double[] rates = new double[reps];
                 for (int r = 0; r < reps; r++) {
-                    var options = BatchChat.Options.defaults()
-                            .withContext(ContextParams.defaults().withContextSize(parallel * 512).withThreads(threads))
-                            .withParallel(parallel).withMaxTokens(tokens).withSampling(SamplerParams.greedy());
-                    try (BatchChat batch = new BatchChat(m, options)) {
+                    var context = ContextParams.defaults().withContextSize(parallel * 512).withThreads(threads).withSequences(parallel);
+                    try (ChatEngine engine = new ChatEngine(m, new ChatEngine.Options(null, context, Integer.MAX_VALUE))) {
                         long start = System.nanoTime();
-                        List<BatchChat.Result> results = batch.run(requests, result -> { });
+                        List<ChatEngine.Handle> handles = requests.stream()
+                                .map(messages -> engine.submit(messages, reply, new ChatEngine.Listener() { })).toList();
+                        int generated = 0;
+                        for (ChatEngine.Handle h : handles) {
+                            generated += h.result().join().turn().stats().generatedTokens();
+                        }
                         long elapsed = System.nanoTime() - start;
-                        int generated = results.stream().mapToInt(x -> x.stats().generatedTokens()).sum();
                         rates[r] = generated * 1e9 / elapsed;
                     }
                 }
@@ -399,12 +404,12 @@ public final class BenchSuite {
                 progress("  parallel " + parallel + ": " + fmt(median(rates)) + " t/s");
             }
         }
-        text("\"One after another\" is --parallel 1: the same BatchChat that `jseek batch` uses, one sequence at a time, "
+        text("\"One after another\" is --parallel 1: the same ChatEngine that `jseek batch` uses, one sequence at a time, "
                 + "model loaded once. Time is wall time of the whole batch (prompt processing included). Sampling is "
                 + "greedy: with random weights the next-token distribution is nearly flat, so top-p 0.95 must sort the "
                 + "whole 102k vocabulary (about 8 ms a token here) where a trained model's peaked distribution needs "
                 + "the top 256; that cost would swamp the batching being measured.");
-        command("jseek batch -m MODEL --parallel N -n " + tokens + " prompts.jsonl   (here through the same BatchChat API in-process)");
+        command("jseek batch -m MODEL --parallel N -n " + tokens + " prompts.jsonl   (here through the same ChatEngine API in-process)");
         llamaBatched(model, parallels, tokens);
         text(String.format(Locale.ROOT, "The ceiling: prompt processing, llama.cpp's most efficient way through many tokens "
                 + "(one big batch per decode), runs at %s t/s on this model here (the pp row above), %.2f× the --parallel 1 "

@@ -1,5 +1,11 @@
 package dev.jseek;
 
+import dev.jseek.bindings.llama.llama_h;
+import dev.jseek.internal.ChatBridge;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 
@@ -27,6 +33,29 @@ public record Grammar(String gbnf, String root, List<String> triggerPatterns, Li
 
     public Grammar(String gbnf, String root) {
         this(gbnf, root, List.of(), List.of());
+    }
+
+    /**
+     * The grammar of a JSON Schema, by llama.cpp's own converter (as llama-server's {@code response_format}).
+     *
+     * @throws InvalidRequestException with the converter's reason when the schema is not one it handles
+     */
+    public static Grammar fromJsonSchema(String schemaJson) {
+        java.nio.file.Path dir = Backend.get().libraryDir();
+        if (!ChatBridge.present()) {
+            throw new JseekException(ChatBridge.missing(dir));
+        }
+        String result;
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] bytes = schemaJson.getBytes(StandardCharsets.UTF_8);
+            result = ChatBridge.take(llama_h.jseek_chat_schema_to_grammar(arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes), bytes.length));
+        }
+        String error = ChatBridge.error(result);
+        if (error != null) {
+            // the caller's schema; the converter's reason spans lines, the caller gets one
+            throw new InvalidRequestException("llama.cpp cannot convert the JSON Schema: " + error.strip().replaceAll("\\s*\\R\\s*", " "));
+        }
+        return of(ChatBridge.read(result).path("grammar").asText());
     }
 
     /** A grammar with start symbol "root". */

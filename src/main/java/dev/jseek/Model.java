@@ -1,6 +1,7 @@
 package dev.jseek;
 
 import dev.jseek.internal.LlamaLog;
+import dev.jseek.internal.ChatBridge;
 import dev.jseek.internal.NativeHandle;
 
 import dev.jseek.bindings.llama.llama_h;
@@ -27,6 +28,10 @@ import java.util.function.Function;
  * it (each waits for a native call in progress), so nothing made from a model can outlive its memory.
  */
 public final class Model implements AutoCloseable {
+    static {
+        ChatBridge.registerModelLeases(m -> ((Model) m).lease()); // the chat layer's templates need the pointer
+    }
+
     private final NativeHandle handle;
     private final Path path;
     /** What it was loaded with: a context's memory is measured with the same placement ({@link ContextFit}). */

@@ -5,6 +5,7 @@ import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTurn;
+import dev.jseek.chat.Transcript;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -14,39 +15,29 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The chat checks every architecture's model test runs: the reasoning split, and save/load continuing exactly. */
-final class ChatChecks {
+public final class ChatChecks {
     private ChatChecks() {
     }
 
     /** One turn with a reasoning budget of 8: streamed and returned text agree, reasoning then an answer. */
-    static void aTurnSplitsReasoningFromTheAnswer(Model model, ChatOptions options) {
+    public static void aTurnSplitsReasoningFromTheAnswer(Model model, ChatOptions options) {
         try (ChatSession chat = new ChatSession(model, options.withMaxTokens(24).withReasoningBudget(8))) {
-            StringBuilder streamedReasoning = new StringBuilder();
-            StringBuilder streamedAnswer = new StringBuilder();
-            ChatTurn turn = chat.send("What is 2+2?", new ChatListener() {
-                @Override
-                public void onReasoning(String text) {
-                    streamedReasoning.append(text);
-                }
-
-                @Override
-                public void onAnswer(String text) {
-                    streamedAnswer.append(text);
-                }
-            });
-            assertEquals(turn.reasoning(), streamedReasoning.toString());
-            assertEquals(turn.answer(), streamedAnswer.toString());
+            Transcript streamed = new Transcript();
+            ChatTurn turn = chat.send("What is 2+2?", streamed);
+            assertEquals(turn.reasoning(), streamed.reasoning.toString());
+            assertEquals(turn.answer(), streamed.answer.toString());
             assertFalse(turn.reasoning().isEmpty(), "the pre-filled <think> makes the first tokens reasoning");
             assertTrue(turn.stats().reasoningTokens() > 0 && turn.stats().reasoningTokens() <= 8, turn.stats().toString());
             assertTrue(turn.stats().generatedTokens() > turn.stats().reasoningTokens(),
                     "the budget ends the reasoning, an answer follows: " + turn.stats());
             assertFalse(turn.answer().contains("</think>") || turn.reasoning().contains("</think>"), turn.toString());
             assertEquals(List.of(ChatMessage.user("What is 2+2?"), ChatMessage.assistant(turn.answer())), chat.history());
+            assertTrue(turn.stats().firstTokenNanos() > 0, turn.stats().toString());
         }
     }
 
     /** A session saved after one turn and loaded in another gives the same next reply, decoding only the new tokens. */
-    static void aLoadedSessionContinuesExactly(Model model, ChatOptions options, Path dir) {
+    public static void aLoadedSessionContinuesExactly(Model model, ChatOptions options, Path dir) {
         Path file = dir.resolve("chat.jseek");
         ChatTurn uninterrupted;
         try (ChatSession chat = new ChatSession(model, options)) {
@@ -57,6 +48,7 @@ final class ChatChecks {
         }
         try (ChatSession restored = new ChatSession(model, options)) {
             restored.load(file);
+            assertEquals(ChatMessage.system("Be brief."), restored.history().getFirst());
             assertEquals(3, restored.history().size());
             ChatTurn resumed = restored.send("Second question", ChatListener.silent());
             assertEquals(uninterrupted.reasoning() + "|" + uninterrupted.answer(), resumed.reasoning() + "|" + resumed.answer());

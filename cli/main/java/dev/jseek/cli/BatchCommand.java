@@ -1,18 +1,17 @@
 package dev.jseek.cli;
 
-import dev.jseek.chat.BatchChat;
-import dev.jseek.chat.ChatListener;
+import dev.jseek.chat.ChatEngine;
 import dev.jseek.chat.ChatMessage;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTemplate;
-import dev.jseek.chat.ChatTools;
 import dev.jseek.chat.ChatTurn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jseek.Grammar;
+import dev.jseek.ContextParams;
+import dev.jseek.Generator;
 import dev.jseek.InvalidRequestException;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;
@@ -36,7 +35,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * JSONL in, JSONL out: many prompts answered as parallel sequences, one record written and flushed as each
@@ -98,17 +100,10 @@ final class BatchCommand implements Callable<Integer> {
         }
         SamplerParams defaults = sampling.params();
         boolean demo = modelOptions.demo();
-        // the flags' options are every line's defaults; lines that need more than thinking on/off run one by one
+        // the flags' options are every line's defaults; a line may change any of its reply's settings
         ChatOptions lineDefaults = chat.options(context.contextParams(modelOptions.threads), defaults, maxTokens, demo);
-        boolean flagsNeedSession = lineDefaults.tools() != null || lineDefaults.grammar() != null
-                || !lineDefaults.stopStrings().isEmpty() || lineDefaults.reasoningEffort() != null;
-        BatchChat.Options options = BatchChat.Options.defaults().withSampling(defaults).withMaxTokens(chat.maxTokens(maxTokens, demo))
-                .withThinking(lineDefaults.thinking()).withReasoningBudget(chat.reasoningBudget(demo))
-                .withContext(context.contextParams(modelOptions.threads).withContextSize(context.contextSize * parallel).withSequences(parallel));
         Set<String> done = output == null ? Set.of() : BatchOutput.completedIds(output, json);
-        List<BatchChat.Request> requests = new ArrayList<>();
-        List<SessionLine> sessionLines = new ArrayList<>();
-        List<SessionLine> everyLine = new ArrayList<>();
+        List<BatchLine> lines = new ArrayList<>();
         List<ObjectNode> rejected = new ArrayList<>();
         try (Utf8Lines in = new Utf8Lines(openInput())) {
             Set<String> seen = new HashSet<>();
@@ -127,23 +122,17 @@ final class BatchCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
-                    SessionLine parsed = parse(line, lineNumber, defaults, lineDefaults, flagsNeedSession);
-                    BatchChat.Request r = parsed.request();
-                    if (!seen.add(r.id())) {
+                    BatchLine parsed = BatchLine.parse(json.readTree(line), defaults, lineDefaults.reply(), chat.system);
+                    if (!seen.add(parsed.id())) {
                         // the id belongs to the first line with it: this record goes under the line number
                         String lineId = "line " + lineNumber;
                         if (!done.contains(lineId)) {
-                            rejected.add(errorRecord(lineId, "line " + lineNumber + ": id " + r.id() + " appears more than once"));
+                            rejected.add(errorRecord(lineId, "line " + lineNumber + ": id " + parsed.id() + " appears more than once"));
                         }
                         continue;
                     }
-                    if (!done.contains(r.id())) {
-                        everyLine.add(parsed);
-                        if (!parsed.needsSession()) {
-                            requests.add(r);
-                        } else {
-                            sessionLines.add(parsed);
-                        }
+                    if (!done.contains(parsed.id())) {
+                        lines.add(parsed);
                     }
                 } catch (IllegalArgumentException | InvalidRequestException | IOException e) {
                     String id = idOf(line).filter(seen::add).orElse("line " + lineNumber);
@@ -161,36 +150,20 @@ final class BatchCommand implements Callable<Integer> {
             for (ObjectNode r : rejected) {
                 write(out, r);
             }
-            int[] finished = {0};
-            int[] failed = {rejected.size()};
-            int total = requests.size() + sessionLines.size();
-            if (printPrompt) {
-                if (total > 0) {
-                    failed[0] += printPrompts(everyLine, out, err, demo);
-                }
-            } else if (total > 0) {
+            int[] counts = {0, rejected.size()}; // records written for lines to answer, and errors of all
+            if (!lines.isEmpty()) {
                 try (Model model = modelOptions.load(err, chat.demoNote(maxTokens, demo));
                      ChatTemplate template = chat.openTemplate(model)) {
-                    if (!requests.isEmpty()) {
-                        runParallel(model, options.withTemplate(template), requests, out, err, finished, failed, total);
+                    if (printPrompt) {
+                        printPrompts(model, lineDefaults.withTemplate(template), lines, out, counts);
+                    } else {
+                        answer(model, template, lines, out, err, counts);
                     }
-                    // in input order, one session each: tools, grammars, stops and efforts are per session
-                    for (SessionLine line : sessionLines) {
-                        ObjectNode record = answer(model, template, line);
-                        write(out, record);
-                        finished[0]++;
-                        if (record.has("error")) {
-                            failed[0]++;
-                        }
-                        err.printf("\rjseek: %d/%d answered", finished[0], total);
-                        err.flush();
-                    }
-                    err.println();
                 }
             }
-            if (failed[0] > 0) {
+            if (counts[1] > 0) {
                 // the records say which and why; the exit code says that something needs a look
-                err.println("jseek: " + failed[0] + " of " + (rejected.size() + finished[0])
+                err.println("jseek: " + counts[1] + " of " + (rejected.size() + counts[0])
                         + " records are errors (their \"error\" field says why).");
                 err.flush();
                 return ExitCodes.FAILURE;
@@ -200,46 +173,104 @@ final class BatchCommand implements Callable<Integer> {
     }
 
     /** --print-prompt: each line's prompt, in input order; a line whose template fails gets an error record. */
-    private int printPrompts(List<SessionLine> lines, Writer out, PrintWriter err, boolean demo) {
-        int errors = 0;
-        try (Model model = modelOptions.load(err, chat.demoNote(maxTokens, demo)); ChatTemplate template = chat.openTemplate(model)) {
-            for (SessionLine line : lines) {
-                List<ChatMessage> messages = line.request().messages();
-                try (ChatSession session = new ChatSession(model, line.options().withTemplate(template))) {
-                    session.restoreHistory(messages.subList(0, messages.size() - 1));
-                    ChatMessage last = messages.getLast();
-                    ObjectNode record = json.createObjectNode();
-                    record.put("id", line.request().id());
-                    ChatSession.PromptPreview prompt = session.preview(last);
-                    record.put("prompt", prompt.text());
-                    record.put("prompt_tokens", prompt.tokens());
-                    write(out, record);
-                } catch (RuntimeException e) {
-                    write(out, errorRecord(line.request().id(), ExitCodes.sentence(e)));
-                    errors++;
-                }
+    private void printPrompts(Model model, ChatOptions options, List<BatchLine> lines, Writer out, int[] counts) {
+        for (BatchLine line : lines) {
+            List<ChatMessage> messages = line.messages();
+            ObjectNode record;
+            try (ChatSession session = new ChatSession(model, options.withReply(line.reply()))) {
+                session.restoreHistory(messages.subList(0, messages.size() - 1));
+                ChatSession.PromptPreview prompt = session.preview(messages.getLast());
+                record = json.createObjectNode();
+                record.put("id", line.id());
+                record.put("prompt", prompt.text());
+                record.put("prompt_tokens", prompt.tokens());
+            } catch (RuntimeException e) {
+                record = errorRecord(line.id(), ExitCodes.sentence(e));
             }
+            count(record, out, counts);
         }
-        return errors;
     }
 
-    /** The lines BatchChat serves, as parallel sequences; records are written as each finishes. */
-    private void runParallel(Model model, BatchChat.Options options, List<BatchChat.Request> requests, Writer out,
-                             PrintWriter err, int[] finished, int[] failed, int total) {
-        try (BatchChat batch = new BatchChat(model, options)) {
-            batch.run(requests, result -> {
-                if (result.stop() == dev.jseek.Generator.StopReason.CANCELLED) {
-                    return; // not answered: left for the next run
+    /**
+     * Every line through one engine, as parallel sequences, whatever it asks for (tools, grammars, stops, efforts);
+     * a record is written as each finishes. A line the engine refuses (its prompt does not fit, the template refuses
+     * it) is an error record; a line cancelled by an interrupt is left for the next run.
+     */
+    private void answer(Model model, ChatTemplate template, List<BatchLine> lines, Writer out, PrintWriter err, int[] counts) {
+        ContextParams shared = context.contextParams(modelOptions.threads).withContextSize(context.contextSize * parallel)
+                .withSequences(parallel);
+        BlockingQueue<Integer> finished = new LinkedBlockingQueue<>();
+        List<ChatEngine.Handle> handles = new ArrayList<>();
+        try (ChatEngine engine = new ChatEngine(model, new ChatEngine.Options(template, shared, Integer.MAX_VALUE))) {
+            for (int i = 0; i < lines.size(); i++) {
+                BatchLine line = lines.get(i);
+                try {
+                    ChatEngine.Handle h = engine.submit(line.messages(), line.reply(), new ChatEngine.Listener() { });
+                    int index = i;
+                    h.result().whenComplete((reply, failure) -> finished.add(index));
+                    handles.add(h);
+                } catch (RuntimeException e) {
+                    handles.add(null);
+                    count(errorRecord(line.id(), ExitCodes.sentence(e)), out, counts);
+                    progress(err, counts, lines.size());
                 }
-                write(out, toRecord(result));
-                finished[0]++;
-                if (!result.ok()) {
-                    failed[0]++;
+            }
+            boolean interrupted = false;
+            for (long pending = handles.stream().filter(java.util.Objects::nonNull).count(); pending > 0; ) {
+                int i;
+                try {
+                    i = finished.take();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    engine.cancelAll(); // the requests end at the next step: wait for them
+                    continue;
                 }
-                err.printf("\rjseek: %d/%d answered", finished[0], total);
-                err.flush();
-            });
+                pending--;
+                ObjectNode record = record(lines.get(i).id(), handles.get(i));
+                if (record != null) {
+                    count(record, out, counts);
+                    progress(err, counts, lines.size());
+                }
+            }
+            err.println();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    private void count(ObjectNode record, Writer out, int[] counts) {
+        write(out, record);
+        counts[0]++;
+        if (record.has("error")) {
+            counts[1]++;
+        }
+    }
+
+    private static void progress(PrintWriter err, int[] counts, int total) {
+        err.printf("\rjseek: %d/%d answered", counts[0], total);
+        err.flush();
+    }
+
+    /** A finished line's record: its reply, or its error; null when it was cancelled (it is left for the next run). */
+    private ObjectNode record(String id, ChatEngine.Handle handle) {
+        ChatTurn turn;
+        try {
+            turn = handle.result().join().turn();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            return errorRecord(id, ExitCodes.sentence(cause));
+        }
+        if (turn.stop() == Generator.StopReason.CANCELLED) {
+            return null;
+        }
+        ObjectNode record = json.createObjectNode();
+        record.put("id", id);
+        record.put("reasoning", turn.reasoning());
+        record.put("answer", turn.answer());
+        ToolCalls.put(record, turn);
+        putStopAndStats(record, turn.stop(), turn.stats());
+        return record;
     }
 
     private InputStream openInput() throws IOException {
@@ -276,155 +307,6 @@ final class BatchCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * One line: its request, and the session options when BatchChat cannot serve it (tools, a grammar or schema,
-     * stop strings, a reasoning effort, other thinking than the batch's, or tool messages); null options = BatchChat.
-     */
-    record SessionLine(BatchChat.Request request, ChatOptions options, boolean needsSession) {
-    }
-
-    private SessionLine parse(String line, int lineNumber, SamplerParams defaults, ChatOptions lineDefaults,
-                              boolean flagsNeedSession) throws IOException {
-        JsonNode node = json.readTree(line);
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
-        String id = node.hasNonNull("id") ? node.get("id").asText() : null;
-        if (id == null || id.isBlank()) {
-            throw new IllegalArgumentException("no \"id\"");
-        }
-        List<ChatMessage> messages = new ArrayList<>();
-        if (node.has("prompt")) {
-            messages.add(ChatMessage.user(node.get("prompt").asText()));
-        } else if (node.has("messages") && node.get("messages").isArray()) {
-            for (JsonNode m : node.get("messages")) {
-                messages.add(message(m));
-            }
-        } else {
-            throw new IllegalArgumentException("no \"prompt\" or \"messages\"");
-        }
-        if (messages.isEmpty()) {
-            throw new IllegalArgumentException("\"messages\" is empty");
-        }
-        if (chat.system != null && !chat.system.isBlank() && messages.stream().noneMatch(m -> m.role() == ChatMessage.Role.SYSTEM)) {
-            messages.addFirst(ChatMessage.system(chat.system));
-        }
-        SamplerParams p = defaults;
-        if (node.has("temperature")) p = p.withTemperature((float) node.get("temperature").asDouble());
-        if (node.has("top_p")) p = p.withTopP((float) node.get("top_p").asDouble());
-        if (node.has("top_k")) p = p.withTopK(node.get("top_k").asInt());
-        if (node.has("min_p")) p = p.withMinP((float) node.get("min_p").asDouble());
-        if (node.has("seed")) p = p.withSeed(node.get("seed").asLong());
-        Integer max = node.has("max_tokens") ? node.get("max_tokens").asInt() : null;
-        BatchChat.Request request = new BatchChat.Request(id, messages, p, max);
-
-        ChatOptions o = lineDefaults.withSampling(p);
-        if (max != null) {
-            o = o.withMaxTokens(max);
-        }
-        // BatchChat serves thinking on/off for the whole batch, and nothing below it
-        boolean needsSession = flagsNeedSession || node.has("reasoning_effort") || node.has("stop") || node.has("grammar")
-                || node.has("json_schema") || node.has("tools") || node.has("tool_choice")
-                || messages.stream().anyMatch(m -> m.role() == ChatMessage.Role.TOOL || !m.toolCalls().isEmpty());
-        if (node.has("think")) {
-            JsonNode t = node.get("think");
-            if (!t.isBoolean()) {
-                throw new IllegalArgumentException("\"think\" must be true or false");
-            }
-            o = o.withThinking(t.asBoolean());
-            needsSession |= t.asBoolean() != lineDefaults.thinking();
-        }
-        if (node.has("reasoning_effort")) {
-            o = o.withReasoningEffort(node.get("reasoning_effort").asText());
-        }
-        if (node.has("stop")) {
-            o = o.withStopStrings(stops(node.get("stop")));
-        }
-        if (node.has("grammar") && node.has("json_schema")) {
-            throw new IllegalArgumentException("\"grammar\" and \"json_schema\" both constrain the answer; give one");
-        }
-        if (node.has("grammar")) {
-            o = o.withGrammar(Grammar.of(node.get("grammar").asText()));
-        }
-        if (node.has("json_schema")) {
-            if (!node.get("json_schema").isObject()) {
-                throw new IllegalArgumentException("\"json_schema\" must be a JSON Schema object");
-            }
-            o = o.withGrammar(ChatFlags.schemaGrammar(node.get("json_schema").toString(), "\"json_schema\""));
-        }
-        ChatTools.Choice choice = node.has("tool_choice") ? ChatTools.Choice.of(node.get("tool_choice").asText())
-                : lineDefaults.tools() != null ? lineDefaults.tools().choice() : ChatTools.Choice.AUTO;
-        if (node.has("tools")) {
-            Boolean parallel = null; // the template's default
-            if (node.has("parallel_tool_calls")) {
-                parallel = node.get("parallel_tool_calls").asBoolean();
-            } else if (lineDefaults.tools() != null) {
-                parallel = lineDefaults.tools().parallel();
-            }
-            o = o.withTools(ChatFlags.tools(node.get("tools").toString(), "\"tools\"", choice).withParallel(parallel));
-        } else if (node.has("tool_choice")) {
-            if (lineDefaults.tools() == null) {
-                throw new IllegalArgumentException("\"tool_choice\" needs \"tools\" (or --tools)");
-            }
-            o = o.withTools(lineDefaults.tools().withChoice(choice));
-        }
-        return new SessionLine(request, o, needsSession);
-    }
-
-    /** A message of a line: system, user, assistant (maybe with tool_calls) or tool (with tool_call_id). */
-    private static ChatMessage message(JsonNode m) {
-        ChatMessage.Role role = ChatMessage.Role.of(m.path("role").asText(""));
-        String content = m.path("content").isNull() ? "" : m.path("content").asText("");
-        return switch (role) {
-            case TOOL -> {
-                if (!m.path("tool_call_id").isTextual()) {
-                    throw new IllegalArgumentException("a tool message needs the \"tool_call_id\" of the call it answers");
-                }
-                yield ChatMessage.tool(m.get("tool_call_id").asText(), content);
-            }
-            case ASSISTANT -> m.has("tool_calls") ? ChatMessage.assistant(content, ToolCalls.fromJson(m.get("tool_calls")))
-                    : ChatMessage.assistant(content);
-            default -> new ChatMessage(role, content);
-        };
-    }
-
-    private static List<String> stops(JsonNode stop) {
-        List<String> stops = new ArrayList<>();
-        if (stop.isTextual()) {
-            stops.add(stop.asText());
-        } else if (stop.isArray()) {
-            stop.forEach(s -> stops.add(s.asText()));
-        } else {
-            throw new IllegalArgumentException("\"stop\" must be a string or an array of strings");
-        }
-        return stops;
-    }
-
-    /** A line BatchChat cannot serve, answered in a session of its own; a failure is its error record. */
-    private ObjectNode answer(Model model, ChatTemplate template, SessionLine line) {
-        BatchChat.Request r = line.request();
-        List<ChatMessage> messages = r.messages();
-        ChatMessage last = messages.getLast();
-        if (last.role() != ChatMessage.Role.USER && last.role() != ChatMessage.Role.TOOL) {
-            return errorRecord(r.id(), "the last message must be a user message or a tool result, not " + last.role().wireName());
-        }
-        try (ChatSession session = new ChatSession(model, line.options().withTemplate(template))) {
-            session.restoreHistory(messages.subList(0, messages.size() - 1));
-            ChatTurn turn = session.send(last, ChatListener.silent());
-            ObjectNode record = json.createObjectNode();
-            record.put("id", r.id());
-            record.put("reasoning", turn.reasoning());
-            record.put("answer", turn.answer());
-            if (!turn.toolCalls().isEmpty()) {
-                record.set("tool_calls", ToolCalls.toJson(turn.toolCalls()));
-            }
-            putStopAndStats(record, turn.stop(), turn.stats());
-            return record;
-        } catch (RuntimeException e) {
-            return errorRecord(r.id(), ExitCodes.sentence(e));
-        }
-    }
-
     private java.util.Optional<String> idOf(String line) {
         try {
             JsonNode node = json.readTree(line);
@@ -441,19 +323,7 @@ final class BatchCommand implements Callable<Integer> {
         return r;
     }
 
-    private ObjectNode toRecord(BatchChat.Result result) {
-        if (!result.ok()) {
-            return errorRecord(result.id(), result.error());
-        }
-        ObjectNode r = json.createObjectNode();
-        r.put("id", result.id());
-        r.put("reasoning", result.reasoning());
-        r.put("answer", result.answer());
-        putStopAndStats(r, result.stop(), result.stats());
-        return r;
-    }
-
-    private static void putStopAndStats(ObjectNode r, dev.jseek.Generator.StopReason stop, ChatTurn.Stats s) {
+    private static void putStopAndStats(ObjectNode r, Generator.StopReason stop, ChatTurn.Stats s) {
         r.put("stop", stop.name().toLowerCase(Locale.ROOT));
         ObjectNode stats = r.putObject("stats");
         stats.put("prompt_tokens", s.promptTokens());

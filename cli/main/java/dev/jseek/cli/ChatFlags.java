@@ -9,7 +9,6 @@ import dev.jseek.chat.ChatTools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.ContextParams;
 import dev.jseek.Grammar;
-import dev.jseek.JinjaTemplates;
 import dev.jseek.InvalidRequestException;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;
@@ -169,7 +168,7 @@ final class ChatFlags {
             throw new IllegalArgumentException(source + " is not valid JSON; give a JSON Schema object, e.g. {\"type\": \"object\"}");
         }
         try {
-            return Grammar.of(JinjaTemplates.schemaToGrammar(schemaJson));
+            return Grammar.fromJsonSchema(schemaJson);
         } catch (InvalidRequestException e) {
             throw new InvalidRequestException(source + ": " + e.getMessage(), e); // the runtime cannot know where it came from
         }

@@ -180,9 +180,7 @@ final class RunCommand implements Callable<Integer> {
         ObjectNode record = mapper.createObjectNode();
         record.put("reasoning", turn.reasoning());
         record.put("answer", turn.answer());
-        if (!turn.toolCalls().isEmpty()) {
-            record.set("tool_calls", ToolCalls.toJson(turn.toolCalls()));
-        }
+        ToolCalls.put(record, turn);
         record.put("stop", turn.stop().name().toLowerCase(Locale.ROOT));
         ChatTurn.Stats s = turn.stats();
         ObjectNode stats = record.putObject("stats");

@@ -1,5 +1,6 @@
 package dev.jseek.cli;
 
+import dev.jseek.chat.ChatTurn;
 import dev.jseek.chat.ToolCall;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,6 +28,19 @@ final class ToolCalls {
             function.put("arguments", c.arguments());
         }
         return array;
+    }
+
+    /**
+     * A reply's calls into its record: {@code tool_calls}, and {@code partial_tool_call} for a call the token limit
+     * cut off (its arguments are not whole JSON, so no tool can run it; the record shows what was started).
+     */
+    static void put(ObjectNode record, ChatTurn turn) {
+        if (!turn.toolCalls().isEmpty()) {
+            record.set("tool_calls", toJson(turn.toolCalls()));
+        }
+        if (turn.partialToolCall() != null) {
+            record.set("partial_tool_call", toJson(List.of(turn.partialToolCall())).get(0));
+        }
     }
 
     /** The calls of an assistant message in a batch line; arguments may be JSON text or an object. */

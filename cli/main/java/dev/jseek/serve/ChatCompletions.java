@@ -49,7 +49,7 @@ final class ChatCompletions {
         long created = System.currentTimeMillis() / 1000;
         BlockingQueue<Delta> deltas = new LinkedBlockingQueue<>();
         // refused before anything was sent (a full queue, a prompt that does not fit): the exception is the answer
-        ChatEngine.Handle handle = engine.submit(request.messages(), options, listener(deltas));
+        ChatEngine.Handle handle = engine.submit(request.messages(), options.reply(), listener(deltas));
         handle.result().whenComplete((reply, failure) -> deltas.add(END));
         try {
             respond(exchange, request, handle, deltas, id, created);

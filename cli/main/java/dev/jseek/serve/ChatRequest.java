@@ -3,7 +3,6 @@ package dev.jseek.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.jseek.Grammar;
-import dev.jseek.JinjaTemplates;
 import dev.jseek.InvalidRequestException;
 import dev.jseek.SamplerParams;
 import dev.jseek.chat.ChatMessage;
@@ -130,7 +129,7 @@ record ChatRequest(List<ChatMessage> messages, boolean stream, boolean includeUs
                 }
                 try {
                     // the bridge answers {"grammar": GBNF}
-                    yield Grammar.of(JinjaTemplates.schemaToGrammar(schema.toString()));
+                    yield Grammar.fromJsonSchema(schema.toString());
                 } catch (InvalidRequestException e) {
                     throw ApiError.invalidValue("response_format.json_schema.schema cannot be used: " + e.getMessage());
                 }

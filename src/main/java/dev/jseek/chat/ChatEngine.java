@@ -1,13 +1,10 @@
 package dev.jseek.chat;
 
-import dev.jseek.Batch;
 import dev.jseek.Context;
 import dev.jseek.ContextParams;
-import dev.jseek.DecodeException;
 import dev.jseek.Generator;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
-import dev.jseek.Vocab;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,25 +12,22 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Conversations answered at once as parallel sequences of one context (continuous batching), for as long as the
- * engine runs: each step decodes one batch holding a token for every sequence that is generating plus chunks of
- * the prompts of sequences that are starting; a request submitted while others generate joins at the next step, and
- * a finished or cancelled one leaves at once. Each request has its own settings (everything a {@link ChatSession}
- * turn has: sampling, token limit, stop strings, thinking, reasoning effort and budget, tools, grammar) and streams
- * to its own listener exactly as a session's turn does; one failing request never stops the others.
+ * engine runs: its thread steps the {@link DecodeLoop} over every running request; a request submitted while others
+ * generate joins at the next step, and a finished or cancelled one leaves at once. Each request is a {@link Turn} with
+ * its own {@link ReplyOptions} (the context and template are the engine's) and streams to its own
+ * listener exactly as a session's turn does; one failing request never stops the others.
  *
  * <p>A sequence keeps its KV cache after its request ends: a new request goes to the free sequence whose tokens
  * share the longest prefix with its prompt, and decodes only the rest (a continued conversation finds its own).
  *
- * <p>One platform thread, the engine's, decodes and calls the listeners (keep them quick: they hold every
- * sequence up). {@link #submit} builds the prompt on the caller's thread, so a request the engine cannot serve
- * fails there and then. The context's size is shared: each sequence holds {@link Context#sequenceContextSize()}
- * tokens.
+ * <p>The engine's thread calls the listeners (keep them quick: they hold every sequence up). {@link #submit} builds
+ * the prompt on the caller's thread, so a request the engine cannot serve fails there and then. Each sequence holds
+ * {@link Context#sequenceContextSize()} tokens.
  */
 public final class ChatEngine implements AutoCloseable {
     /**
@@ -58,25 +52,6 @@ public final class ChatEngine implements AutoCloseable {
          */
         default void onStarted(int sequence, int reusedTokens) {
         }
-
-        static Listener of(ChatListener l) {
-            return new Listener() {
-                @Override
-                public void onReasoning(String text) {
-                    l.onReasoning(text);
-                }
-
-                @Override
-                public void onAnswer(String text) {
-                    l.onAnswer(text);
-                }
-
-                @Override
-                public void onNotice(String message) {
-                    l.onNotice(message);
-                }
-            };
-        }
     }
 
     /**
@@ -86,22 +61,25 @@ public final class ChatEngine implements AutoCloseable {
     public record Reply(ChatTurn turn, int[] tokens, int sequence) {
     }
 
-    /** A request being answered. */
+    /** A request being answered: its turn, listener and result (the engine's thread alone touches a running turn). */
     public final class Handle {
-        private final EngineRequest job;
+        private final Turn turn;
+        private final Listener listener;
+        private final CompletableFuture<Reply> result = new CompletableFuture<>();
 
-        private Handle(EngineRequest job) {
-            this.job = job;
+        private Handle(Turn turn, Listener listener) {
+            this.turn = turn;
+            this.listener = listener;
         }
 
         /** Ends the request at the next step (waiting: at once) with stop reason CANCELLED; safe from any thread. */
         public void cancel() {
-            ChatEngine.this.cancel(job);
+            ChatEngine.this.cancel(this);
         }
 
         /** Completes with the reply, or exceptionally with what failed the request. */
         public CompletableFuture<Reply> result() {
-            return job.result;
+            return result;
         }
     }
 
@@ -112,22 +90,17 @@ public final class ChatEngine implements AutoCloseable {
         }
     }
 
-    private final Vocab vocab;
-    private final ChatPrompt promptBuilder;
-    /** The model's own template when the options name none: the engine made it and closes it. */
-    private final ChatTemplate ownedTemplate;
+    private final ChatContext chat;
     private final Context context;
-    private final Batch batch;
+    private final DecodeLoop loop;
     private final int maxQueue;
-    private final int[] forcedClose;
-    private final int room;
     private final Thread thread;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
-    private final Deque<EngineRequest> waiting = new ArrayDeque<>();
+    private final Deque<Handle> waiting = new ArrayDeque<>();
     /** The request each sequence runs, or null: written under the lock, by the engine's thread only. */
-    private final EngineRequest[] running;
+    private final Handle[] running;
     private int runningCount;
     private boolean closed;
     /** Bumped by {@link #cancelAll}, which also aborts the decode under way; the loop then clears the abort. */
@@ -136,44 +109,12 @@ public final class ChatEngine implements AutoCloseable {
     private int seenEpoch;
     private boolean freed;
 
-    /** The tokens each sequence's KV cache holds, in order (engine thread only), and their count for others. */
-    private final int[][] held;
-    private final AtomicIntegerArray heldCount;
-    private final long[] lastUsed;
-    /** The prompt length of each sequence's last request: what a continuation of its conversation would share. */
-    private final int[] heldPrompt;
-    private long clock;
-
     public ChatEngine(Model model, Options options) {
-        this.vocab = model.vocab();
         this.maxQueue = options.maxQueue();
-        this.ownedTemplate = options.template() == null ? ChatTemplate.of(model) : null;
-        Context made = null;
-        try {
-            this.promptBuilder = new ChatPrompt(vocab, options.template() != null ? options.template() : ownedTemplate);
-            this.forcedClose = vocab.tokenize(ReplyStream.FORCED_CLOSE, false, true);
-            made = model.newContext(options.context());
-            this.batch = new Batch(made.batchSize(), 1);
-        } catch (RuntimeException e) {
-            if (made != null) {
-                made.close();
-            }
-            if (ownedTemplate != null) {
-                ownedTemplate.close();
-            }
-            throw e;
-        }
-        this.context = made;
-        this.room = context.sequenceContextSize();
-        int n = context.sequences();
-        this.running = new EngineRequest[n];
-        this.held = new int[n][];
-        for (int s = 0; s < n; s++) {
-            held[s] = new int[64];
-        }
-        this.heldCount = new AtomicIntegerArray(n);
-        this.lastUsed = new long[n];
-        this.heldPrompt = new int[n];
+        this.chat = new ChatContext(model, options.template(), options.context());
+        this.context = chat.context;
+        this.loop = chat.loop;
+        this.running = new Handle[context.sequences()];
         this.thread = Thread.ofPlatform().name("jseek-engine").daemon(true).start(this::loop);
     }
 
@@ -184,24 +125,23 @@ public final class ChatEngine implements AutoCloseable {
 
     /** Tokens one sequence holds (prompt and reply). */
     public int sequenceSize() {
-        return room;
+        return loop.room();
     }
 
     /** Requests generating now. */
     public int busy() {
-        lock.lock();
-        try {
-            return runningCount;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> runningCount);
     }
 
     /** Requests waiting for a sequence. */
     public int waiting() {
+        return locked(waiting::size);
+    }
+
+    private int locked(java.util.function.IntSupplier read) {
         lock.lock();
         try {
-            return waiting.size();
+            return read.getAsInt();
         } finally {
             lock.unlock();
         }
@@ -209,29 +149,27 @@ public final class ChatEngine implements AutoCloseable {
 
     /** Tokens sequence {@code s}'s KV cache holds now (kept after its request ended, for the next one to reuse). */
     public int heldTokens(int s) {
-        return heldCount.get(s);
+        return loop.heldCount(s);
     }
 
     /** What the template can do (thinking switch, reasoning efforts, tool calls). */
     public TemplateFeatures templateFeatures() {
-        synchronized (promptBuilder) {
-            return promptBuilder.features();
-        }
+        return chat.prompts.features();
     }
 
     /**
-     * Queues a conversation for its reply. The options' context and template are the engine's (theirs are not
-     * used); everything else is the request's own.
+     * Queues a conversation for its reply, made as the options say (the context and template are the engine's).
      *
      * @throws ChatInputException when the prompt does not fit a sequence, or the template cannot render it as asked
      * @throws Busy               when every sequence is taken and the queue is full, or the engine is closing
      */
-    public Handle submit(List<ChatMessage> messages, ChatOptions options, Listener listener) {
+    public Handle submit(List<ChatMessage> messages, ReplyOptions options, Listener listener) {
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("a request needs at least one message");
         }
         requireOpen(); // before the prompt is built: a closed engine's template may be gone
-        EngineRequest job = new EngineRequest(promptBuilder, vocab, room, messages, options, listener);
+        Turn turn = chat.turn(new ArrayList<>(messages), options, listener, System.nanoTime());
+        Handle job = new Handle(turn, listener);
         try {
             lock.lock();
             try {
@@ -247,10 +185,10 @@ public final class ChatEngine implements AutoCloseable {
                 lock.unlock();
             }
         } catch (RuntimeException e) {
-            job.close();
+            job.turn.close();
             throw e;
         }
-        return new Handle(job);
+        return job;
     }
 
     private void requireOpen() {
@@ -266,14 +204,14 @@ public final class ChatEngine implements AutoCloseable {
 
     /** Cancels every request, waiting or generating, and aborts the decode under way; safe from any thread. */
     public void cancelAll() {
-        List<EngineRequest> dropped;
+        List<Handle> dropped;
         lock.lock();
         try {
             dropped = new ArrayList<>(waiting);
             waiting.clear();
-            for (EngineRequest j : running) {
+            for (Handle j : running) {
                 if (j != null) {
-                    j.cancelled = true;
+                    j.turn.cancel();
                 }
             }
             cancelEpoch++;
@@ -282,21 +220,27 @@ public final class ChatEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        dropped.forEach(EngineRequest::cancelBeforeStart);
+        dropped.forEach(ChatEngine::cancelBeforeStart);
     }
 
-    private void cancel(EngineRequest job) {
+    /** Completes a request cancelled while it waited: CANCELLED, nothing generated, no sequence. */
+    private static void cancelBeforeStart(Handle job) {
+        job.turn.close();
+        job.result.complete(new Reply(job.turn.cancelledBeforeStart(), new int[0], -1));
+    }
+
+    private void cancel(Handle job) {
         boolean wasWaiting;
         lock.lock();
         try {
-            job.cancelled = true;
+            job.turn.cancel();
             wasWaiting = waiting.remove(job);
             work.signal();
         } finally {
             lock.unlock();
         }
         if (wasWaiting) {
-            job.cancelBeforeStart();
+            cancelBeforeStart(job);
         }
     }
 
@@ -347,17 +291,13 @@ public final class ChatEngine implements AutoCloseable {
             return;
         }
         freed = true;
-        batch.close();
-        context.close();
-        if (ownedTemplate != null) {
-            ownedTemplate.close();
-        }
+        chat.close();
     }
 
     // ---- the engine's thread ----
 
     private void loop() {
-        List<EngineRequest> starting = new ArrayList<>();
+        List<Integer> starting = new ArrayList<>();
         while (true) {
             starting.clear();
             lock.lock();
@@ -372,12 +312,13 @@ public final class ChatEngine implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            for (EngineRequest j : starting) {
-                start(j);
+            for (int s : starting) {
+                start(s);
             }
-            for (EngineRequest j : running) {
-                if (j != null && j.cancelled) {
-                    end(j, Generator.StopReason.CANCELLED);
+            for (int s = 0; s < running.length; s++) {
+                if (running[s] != null && running[s].turn.cancelled()) {
+                    loop.release(s);
+                    end(s, Generator.StopReason.CANCELLED);
                 }
             }
             lock.lock();
@@ -390,195 +331,70 @@ public final class ChatEngine implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            if (anyRunning()) {
-                step();
+            if (loop.busy()) {
+                loop.step((s, turn, stop, failure) -> {
+                    if (stop != null) {
+                        end(s, stop);
+                    } else {
+                        fail(s, failure);
+                    }
+                });
             }
         }
     }
 
-    private boolean anyRunning() {
-        for (EngineRequest j : running) {
-            if (j != null) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Gives waiting requests the free sequences: each the one sharing the longest prefix with its prompt, where a
-     * sequence shares less than half of the prompt it last took counts as sharing nothing (a few common tokens, a
-     * BOS and a role marker, are not worth throwing a conversation away for); among equals the least recently used.
-     */
-    private void admit(List<EngineRequest> starting) {
+    /** Gives waiting requests the free sequences, each the one the loop finds best for its prompt. */
+    private void admit(List<Integer> starting) {
         while (!waiting.isEmpty() && runningCount < running.length) {
-            EngineRequest job = waiting.poll();
-            int best = -1;
-            int bestShared = -1;
-            for (int s = 0; s < running.length; s++) {
-                if (running[s] != null) {
-                    continue;
-                }
-                int shared = commonPrefix(held[s], heldCount.get(s), job.prompt);
-                if (2 * shared < heldPrompt[s]) {
-                    shared = 0;
-                }
-                if (shared > bestShared || (shared == bestShared && lastUsed[s] < lastUsed[best])) {
-                    best = s;
-                    bestShared = shared;
-                }
-            }
-            job.sequence = best;
+            Handle job = waiting.poll();
+            int best = loop.choose(job.turn.prompt(), s -> running[s] == null);
             running[best] = job;
             runningCount++;
-            starting.add(job);
+            starting.add(best);
         }
     }
 
-    /** Keeps the prefix the sequence shares with the prompt, removes the rest, and tells the listener. */
-    private void start(EngineRequest job) {
-        int s = job.sequence;
-        int reuse = commonPrefix(held[s], heldCount.get(s), job.prompt);
-        if (reuse == job.prompt.length) {
-            reuse--; // decode at least one token, so there are fresh logits to sample from
-        }
+    /** Gives the request its sequence (the loop keeps the prefix it shares) and tells the listener. */
+    private void start(int s) {
+        Handle job = running[s];
         try {
-            if (!context.removeTokens(s, reuse, -1)) {
-                context.removeTokens(s, 0, -1); // this memory cannot cut a sequence: start it afresh
-                reuse = 0;
-            }
-            heldCount.set(s, reuse);
-            heldPrompt[s] = job.prompt.length;
-            job.fed = reuse;
-            job.position = reuse;
-            job.reused = reuse;
-            job.startedAt = System.nanoTime();
+            int reuse = loop.start(s, job.turn);
             job.listener.onStarted(s, reuse);
         } catch (RuntimeException | Error e) {
-            fail(job, e);
+            loop.release(s);
+            fail(s, e);
         }
     }
 
-    /** Builds and decodes one batch, then samples the next token of every sequence that has logits. */
-    private void step() {
-        batch.clear();
-        for (EngineRequest j : running) {
-            if (j != null && j.pending >= 0) {
-                j.sampleIndex = batch.size();
-                feed(j, j.pending, true);
-                j.pending = -1;
-            } else if (j != null) {
-                j.sampleIndex = -1;
-            }
-        }
-        for (EngineRequest j : running) {
-            while (j != null && j.fed < j.prompt.length && batch.size() < batch.capacity()) {
-                boolean last = j.fed == j.prompt.length - 1;
-                if (last) {
-                    j.sampleIndex = batch.size();
-                }
-                feed(j, j.prompt[j.fed++], last);
-            }
-            // a closed reasoning block: the last sampled token and the forced </think>, sampled after its end
-            while (j != null && j.forced != null && j.forcedFed < j.forced.length && batch.size() < batch.capacity()) {
-                boolean last = j.forcedFed == j.forced.length - 1;
-                if (last) {
-                    j.sampleIndex = batch.size();
-                }
-                feed(j, j.forced[j.forcedFed++], last);
-            }
-        }
-        try {
-            context.decode(batch);
-        } catch (RuntimeException e) {
-            decodeFailed(e);
-            return;
-        }
-        for (EngineRequest j : running) {
-            if (j != null && j.sampleIndex >= 0) {
-                try {
-                    sampleNext(j);
-                } catch (RuntimeException | Error e) {
-                    fail(j, e);
-                }
-            }
-        }
-    }
-
-    private void feed(EngineRequest j, int token, boolean logits) {
-        int s = j.sequence;
-        int n = heldCount.get(s);
-        if (n == held[s].length) {
-            held[s] = java.util.Arrays.copyOf(held[s], n * 2);
-        }
-        held[s][n] = token;
-        heldCount.set(s, n + 1);
-        batch.add(token, j.position++, s, logits);
-    }
-
-    /**
-     * A decode that failed leaves each sequence as llama.cpp restored it (the failed part removed): the record is cut
-     * to match, and the requests in the batch end (cancelled for an abort, failed otherwise).
-     */
-    private void decodeFailed(RuntimeException e) {
-        for (EngineRequest j : running) {
-            if (j == null) {
-                continue;
-            }
-            int s = j.sequence;
-            heldCount.set(s, Math.min(heldCount.get(s), Math.max(0, context.lastPosition(s) + 1)));
-            if (e instanceof DecodeException.Aborted) {
-                end(j, Generator.StopReason.CANCELLED);
-            } else {
-                fail(j, e);
-            }
-        }
-    }
-
-    private void sampleNext(EngineRequest j) {
-        Generator.StopReason stop = j.sampleNext(context, vocab, forcedClose, room);
-        if (stop != null) {
-            end(j, stop);
-        }
-    }
-
-    private void end(EngineRequest j, Generator.StopReason stop) {
+    private void end(int s, Generator.StopReason stop) {
+        Handle job = running[s];
         Reply reply;
         try {
-            reply = j.finish(stop);
+            reply = new Reply(job.turn.finish(stop), job.turn.tokens(), s);
         } catch (RuntimeException | Error e) {
-            fail(j, e);
+            fail(s, e);
             return;
         }
-        release(j);
-        j.result.complete(reply);
+        release(s);
+        job.result.complete(reply);
     }
 
-    private void fail(EngineRequest j, Throwable e) {
-        release(j);
-        j.result.completeExceptionally(e);
+    private void fail(int s, Throwable e) {
+        Handle job = running[s];
+        release(s);
+        job.result.completeExceptionally(e);
     }
 
-    private void release(EngineRequest j) {
+    private void release(int s) {
+        Handle job;
         lock.lock();
         try {
-            if (running[j.sequence] == j) {
-                running[j.sequence] = null;
-                runningCount--;
-                lastUsed[j.sequence] = ++clock;
-            }
+            job = running[s];
+            running[s] = null;
+            runningCount--;
         } finally {
             lock.unlock();
         }
-        j.close();
-    }
-
-    private static int commonPrefix(int[] a, int aLength, int[] b) {
-        int n = Math.min(aLength, b.length);
-        int i = 0;
-        while (i < n && a[i] == b[i]) {
-            i++;
-        }
-        return i;
+        job.turn.close();
     }
 }

@@ -2,9 +2,11 @@ package dev.jseek.chat;
 
 /** Receives a reply as it streams: reasoning and answer text separately, and notices about the session. */
 public interface ChatListener {
-    void onReasoning(String text);
+    default void onReasoning(String text) {
+    }
 
-    void onAnswer(String text);
+    default void onAnswer(String text) {
+    }
 
     /** Something the user should know, e.g. that old turns were dropped to make room. */
     default void onNotice(String message) {
@@ -13,13 +15,6 @@ public interface ChatListener {
     /** A listener that ignores everything (use the returned {@link ChatTurn}). */
     static ChatListener silent() {
         return new ChatListener() {
-            @Override
-            public void onReasoning(String text) {
-            }
-
-            @Override
-            public void onAnswer(String text) {
-            }
         };
     }
 }

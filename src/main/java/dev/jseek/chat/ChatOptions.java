@@ -5,53 +5,26 @@ import dev.jseek.Grammar;
 import dev.jseek.SamplerParams;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
- * How a {@link ChatSession} runs.
+ * How a {@link ChatSession} runs: its setup (template and context, fixed for its life) and its replies' settings
+ * ({@link ReplyOptions}, which {@link ChatSession#reconfigure} may change between turns). A {@link ChatEngine} has its
+ * own setup and takes only the reply part per request. The {@code with…} and accessor methods of the reply's settings
+ * are here too, so that a session's options read as one.
  *
- * @param template        the chat template; null = the model's own
- * @param context         context (KV cache) settings; one sequence is used
- * @param sampling        sampler settings
- * @param maxTokens       most tokens per reply, reasoning included
- * @param thinking        let reasoning models think: the template's switch (V3.1+), or R1's open block; false
- *                        closes it
- * @param reasoningBudget most reasoning tokens before {@code </think>} is forced; -1 = no limit
- * @param overflow        what to do when the conversation no longer fits the context
- * @param stopStrings     the answer ends before the first of these (they are not part of it)
- * @param grammar         constrains the answer (not the reasoning); null for free text
- * @param tools           tools the model may call, and the tool choice; null for none (Jinja templates only)
- * @param reasoningEffort the template's reasoning-effort level (V4: high, max; "none" = thinking off); null =
- *                        the template's default
+ * @param template the chat template; null = the model's own
+ * @param context  context (KV cache) settings; one sequence is used
+ * @param reply    how each reply is made
  */
-public record ChatOptions(ChatTemplate template, ContextParams context, SamplerParams sampling, int maxTokens,
-                          boolean thinking, int reasoningBudget, Overflow overflow, List<String> stopStrings,
-                          Grammar grammar, ChatTools tools, String reasoningEffort) {
+public record ChatOptions(ChatTemplate template, ContextParams context, ReplyOptions reply) {
 
     public ChatOptions {
-        if (maxTokens < 1) {
-            throw new IllegalArgumentException("max tokens per reply must be at least 1, not " + maxTokens);
-        }
-        if (reasoningBudget < -1) {
-            throw new IllegalArgumentException("reasoning budget must be -1 (no limit) or at least 0, not " + reasoningBudget);
-        }
-        stopStrings = List.copyOf(stopStrings);
-        if (stopStrings.stream().anyMatch(String::isEmpty)) {
-            throw new IllegalArgumentException("a stop string must not be empty");
-        }
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(reply, "reply");
         if (context.sequences() != 1) {
             throw new IllegalArgumentException("a chat session uses one sequence, not " + context.sequences());
         }
-        if (grammar != null && tools != null && tools.choice() == ChatTools.Choice.REQUIRED) {
-            throw new IllegalArgumentException("a grammar (or JSON schema) and tool choice 'required' both constrain the answer; choose one");
-        }
-        if (reasoningEffort != null && reasoningEffort.isBlank()) {
-            throw new IllegalArgumentException("reasoning effort must not be blank; leave it out for the template's default");
-        }
-    }
-
-    public ChatOptions(ChatTemplate template, ContextParams context, SamplerParams sampling, int maxTokens, boolean thinking,
-                       int reasoningBudget, Overflow overflow, List<String> stopStrings, Grammar grammar) {
-        this(template, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, null, null);
     }
 
     /** When the next prompt would not fit the context. */
@@ -62,55 +35,61 @@ public record ChatOptions(ChatTemplate template, ContextParams context, SamplerP
         DROP_OLDEST
     }
 
-    /** The model's template, 4096 tokens, DeepSeek-R1 sampling, 2048 tokens per reply, thinking on. */
+    /** The model's template, 4096 tokens, and {@link ReplyOptions#defaults()}. */
     public static ChatOptions defaults() {
-        return new ChatOptions(null, ContextParams.defaults(), SamplerParams.deepSeekR1(), 2048, true, -1, Overflow.FAIL, List.of(), null);
+        return new ChatOptions(null, ContextParams.defaults(), ReplyOptions.defaults());
     }
 
     public ChatOptions withTemplate(ChatTemplate t) {
-        return new ChatOptions(t, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort);
+        return new ChatOptions(t, context, reply);
     }
 
     public ChatOptions withContext(ContextParams c) {
-        return new ChatOptions(template, c, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort);
+        return new ChatOptions(template, c, reply);
     }
 
-    public ChatOptions withSampling(SamplerParams s) {
-        return new ChatOptions(template, context, s, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort);
+    public ChatOptions withReply(ReplyOptions r) {
+        return new ChatOptions(template, context, r);
     }
 
-    public ChatOptions withMaxTokens(int n) {
-        return new ChatOptions(template, context, sampling, n, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort);
-    }
+    // ---- the reply's settings, for reading and changing the options as one ----
 
-    public ChatOptions withThinking(boolean on) {
-        return new ChatOptions(template, context, sampling, maxTokens, on, reasoningBudget, overflow, stopStrings, grammar, tools, reasoningEffort);
-    }
+    public SamplerParams sampling() { return reply.sampling(); }
 
-    public ChatOptions withReasoningBudget(int tokens) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, tokens, overflow, stopStrings, grammar, tools, reasoningEffort);
-    }
+    public int maxTokens() { return reply.maxTokens(); }
 
-    public ChatOptions withStopStrings(List<String> stops) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stops, grammar, tools, reasoningEffort);
-    }
+    public boolean thinking() { return reply.thinking(); }
+
+    public int reasoningBudget() { return reply.reasoningBudget(); }
+
+    public Overflow overflow() { return reply.overflow(); }
+
+    public List<String> stopStrings() { return reply.stopStrings(); }
+
+    public Grammar grammar() { return reply.grammar(); }
+
+    public ChatTools tools() { return reply.tools(); }
+
+    public String reasoningEffort() { return reply.reasoningEffort(); }
+
+    public ChatOptions withSampling(SamplerParams s) { return withReply(reply.withSampling(s)); }
+
+    public ChatOptions withMaxTokens(int n) { return withReply(reply.withMaxTokens(n)); }
+
+    public ChatOptions withThinking(boolean on) { return withReply(reply.withThinking(on)); }
+
+    public ChatOptions withReasoningBudget(int tokens) { return withReply(reply.withReasoningBudget(tokens)); }
+
+    public ChatOptions withStopStrings(List<String> stops) { return withReply(reply.withStopStrings(stops)); }
 
     /** Constrains each answer to a grammar, e.g. {@link Grammar#json()}; null for free text. */
-    public ChatOptions withGrammar(Grammar g) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, g, tools, reasoningEffort);
-    }
+    public ChatOptions withGrammar(Grammar g) { return withReply(reply.withGrammar(g)); }
 
-    public ChatOptions withOverflow(Overflow o) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, o, stopStrings, grammar, tools, reasoningEffort);
-    }
+    public ChatOptions withOverflow(Overflow o) { return withReply(reply.withOverflow(o)); }
 
     /** Tools the model may call (null for none). */
-    public ChatOptions withTools(ChatTools t) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, t, reasoningEffort);
-    }
+    public ChatOptions withTools(ChatTools t) { return withReply(reply.withTools(t)); }
 
     /** The template's reasoning-effort level (null for its default). */
-    public ChatOptions withReasoningEffort(String level) {
-        return new ChatOptions(template, context, sampling, maxTokens, thinking, reasoningBudget, overflow, stopStrings, grammar, tools, level);
-    }
+    public ChatOptions withReasoningEffort(String level) { return withReply(reply.withReasoningEffort(level)); }
 }

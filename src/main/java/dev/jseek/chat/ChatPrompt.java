@@ -12,13 +12,14 @@ import java.util.List;
  * reasoning prefill of R1-style templates.
  */
 final class ChatPrompt {
-    private static final String THINK_PREFILL = "<think>\n";
-    private static final String NO_THINK_PREFILL = "<think>\n\n</think>\n\n";
+    private static final String THINK_PREFILL = ReasoningParser.OPEN + "\n";
+    /** R1's open block, closed at once when thinking is off. */
+    private static final String NO_THINK_PREFILL = ReasoningParser.OPEN + "\n" + ReasoningParser.FORCED_CLOSE;
 
     private final Vocab vocab;
     private final ChatTemplate template;
     /** Asked of llama.cpp at first use: it renders probe conversations, which a session may never need. */
-    private TemplateFeatures features;
+    private volatile TemplateFeatures features;
 
     ChatPrompt(Vocab vocab, ChatTemplate template) {
         this.vocab = vocab;
@@ -41,7 +42,7 @@ final class ChatPrompt {
         return features;
     }
 
-    Built build(List<ChatMessage> messages, ChatOptions options) {
+    Built build(List<ChatMessage> messages, ReplyOptions options) {
         if (!template.isJinja()) {
             if (options.tools() != null || options.reasoningEffort() != null) {
                 throw new ChatInputException(ChatInputException.Kind.TEMPLATE_REFUSED, template + " is a built-in template: tools and reasoning effort need the model's "
@@ -65,14 +66,17 @@ final class ChatPrompt {
 
     /**
      * The prompt's tokens when it fits {@code room} tokens with one to spare for the reply; else drops old turns
-     * from {@code messages} (telling the listener) or fails, as the options say.
+     * from {@code messages} (telling the listener) or fails, as the options say. {@code parallel}: the room is one
+     * sequence of a context shared by several.
      */
-    Built fit(List<ChatMessage> messages, ChatOptions options, int room, ChatListener listener) {
+    Built fit(List<ChatMessage> messages, ReplyOptions options, int room, boolean parallel, ChatListener listener) {
         Built prompt = build(messages, options);
         while (prompt.tokens().length + 1 > room) {
             if (options.overflow() == ChatOptions.Overflow.FAIL || !dropOldestTurn(messages)) {
-                throw new ChatInputException(ChatInputException.Kind.CONTEXT_OVERFLOW, "The conversation needs " + prompt.tokens().length
-                        + " tokens but the context holds " + room + "; start over, use a larger context, or let old turns be dropped.");
+                throw new ChatInputException(ChatInputException.Kind.CONTEXT_OVERFLOW, "The conversation needs "
+                        + prompt.tokens().length + " tokens but " + (parallel ? "a parallel slot" : "the context") + " holds "
+                        + room + "; shorten it, use a larger context" + (parallel ? " or fewer parallel sequences" : "")
+                        + ", or let old turns be dropped.");
             }
             listener.onNotice("Dropped the oldest turn to make room: the conversation no longer fits " + room + " tokens.");
             prompt = build(messages, options);

@@ -5,13 +5,11 @@ import dev.jseek.Generator;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
 import dev.jseek.Sampler;
-import dev.jseek.Vocab;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,95 +17,30 @@ import java.util.List;
  * and keeps the KV cache between turns so that a turn decodes only what changed since the last one.
  * The history holds answers only: reasoning is never sent back to the model (DeepSeek's guidance), so the
  * previous reply is re-decoded without it, and everything before it comes from the cache.
- * One thread at a time; {@link #cancel()} from any thread.
+ * Each reply is a {@link Turn}, decoded by the {@link DecodeLoop} on the caller's thread (one sequence): the same turn
+ * and loop a {@link ChatEngine} request runs on. One thread at a time; {@link #cancel()} from any thread.
  */
 public final class ChatSession implements AutoCloseable {
     private final Model model;
-    private final Vocab vocab;
-    private final ChatTemplate template;
-    /** Whether the session made the template (the model's own) and so closes it. */
-    private final boolean ownsTemplate;
-    private final ChatPrompt promptBuilder;
+    private final ChatContext chat;
     private final Context context;
-    /** Samples reasoning, and answers too when there is no grammar. */
-    private Sampler freeSampler;
-    /** Samples answers: the free sampler, or one with the grammar. */
-    private Sampler answerSampler;
-    /** Samples answers under a required tool call's grammar (made at the first turn that needs it). */
-    private Sampler toolSampler;
-    private dev.jseek.Grammar toolSamplerGrammar;
-    private final Generator generator;
+    /** Decodes the turns, one sequence; also records what the KV cache holds. */
+    private final DecodeLoop loop;
     private ChatOptions options;
     private final List<ChatMessage> history = new ArrayList<>();
-    /** The tokens the KV cache holds for sequence 0, in order. */
-    private int[] cached = new int[0];
 
     public ChatSession(Model model, ChatOptions options) {
         this.model = model;
-        this.vocab = model.vocab();
         this.options = options;
-        this.ownsTemplate = options.template() == null;
-        this.template = ownsTemplate ? ChatTemplate.of(model) : options.template();
-        Context made = null;
+        this.chat = new ChatContext(model, options.template(), options.context());
+        this.context = chat.context;
+        this.loop = chat.loop;
         try {
-            this.promptBuilder = new ChatPrompt(vocab, template);
-            made = model.newContext(options.context());
-            createSamplers(options);
-            this.generator = new Generator(made, 0);
+            checkGrammar(options);
         } catch (RuntimeException e) {
-            if (freeSampler != null) {
-                closeSamplers();
-            }
-            if (made != null) {
-                made.close();
-            }
-            if (ownsTemplate) {
-                template.close();
-            }
+            chat.close();
             throw e;
         }
-        this.context = made;
-    }
-
-    private void createSamplers(ChatOptions o) {
-        Sampler free = new Sampler(vocab, o.sampling());
-        try {
-            answerSampler = o.grammar() == null ? free : new Sampler(vocab, o.sampling(), o.grammar());
-        } catch (RuntimeException e) {
-            free.close();
-            throw e;
-        }
-        freeSampler = free;
-    }
-
-    private void closeSamplers() {
-        if (answerSampler != freeSampler) {
-            answerSampler.close();
-        }
-        freeSampler.close();
-        closeToolSampler();
-    }
-
-    private void closeToolSampler() {
-        if (toolSampler != null) {
-            toolSampler.close();
-            toolSampler = null;
-            toolSamplerGrammar = null;
-        }
-    }
-
-    /** The sampler for this turn's answer: under the required call's grammar when there is one. */
-    private Sampler answerSamplerFor(ChatPrompt.Built built) {
-        dev.jseek.Grammar g = ReplyStream.answerGrammar(options, built);
-        if (g == null || g.equals(options.grammar())) {
-            return answerSampler;
-        }
-        if (!g.equals(toolSamplerGrammar)) {
-            closeToolSampler();
-            toolSampler = new Sampler(vocab, options.sampling(), g);
-            toolSamplerGrammar = g;
-        }
-        return toolSampler;
     }
 
     /**
@@ -118,18 +51,18 @@ public final class ChatSession implements AutoCloseable {
         if (!newOptions.context().equals(options.context())) {
             throw new IllegalArgumentException("the context settings of a session cannot change; start a new session");
         }
-        if (newOptions.template() != null && newOptions.template() != template) {
+        if (newOptions.template() != null && newOptions.template() != chat.template) {
             throw new IllegalArgumentException("the chat template of a session cannot change; start a new session");
         }
-        Sampler oldFree = freeSampler;
-        Sampler oldAnswer = answerSampler;
-        createSamplers(newOptions);
-        if (oldAnswer != oldFree) {
-            oldAnswer.close();
-        }
-        oldFree.close();
-        closeToolSampler(); // its sampling settings are the old ones
+        checkGrammar(newOptions);
         options = newOptions;
+    }
+
+    /** A grammar that does not parse is refused when it is set, not at the next message. */
+    private void checkGrammar(ChatOptions o) {
+        if (o.grammar() != null) {
+            new Sampler(model.vocab(), o.sampling(), o.grammar()).close();
+        }
     }
 
     /** Drops the last reply and generates a new one for the same user message. */
@@ -163,7 +96,7 @@ public final class ChatSession implements AutoCloseable {
     }
 
     public ChatTemplate template() {
-        return template;
+        return chat.template;
     }
 
     public ChatOptions options() {
@@ -199,7 +132,7 @@ public final class ChatSession implements AutoCloseable {
             throw new JseekException("This conversation has tool calls, which session files cannot hold yet; " + file
                     + " was not written. Save it before using tools, or keep the transcript as JSON (run --json / batch).");
         }
-        new SessionFile(model.path().getFileName().toString(), modelSize(), history(), cached, context.saveSequence(0)).write(file);
+        new SessionFile(model.path().getFileName().toString(), modelSize(), history(), loop.held(0), context.saveSequence(0)).write(file);
     }
 
     /** Loads a conversation saved by {@link #save} with the same model file; the current one is replaced. */
@@ -213,8 +146,7 @@ public final class ChatSession implements AutoCloseable {
             throw new JseekException(file + " holds " + saved.tokens().length + " tokens but this context holds "
                     + context.contextSize() + "; use a context of at least that size.");
         }
-        generator.discardUndecodedToken();
-        cached = new int[0]; // loadSequence empties the sequence first, and leaves it empty if it fails
+        loop.hold(0, new int[0]); // loadSequence empties the sequence first, and leaves it empty if it fails
         try {
             context.loadSequence(0, saved.kvState());
         } catch (JseekException e) {
@@ -225,7 +157,7 @@ public final class ChatSession implements AutoCloseable {
             throw new JseekException(file + " is inconsistent: its KV-cache state holds " + (context.lastPosition(0) + 1)
                     + " tokens but it lists " + saved.tokens().length + "; it cannot be loaded.");
         }
-        cached = saved.tokens();
+        loop.hold(0, saved.tokens());
         restoreHistory(saved.history());
     }
 
@@ -274,92 +206,57 @@ public final class ChatSession implements AutoCloseable {
         long start = System.nanoTime();
         List<ChatMessage> messages = new ArrayList<>(history);
         messages.add(message);
-        ChatPrompt.Built built = promptBuilder.fit(messages, options, context.contextSize(), listener);
-        int[] prompt = built.tokens();
-
-        int reuse = commonPrefix(cached, prompt);
-        if (reuse == prompt.length) {
-            reuse--; // decode at least one token, so there are fresh logits to sample from
+        ChatTurn turn;
+        try (Turn t = chat.turn(messages, options.reply(), listener, start)) {
+            turn = run(t);
         }
-        // From here the record says exactly what the KV cache holds, on every path: the kept prefix now, the
-        // whole turn after success, and the kept prefix again after any failure (its partial tokens are removed).
-        generator.discardUndecodedToken();
-        context.removeTokens(0, reuse, -1);
-        cached = Arrays.copyOf(prompt, reuse);
-        Sampler answers = answerSamplerFor(built);
-        freeSampler.reset();
-        answers.reset();
-        TurnResult done;
-        try {
-            done = generate(prompt, reuse, listener, built, answers);
-        } catch (RuntimeException | Error e) {
-            forgetTurn(reuse, e);
-            throw e;
-        }
-        int[] sequence = done.sequence;
-        ReplyStream turn = done.turn;
-        cached = Arrays.copyOf(sequence, Math.min(sequence.length, context.lastPosition(0) + 1));
-        ReplyStream.Outcome outcome = turn.finish(done.last.stopReason());
-        if (outcome.stop() != Generator.StopReason.CANCELLED) {
-            messages.add(ChatMessage.assistant(outcome.answer(), outcome.calls()));
+        if (turn.stop() != Generator.StopReason.CANCELLED) {
+            messages.add(ChatMessage.assistant(turn.answer(), turn.toolCalls()));
             history.clear();
             history.addAll(messages);
         }
-        context.resetCancel();
-        long end = System.nanoTime();
-        ChatTurn.Stats stats = new ChatTurn.Stats(prompt.length, prompt.length - reuse, options.maxTokens() - done.left,
-                turn.reasoningTokens, done.promptNanos, turn.firstTokenAt == 0 ? 0 : turn.firstTokenAt - start,
-                turn.reasoningNanos(end), done.generationNanos);
-        return new ChatTurn(outcome.reasoning(), outcome.answer(), outcome.calls(), outcome.stop(), stats);
+        return turn;
     }
 
-    private record TurnResult(int[] sequence, ReplyStream turn, Generator.Result last, int left, long promptNanos,
-                              long generationNanos) {
-    }
-
-    /** Decodes the new part of the prompt and generates the reply: reasoning, then the answer. */
-    private TurnResult generate(int[] prompt, int reuse, ChatListener listener, ChatPrompt.Built built, Sampler answerSampler) {
-        // With a grammar, reasoning is sampled freely and the answer under the grammar: the sampler is switched
-        // when </think> appears (or is forced), instead of feeding the grammar tokens it never chose.
-        boolean mayReason = built.opensThinking();
-        Sampler current = mayReason ? freeSampler : answerSampler;
-        ReplyStream turn = new ReplyStream(options, built, listener, current != answerSampler);
-        int[] sequence = prompt;
-        int[] feed = Arrays.copyOfRange(prompt, reuse, prompt.length);
-        int left = options.maxTokens();
-        long promptNanos = -1;
-        long generationNanos = 0;
-        Generator.Result result;
-        while (true) {
-            result = generator.generate(feed, current, left, (token, text) -> {
-                turn.onToken(token, text);
-                if (turn.stopRequested()) {
-                    generator.requestStop();
-                }
-            });
-            promptNanos = promptNanos < 0 ? result.stats().promptNanos() : promptNanos;
-            generationNanos += result.stats().generationNanos();
-            sequence = concat(sequence, result.tokens());
-            left -= result.tokens().length;
-            if (result.stopReason() != Generator.StopReason.STOPPED || turn.stops.stopped() || left <= 0) {
-                break;
+    /**
+     * Steps the loop until the turn ends. The record of the KV cache stays true on every path: the kept prefix, then
+     * the whole turn, and after a failure the kept prefix again (what the failed turn decoded is removed).
+     */
+    private ChatTurn run(Turn t) {
+        Generator.StopReason[] stop = {null};
+        Throwable[] failure = {null};
+        DecodeLoop.Ends ends = (sequence, turn, reason, e) -> {
+            stop[0] = reason;
+            failure[0] = e;
+        };
+        int kept = loop.start(0, t);
+        try {
+            while (stop[0] == null && failure[0] == null) {
+                loop.step(ends);
             }
-            // the generator decodes the token it streamed but did not decode yet, then the forced close if any
-            feed = turn.resume(current, answerSampler, vocab.tokenize(ReplyStream.FORCED_CLOSE, false, true));
-            sequence = concat(sequence, feed);
-            current = answerSampler;
+            if (failure[0] == null) {
+                return t.finish(stop[0]);
+            }
+        } catch (RuntimeException | Error e) {
+            failure[0] = e;
+        } finally {
+            context.resetCancel();
         }
-        return new TurnResult(sequence, turn, result, left, promptNanos, generationNanos);
+        loop.release(0);
+        forgetTurn(kept, failure[0]);
+        if (failure[0] instanceof Error e) {
+            throw e;
+        }
+        throw (RuntimeException) failure[0]; // the loop passes on only what a step can throw
     }
 
     /** After a failed turn: removes what it left in the KV cache, so the record of the cache stays true. */
     private void forgetTurn(int kept, Throwable failure) {
-        generator.discardUndecodedToken();
         try {
-            context.removeTokens(0, kept, -1);
+            loop.cut(0, kept);
         } catch (RuntimeException e) {
             // the context is closed or busy: nothing can be reused next time
-            cached = new int[0];
+            loop.hold(0, new int[0]);
             failure.addSuppressed(e);
         }
     }
@@ -380,8 +277,8 @@ public final class ChatSession implements AutoCloseable {
     public PromptPreview preview(ChatMessage message) {
         List<ChatMessage> messages = new ArrayList<>(history);
         messages.add(message);
-        ChatPrompt.Built built = promptBuilder.build(messages, options);
-        String text = built.rendered() != null ? built.rendered().prompt() : vocab.detokenize(built.tokens(), true);
+        ChatPrompt.Built built = chat.prompts.build(messages, options.reply());
+        String text = built.rendered() != null ? built.rendered().prompt() : model.vocab().detokenize(built.tokens(), true);
         return new PromptPreview(text, built.tokens().length);
     }
 
@@ -391,31 +288,11 @@ public final class ChatSession implements AutoCloseable {
 
     /** What the template can do (thinking switch, reasoning efforts, tool calls). */
     public TemplateFeatures templateFeatures() {
-        return promptBuilder.features();
-    }
-
-    private static int commonPrefix(int[] a, int[] b) {
-        int n = Math.min(a.length, b.length);
-        int i = 0;
-        while (i < n && a[i] == b[i]) {
-            i++;
-        }
-        return i;
-    }
-
-    private static int[] concat(int[] a, int[] b) {
-        int[] r = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, r, a.length, b.length);
-        return r;
+        return chat.prompts.features();
     }
 
     @Override
     public void close() {
-        generator.close();
-        closeSamplers();
-        context.close();
-        if (ownsTemplate) {
-            template.close();
-        }
+        chat.close();
     }
 }

@@ -1,7 +1,6 @@
 package dev.jseek.chat;
 
 import dev.jseek.Backend;
-import dev.jseek.JinjaTemplates;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
 import dev.jseek.models.TemplateText;
@@ -14,7 +13,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -146,28 +144,49 @@ public final class ChatTemplate implements AutoCloseable {
         if (jinja != null) {
             throw new IllegalStateException(description + " is Jinja: sessions render it through JinjaPrompt");
         }
-        String formatted = render(messages, addAssistant);
+        List<Segment> segments = split(render(messages, addAssistant), messages);
+        if (segments == null) {
+            throw new JseekException(description + " repeats, loses or garbles message markers; it cannot be used safely.");
+        }
+        return segments;
+    }
+
+    /** What stands in for message {@code index}'s content when a template renders, so that it can be found. */
+    static String marker(int index) {
+        return SENTINEL + index + SENTINEL_END;
+    }
+
+    /**
+     * Splits a prompt rendered with {@link #marker}s into template text and the messages' content; null when the
+     * markers are not each message's once, whole and in range (the template repeated, cut or invented one).
+     */
+    static List<Segment> split(String marked, List<ChatMessage> messages) {
         List<Segment> segments = new ArrayList<>();
-        Set<Integer> seen = new HashSet<>();
+        boolean[] seen = new boolean[messages.size()];
         int at = 0;
-        while (true) {
-            int start = formatted.indexOf(SENTINEL, at);
-            if (start < 0) {
-                break;
+        for (int start; (start = marked.indexOf(SENTINEL, at)) >= 0; ) {
+            int end = marked.indexOf(SENTINEL_END, start);
+            if (end < 0) {
+                return null;
             }
-            int end = formatted.indexOf(SENTINEL_END, start);
-            int index = Integer.parseInt(formatted.substring(start + SENTINEL.length(), end));
-            if (!seen.add(index)) {
-                throw new JseekException(description + " repeats message " + index + "; it cannot be used safely.");
+            int index;
+            try {
+                index = Integer.parseInt(marked.substring(start + SENTINEL.length(), end));
+            } catch (NumberFormatException e) {
+                return null;
             }
+            if (index < 0 || index >= messages.size() || seen[index]) {
+                return null;
+            }
+            seen[index] = true;
             if (start > at) {
-                segments.add(new Segment(formatted.substring(at, start), false));
+                segments.add(new Segment(marked.substring(at, start), false));
             }
             segments.add(new Segment(messages.get(index).content(), true));
             at = end + SENTINEL_END.length();
         }
-        if (at < formatted.length()) {
-            segments.add(new Segment(formatted.substring(at), false));
+        if (at < marked.length()) {
+            segments.add(new Segment(marked.substring(at), false));
         }
         return segments;
     }
@@ -187,7 +206,7 @@ public final class ChatTemplate implements AutoCloseable {
             for (int i = 0; i < messages.size(); i++) {
                 MemorySegment m = llama_chat_message.asSlice(chat, i);
                 llama_chat_message.role(m, arena.allocateFrom(messages.get(i).role().wireName()));
-                llama_chat_message.content(m, arena.allocateFrom(SENTINEL + i + SENTINEL_END));
+                llama_chat_message.content(m, arena.allocateFrom(marker(i)));
                 contentBytes += messages.get(i).content().getBytes(StandardCharsets.UTF_8).length;
             }
             MemorySegment tmpl = arena.allocateFrom(template);

@@ -1,10 +1,9 @@
 package dev.jseek.chat;
 
 import dev.jseek.Grammar;
-import dev.jseek.JinjaTemplates;
 import dev.jseek.JseekException;
+import dev.jseek.internal.ChatBridge;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -21,10 +20,6 @@ import java.util.regex.Pattern;
  */
 final class JinjaPrompt {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String SENTINEL = "\u0002jseek-content-";
-    private static final String SENTINEL_END = "\u0003";
-    /** Closes R1's always-open reasoning block when thinking is off (R1's template has no switch). */
-    static final String CLOSE_THINKING = "\n</think>\n\n";
 
     private JinjaPrompt() {
     }
@@ -32,7 +27,7 @@ final class JinjaPrompt {
     /**
      * One rendered prompt.
      *
-     * @param prompt        the text exactly as llama-server's /apply-template returns it (plus {@link #CLOSE_THINKING}
+     * @param prompt        the text exactly as llama-server's /apply-template returns it (plus {@link ReasoningParser#FORCED_CLOSE}
      *                      for an R1-style template with thinking off)
      * @param segments      the prompt split into template text and message content; null when the template
      *                      transforms content so that its place cannot be found (then {@code prompt} is tokenized whole)
@@ -47,14 +42,14 @@ final class JinjaPrompt {
     }
 
     /** The request body llama-server would get for these messages and options. */
-    static ObjectNode request(List<ChatMessage> messages, ChatOptions options, boolean sentinels) {
+    static ObjectNode request(List<ChatMessage> messages, ReplyOptions options, boolean sentinels) {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode list = body.putArray("messages");
         for (int i = 0; i < messages.size(); i++) {
             ChatMessage m = messages.get(i);
             ObjectNode o = list.addObject();
             o.put("role", m.role().wireName());
-            o.put("content", sentinels ? SENTINEL + i + SENTINEL_END : m.content());
+            o.put("content", sentinels ? ChatTemplate.marker(i) : m.content());
             if (!m.toolCalls().isEmpty()) {
                 ArrayNode calls = o.putArray("tool_calls");
                 for (ToolCall c : m.toolCalls()) {
@@ -85,7 +80,7 @@ final class JinjaPrompt {
     }
 
     static Rendered render(JinjaTemplates jinja, java.util.function.Supplier<TemplateFeatures> featuresOf, List<ChatMessage> messages,
-                           ChatOptions options) {
+                           ReplyOptions options) {
         TemplateFeatures features = options.reasoningEffort() == null ? null : featuresOf.get();
         if (features != null && !features.reasoningEfforts().contains(options.reasoningEffort())) {
             throw new ChatInputException(ChatInputException.Kind.UNKNOWN_REASONING_EFFORT, "Reasoning effort '"
@@ -101,7 +96,7 @@ final class JinjaPrompt {
         // thinking off, yet the template left the block open (R1's have no switch): jseek closes it
         boolean closed = opens && !options.thinking();
         if (closed) {
-            prompt += CLOSE_THINKING;
+            prompt += ReasoningParser.FORCED_CLOSE;
             opens = false;
         }
         List<ChatTemplate.Segment> segments = segments(jinja, messages, options, prompt);
@@ -113,7 +108,7 @@ final class JinjaPrompt {
         parser.put("reasoning_format", "deepseek");
         parser.put("parse_tool_calls", real.path("parse_tool_calls").asBoolean(false));
         // the block jseek closed belongs to the reply as llama.cpp's parser reads it (after the generation prompt)
-        parser.put("jseek_prefix", closed ? CLOSE_THINKING : "");
+        parser.put("jseek_prefix", closed ? ReasoningParser.FORCED_CLOSE : "");
 
         Grammar toolGrammar = null;
         if (options.tools() != null && options.tools().choice() == ChatTools.Choice.REQUIRED) {
@@ -130,44 +125,17 @@ final class JinjaPrompt {
      * Renders again with every message's content replaced by a marker, to find where content lies in the prompt.
      * Returns null when putting the content back does not give the real prompt (the template transformed it).
      */
-    private static List<ChatTemplate.Segment> segments(JinjaTemplates jinja, List<ChatMessage> messages, ChatOptions options,
+    private static List<ChatTemplate.Segment> segments(JinjaTemplates jinja, List<ChatMessage> messages, ReplyOptions options,
                                                        String prompt) {
         String marked = read(apply(jinja, request(messages, options, true).toString())).path("prompt").asText();
-        if (prompt.endsWith(CLOSE_THINKING) && !marked.endsWith(CLOSE_THINKING)) {
-            marked += CLOSE_THINKING;
+        if (prompt.endsWith(ReasoningParser.FORCED_CLOSE) && !marked.endsWith(ReasoningParser.FORCED_CLOSE)) {
+            marked += ReasoningParser.FORCED_CLOSE;
         }
-        List<ChatTemplate.Segment> segments = new ArrayList<>();
+        List<ChatTemplate.Segment> segments = ChatTemplate.split(marked, messages);
+        if (segments == null) {
+            return null;
+        }
         StringBuilder rebuilt = new StringBuilder();
-        int at = 0;
-        boolean[] seen = new boolean[messages.size()];
-        while (true) {
-            int start = marked.indexOf(SENTINEL, at);
-            if (start < 0) {
-                break;
-            }
-            int end = marked.indexOf(SENTINEL_END, start);
-            if (end < 0) {
-                return null;
-            }
-            int index;
-            try {
-                index = Integer.parseInt(marked.substring(start + SENTINEL.length(), end));
-            } catch (NumberFormatException e) {
-                return null;
-            }
-            if (index < 0 || index >= messages.size() || seen[index]) {
-                return null;
-            }
-            seen[index] = true;
-            if (start > at) {
-                segments.add(new ChatTemplate.Segment(marked.substring(at, start), false));
-            }
-            segments.add(new ChatTemplate.Segment(messages.get(index).content(), true));
-            at = end + SENTINEL_END.length();
-        }
-        if (at < marked.length()) {
-            segments.add(new ChatTemplate.Segment(marked.substring(at), false));
-        }
         segments.forEach(s -> rebuilt.append(s.text()));
         return rebuilt.toString().equals(prompt) ? segments : null;
     }
@@ -252,12 +220,7 @@ final class JinjaPrompt {
     record Parsed(String reasoning, String content, List<ToolCall> toolCalls) {
     }
 
-    /** A result of jseek's chat bridge, which is JSON by contract. */
-    static JsonNode read(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("jseek's chat bridge returned bad JSON: " + e.getOriginalMessage(), e);
-        }
+    private static JsonNode read(String json) {
+        return ChatBridge.read(json);
     }
 }

@@ -9,6 +9,11 @@ package dev.jseek.chat;
 public final class ReasoningParser {
     static final String OPEN = "<think>";
     static final String CLOSE = "</think>";
+    /**
+     * Closes a reasoning block from outside the model: when its budget is spent, and after R1's always-open block when
+     * thinking is off (its template has no switch).
+     */
+    static final String FORCED_CLOSE = "\n" + CLOSE + "\n\n";
 
     /** Where the parser is in the reply. */
     public enum Phase {

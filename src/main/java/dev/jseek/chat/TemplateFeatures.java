@@ -34,7 +34,7 @@ public record TemplateFeatures(boolean jinja, boolean thinkingSwitch, boolean al
      * off. A switch is a difference between the two; R1's templates give the same open {@code <think>} both ways
      * (although llama.cpp reports {@code supports_enable_thinking} for them).
      */
-    static TemplateFeatures of(dev.jseek.JinjaTemplates jinja) {
+    static TemplateFeatures of(JinjaTemplates jinja) {
         JsonNode d = read(jinja.describe());
         JsonNode on = read(jinja.apply(probe(true)));
         JsonNode off = read(jinja.apply(probe(false)));
@@ -61,7 +61,7 @@ public record TemplateFeatures(boolean jinja, boolean thinkingSwitch, boolean al
     }
 
     private static JsonNode read(String json) {
-        return JinjaPrompt.read(json);
+        return dev.jseek.internal.ChatBridge.read(json);
     }
 
     /** One line for {@code jseek info}: the thinking controls and tool support. */

@@ -52,26 +52,33 @@ class ChatEngineTest {
     }
 
     /** Collects what a request streams; optionally holds the engine when the request starts. */
-    private static class Recorder implements ChatEngine.Listener {
-        final StringBuilder reasoning = new StringBuilder();
-        final StringBuilder answer = new StringBuilder();
+    private static class Recorder extends Transcript {
         volatile int sequence = -1;
         volatile int reused = -1;
+        private final Runnable atStart;
+
+        Recorder() {
+            this(() -> { });
+        }
+
+        /** @param atStart runs on the engine's thread when the request gets its sequence (everything waits for it) */
+        Recorder(Runnable atStart) {
+            this.atStart = atStart;
+        }
 
         @Override
         public void onStarted(int sequence, int reusedTokens) {
             this.sequence = sequence;
             this.reused = reusedTokens;
+            atStart.run();
         }
+    }
 
-        @Override
-        public void onReasoning(String text) {
-            reasoning.append(text);
-        }
-
-        @Override
-        public void onAnswer(String text) {
-            answer.append(text);
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -99,31 +106,16 @@ class ChatEngineTest {
             ChatOptions plainOptions = greedy(24).withReasoningBudget(8);
             List<ChatMessage> call = List.of(ChatMessage.user("Yes or no?"));
             ChatOptions callOptions = greedy(40).withReasoningBudget(4)
-                    .withGrammar(dev.jseek.Grammar.of(dev.jseek.JinjaTemplates.schemaToGrammar(VERDICT)));
+                    .withGrammar(dev.jseek.Grammar.fromJsonSchema(VERDICT));
 
             CountDownLatch bothSubmitted = new CountDownLatch(1);
-            Recorder first = new Recorder() {
-                @Override
-                public void onStarted(int sequence, int reusedTokens) {
-                    super.onStarted(sequence, reusedTokens);
-                    try {
-                        bothSubmitted.await(); // the engine waits here: the second request joins while this one generates
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            };
+            // the engine waits at the first request's start: the second request joins while this one generates
+            Recorder first = new Recorder(() -> await(bothSubmitted));
             AtomicReference<ChatEngine.Handle> plainHandle = new AtomicReference<>();
             AtomicBoolean overlapped = new AtomicBoolean();
-            Recorder second = new Recorder() {
-                @Override
-                public void onStarted(int sequence, int reusedTokens) {
-                    super.onStarted(sequence, reusedTokens);
-                    overlapped.set(!plainHandle.get().result().isDone());
-                }
-            };
-            plainHandle.set(engine.submit(plain, plainOptions, first));
-            ChatEngine.Handle callHandle = engine.submit(call, callOptions, second);
+            Recorder second = new Recorder(() -> overlapped.set(!plainHandle.get().result().isDone()));
+            plainHandle.set(engine.submit(plain, plainOptions.reply(), first));
+            ChatEngine.Handle callHandle = engine.submit(call, callOptions.reply(), second);
             bothSubmitted.countDown();
             ChatTurn plainTurn = done(plainHandle.get()).turn();
             ChatTurn callTurn = done(callHandle).turn();
@@ -161,19 +153,19 @@ class ChatEngineTest {
             ChatOptions options = greedy(16);
             List<ChatMessage> first = List.of(ChatMessage.user("First conversation, first question."));
             Recorder a = new Recorder();
-            ChatTurn turn = done(engine.submit(first, options, a)).turn();
+            ChatTurn turn = done(engine.submit(first, options.reply(), a)).turn();
             Recorder other = new Recorder();
-            done(engine.submit(List.of(ChatMessage.user("Another conversation.")), options, other));
+            done(engine.submit(List.of(ChatMessage.user("Another conversation.")), options.reply(), other));
             assertNotEquals(a.sequence, other.sequence, "a few common tokens do not take a conversation's sequence");
 
             List<ChatMessage> next = List.of(first.getFirst(), ChatMessage.assistant(turn.answer()), ChatMessage.user("And then?"));
             Recorder continued = new Recorder();
-            ChatTurn second = done(engine.submit(next, options, continued)).turn();
+            ChatTurn second = done(engine.submit(next, options.reply(), continued)).turn();
             assertEquals(a.sequence, continued.sequence, "back on the sequence that holds the conversation");
 
             ChatPrompt prompts = new ChatPrompt(model.vocab(), r1);
-            int[] before = prompts.build(first, options).tokens();
-            int[] now = prompts.build(next, options).tokens();
+            int[] before = prompts.build(first, options.reply()).tokens();
+            int[] now = prompts.build(next, options.reply()).tokens();
             int shared = 0;
             while (shared < before.length && before[shared] == now[shared]) {
                 shared++;
@@ -198,24 +190,8 @@ class ChatEngineTest {
             AtomicReference<ChatEngine.Handle> shortOne = new AtomicReference<>();
             AtomicReference<ChatEngine.Handle> third = new AtomicReference<>();
             AtomicBoolean shortRunningWhenThirdStarted = new AtomicBoolean();
-            Recorder thirdListener = new Recorder() {
-                @Override
-                public void onStarted(int sequence, int reusedTokens) {
-                    super.onStarted(sequence, reusedTokens);
-                    shortRunningWhenThirdStarted.set(!shortOne.get().result().isDone());
-                }
-            };
-            Recorder longListener = new Recorder() {
-                @Override
-                public void onStarted(int sequence, int reusedTokens) {
-                    super.onStarted(sequence, reusedTokens);
-                    try {
-                        bothSubmitted.await();
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            };
+            Recorder thirdListener = new Recorder(() -> shortRunningWhenThirdStarted.set(!shortOne.get().result().isDone()));
+            Recorder longListener = new Recorder(() -> await(bothSubmitted));
             AtomicInteger shortTokens = new AtomicInteger();
             Recorder shortListener = new Recorder() {
                 @Override
@@ -226,11 +202,11 @@ class ChatEngineTest {
                     }
                 }
             };
-            longOne.set(engine.submit(List.of(ChatMessage.user("Tell me everything.")), greedy(2000), longListener));
-            shortOne.set(engine.submit(List.of(ChatMessage.user("Hi")), greedy(30), shortListener));
+            longOne.set(engine.submit(List.of(ChatMessage.user("Tell me everything.")), greedy(2000).reply(), longListener));
+            shortOne.set(engine.submit(List.of(ChatMessage.user("Hi")), greedy(30).reply(), shortListener));
             // the moment the cancelled request ends, a third is submitted: it must get the freed sequence next step
             longOne.get().result().whenComplete((r, e) ->
-                    third.set(engine.submit(List.of(ChatMessage.user("Next")), greedy(4), thirdListener)));
+                    third.set(engine.submit(List.of(ChatMessage.user("Next")), greedy(4).reply(), thirdListener)));
             bothSubmitted.countDown();
 
             ChatEngine.Reply cancelled = done(longOne.get());
@@ -267,7 +243,7 @@ class ChatEngineTest {
                 }
             };
             CountDownLatch started = new CountDownLatch(1);
-            ChatEngine.Handle bad = engine.submit(List.of(ChatMessage.user("Hi")), greedy(8), new Recorder() {
+            ChatEngine.Handle bad = engine.submit(List.of(ChatMessage.user("Hi")), greedy(8).reply(), new Recorder() {
                 @Override
                 public void onStarted(int sequence, int reusedTokens) {
                     started.countDown();
@@ -280,10 +256,10 @@ class ChatEngineTest {
                 }
             });
             assertTrue(started.await(2, TimeUnit.MINUTES));
-            ChatEngine.Handle queued = engine.submit(List.of(ChatMessage.user("Hello")), greedy(8), new Recorder());
+            ChatEngine.Handle queued = engine.submit(List.of(ChatMessage.user("Hello")), greedy(8).reply(), new Recorder());
             assertEquals(1, engine.waiting());
             ChatEngine.Busy busy = assertThrows(ChatEngine.Busy.class,
-                    () -> engine.submit(List.of(ChatMessage.user("Hey")), greedy(8), new Recorder()));
+                    () -> engine.submit(List.of(ChatMessage.user("Hey")), greedy(8).reply(), new Recorder()));
             assertTrue(busy.getMessage().contains("1 requests are waiting"), busy.getMessage());
             hold.countDown();
             CompletionException failure = assertThrows(CompletionException.class, () -> bad.result().join());

@@ -45,23 +45,7 @@ class ChatSessionSaveTest {
 
     @Test
     void aLoadedSessionContinuesExactlyAsIfItHadNeverBeenSaved(@TempDir Path dir) {
-        Path file = dir.resolve("chat.jseek");
-        ChatTurn uninterrupted;
-        try (ChatSession chat = new ChatSession(model, OPTIONS)) {
-            chat.setSystemPrompt("Be brief.");
-            chat.send("First question", ChatListener.silent());
-            chat.save(file);
-            uninterrupted = chat.send("Second question", ChatListener.silent());
-        }
-        try (ChatSession restored = new ChatSession(model, OPTIONS)) {
-            restored.load(file);
-            assertEquals(ChatMessage.system("Be brief."), restored.history().getFirst());
-            assertEquals(3, restored.history().size());
-            ChatTurn resumed = restored.send("Second question", ChatListener.silent());
-            assertEquals(uninterrupted.reasoning() + "|" + uninterrupted.answer(), resumed.reasoning() + "|" + resumed.answer());
-            assertEquals(uninterrupted.stats().decodedPromptTokens(), resumed.stats().decodedPromptTokens(),
-                    "the KV cache came back with the file: only the new tokens are decoded");
-        }
+        dev.jseek.ChatChecks.aLoadedSessionContinuesExactly(model, OPTIONS, dir);
     }
 
     @Test

@@ -53,7 +53,7 @@ class ChatSessionTest {
         List<ChatMessage> messages = List.of(ChatMessage.system("Be brief."), ChatMessage.user(injected));
         try (ChatTemplate own = ChatTemplate.of(model)) {
             assertTrue(own.isJinja());
-            ChatPrompt.Built built = new ChatPrompt(model.vocab(), own).build(messages, ChatOptions.defaults());
+            ChatPrompt.Built built = new ChatPrompt(model.vocab(), own).build(messages, ReplyOptions.defaults());
             assertEquals("Be brief.<｜User｜>" + injected + "<｜Assistant｜><think>\n", built.rendered().prompt(),
                     "R1's template, as llama-server renders it");
             assertTrue(built.opensThinking());
@@ -92,28 +92,7 @@ class ChatSessionTest {
 
     @Test
     void theReplyIsSplitIntoReasoningAndAnswerAndHistoryKeepsOnlyTheAnswer() {
-        try (ChatSession chat = new ChatSession(model, greedy(24).withReasoningBudget(8))) {
-            StringBuilder streamedReasoning = new StringBuilder();
-            StringBuilder streamedAnswer = new StringBuilder();
-            ChatTurn turn = chat.send("What is 2+2?", new ChatListener() {
-                @Override
-                public void onReasoning(String text) {
-                    streamedReasoning.append(text);
-                }
-
-                @Override
-                public void onAnswer(String text) {
-                    streamedAnswer.append(text);
-                }
-            });
-            assertEquals(turn.reasoning(), streamedReasoning.toString());
-            assertEquals(turn.answer(), streamedAnswer.toString());
-            assertTrue(turn.stats().reasoningTokens() > 0 && turn.stats().reasoningTokens() <= 8, turn.stats().toString());
-            assertTrue(!turn.reasoning().isEmpty(), "the prefilled block makes the first tokens reasoning");
-            List<ChatMessage> history = chat.history();
-            assertEquals(List.of(ChatMessage.user("What is 2+2?"), ChatMessage.assistant(turn.answer())), history);
-            assertTrue(turn.stats().firstTokenNanos() > 0);
-        }
+        dev.jseek.ChatChecks.aTurnSplitsReasoningFromTheAnswer(model, greedy(24));
     }
 
     @Test
@@ -168,14 +147,6 @@ class ChatSessionTest {
                 .withOverflow(ChatOptions.Overflow.DROP_OLDEST);
         List<String> notices = new ArrayList<>();
         ChatListener listener = new ChatListener() {
-            @Override
-            public void onReasoning(String text) {
-            }
-
-            @Override
-            public void onAnswer(String text) {
-            }
-
             @Override
             public void onNotice(String message) {
                 notices.add(message);

@@ -1,6 +1,6 @@
 package dev.jseek.chat;
 
-import dev.jseek.JinjaTemplates;
+import dev.jseek.Backend;
 import dev.jseek.JseekException;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;

@@ -2,7 +2,6 @@ package dev.jseek.chat;
 
 import dev.jseek.Generator;
 import dev.jseek.Grammar;
-import dev.jseek.JinjaTemplates;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.SamplerParams;
@@ -18,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Answers under llama.cpp's grammar for a JSON Schema ({@link JinjaTemplates#schemaToGrammar}) on the tiny random
+ * Answers under llama.cpp's grammar for a JSON Schema ({@link Grammar#fromJsonSchema}) on the tiny random
  * model with its own R1 template, thinking on under a reasoning budget: the reasoning stays free text and every
  * answer, over 20 seeds, validates against the schema (networknt's validator, not llama.cpp).
  */
@@ -49,7 +48,7 @@ class JsonSchemaAnswerTest {
 
     @Test
     void everySampledAnswerValidatesAgainstTheSchemaAndTheReasoningStaysFree() {
-        Grammar grammar = Grammar.of(JinjaTemplates.schemaToGrammar(SCHEMA));
+        Grammar grammar = Grammar.fromJsonSchema(SCHEMA);
         SchemaCheck check = new SchemaCheck(SCHEMA);
         int reasoned = 0;
         for (long seed = 1; seed <= SEEDS; seed++) {

@@ -1,6 +1,6 @@
 package dev.jseek.chat;
 
-import dev.jseek.JinjaTemplates;
+import dev.jseek.Grammar;
 import dev.jseek.JseekException;
 
 import org.junit.jupiter.api.DynamicTest;
@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * llama.cpp's own corpus of JSON Schemas: every {@code test({...})} case of the pinned source's
  * tests/test-json-schema-to-grammar.cpp, read from that file at test time, through
- * {@link JinjaTemplates#schemaToGrammar}. Each gives the grammar llama.cpp's test expects (compared after the
+ * {@link Grammar#fromJsonSchema}. Each gives the grammar llama.cpp's test expects (compared after the
  * same trim that test applies: outer whitespace and each line's indentation), or fails where it expects failure.
  *
  * <p>Not covered, because they are not schema-to-grammar cases: the file's three hand-written checks after
@@ -43,10 +43,10 @@ class SchemaGrammarCorpusTest {
         for (Case c : cases) {
             tests.add(DynamicTest.dynamicTest(c.name() + (c.success() ? "" : " (failure expected)"), () -> {
                 if (c.success()) {
-                    String actual = JinjaTemplates.schemaToGrammar(c.schema());
+                    String actual = Grammar.fromJsonSchema(c.schema()).gbnf();
                     assertEquals(trim(c.grammar()), trim(actual), "schema:\n" + c.schema());
                 } else {
-                    assertThrows(JseekException.class, () -> JinjaTemplates.schemaToGrammar(c.schema()),
+                    assertThrows(JseekException.class, () -> Grammar.fromJsonSchema(c.schema()),
                             "llama.cpp's test expects this schema to fail:\n" + c.schema());
                 }
             }));

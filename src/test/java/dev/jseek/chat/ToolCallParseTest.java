@@ -1,6 +1,5 @@
 package dev.jseek.chat;
 
-import dev.jseek.JinjaTemplates;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.TestModels;

@@ -114,14 +114,6 @@ class ToolChoiceRequiredTest {
             List<String> notices = new java.util.ArrayList<>();
             ChatTurn turn = chat.send("What is the weather in Paris?", new ChatListener() {
                 @Override
-                public void onReasoning(String text) {
-                }
-
-                @Override
-                public void onAnswer(String text) {
-                }
-
-                @Override
                 public void onNotice(String text) {
                     notices.add(text);
                 }

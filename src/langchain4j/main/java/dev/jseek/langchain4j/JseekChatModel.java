@@ -1,31 +1,16 @@
 package dev.jseek.langchain4j;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jseek.ContextParams;
-import dev.jseek.Generator;
-import dev.jseek.Grammar;
-import dev.jseek.JinjaTemplates;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;
+import dev.jseek.chat.ChatEngine;
 import dev.jseek.chat.ChatListener;
-import dev.jseek.chat.ChatOptions;
-import dev.jseek.chat.ChatSession;
 import dev.jseek.chat.ChatTemplate;
 import dev.jseek.chat.ChatTools;
-import dev.jseek.chat.ChatTurn;
-import dev.jseek.chat.ToolCall;
-import dev.langchain4j.agent.tool.ToolExecutionRequest;
-import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.jseek.chat.ReplyOptions;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
-import dev.langchain4j.data.message.Content;
-import dev.langchain4j.data.message.SystemMessage;
-import dev.langchain4j.data.message.TextContent;
-import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.internal.JsonSchemaElementJsonUtils;
 import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
@@ -34,29 +19,31 @@ import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.request.ResponseFormat;
-import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.request.ToolChoice;
-import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialThinking;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
-import dev.langchain4j.model.output.FinishReason;
-import dev.langchain4j.model.output.TokenUsage;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * LangChain4j's {@link ChatModel} and {@link StreamingChatModel} over a jseek {@link Model}, in process (no HTTP).
  *
- * <p>Each request runs in a new {@link ChatSession} (its own context), closed after it: the model may be shared by
- * threads, and so may this object. The model, and the template when one is given, belong to the caller, who closes
- * them after this object's last use.
+ * <p>Requests are answered by one {@link ChatEngine} (one context, made at the first request, with
+ * {@link Builder#parallel} sequences), so the next step of a conversation, a tool loop's above all, finds its earlier
+ * turns in the KV cache and decodes only what is new ({@link JseekTokenUsage#cachedInputTokenCount()} says how much
+ * was reused). This object may be shared by threads: requests beyond the sequences wait their turn. Close it to free
+ * the context; the model, and the template when one is given, belong to the caller, who closes them after this
+ * object's last use.
  *
  * <p>Mapping: system, user (text only), AI (text and tool execution requests) and tool-result messages become the
- * session's history; the last message must be a user message or a tool result. Tool specifications become OpenAI
+ * conversation; the last message must be a user message or a tool result. Tool specifications become OpenAI
  * function tools (Jinja templates only, e.g. DeepSeek V3.2's file), one call per reply (parallel calls off);
  * {@link ToolChoice#REQUIRED} makes the reply a call, {@link ToolChoice#NONE} an answer in text.
  * A JSON response format constrains the answer by a grammar (the schema's, through llama.cpp's converter, or any JSON).
@@ -68,32 +55,34 @@ import java.util.Set;
  * call tools for ever). {@link Builder#requireToolsAfterToolResults(boolean)} turns that off.
  *
  * <pre>{@code
- * try (Model model = Model.load(Path.of("DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf"), ModelParams.defaults())) {
- *     JseekChatModel chat = JseekChatModel.builder().model(model).maxTokens(1024).build();
+ * try (Model model = Model.load(Path.of("DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf"), ModelParams.defaults());
+ *      JseekChatModel chat = JseekChatModel.builder().model(model).maxTokens(1024).build()) {
  *     ChatResponse r = chat.chat(ChatRequest.builder().messages(UserMessage.from("Why is the sky blue?")).build());
  *     System.out.println(r.aiMessage().thinking() + "\n---\n" + r.aiMessage().text());
  * }
  * }</pre>
  *
- * <p>Streaming runs on the calling thread: {@code chat(request, handler)} returns after
+ * <p>Streaming calls the handler on the calling thread: {@code chat(request, handler)} returns after
  * {@link StreamingChatResponseHandler#onCompleteResponse} or {@link StreamingChatResponseHandler#onError}, exactly
  * one of which is called; no exception escapes it.
  */
-public final class JseekChatModel implements ChatModel, StreamingChatModel {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
+public final class JseekChatModel implements ChatModel, StreamingChatModel, AutoCloseable {
     private final Model model;
-    private final ChatTemplate template;
-    private final ChatOptions base;
+    private final ChatEngine.Options setup;
+    private final ReplyOptions base;
     private final ChatRequestParameters defaults;
     private final boolean requireToolsAfterToolResults;
+    private ChatEngine engine;
+    private boolean closed;
 
     private JseekChatModel(Builder b) {
         this.model = Objects.requireNonNull(b.model, "model");
-        this.template = b.template;
-        this.base = ChatOptions.defaults().withTemplate(b.template)
-                .withContext(ContextParams.defaults().withContextSize(b.contextSize))
-                .withSampling(b.sampling).withMaxTokens(b.maxTokens).withThinking(b.thinking)
+        if (b.parallel < 1) {
+            throw new IllegalArgumentException("parallel must be at least 1, not " + b.parallel);
+        }
+        this.setup = new ChatEngine.Options(b.template,
+                ContextParams.defaults().withContextSize(b.contextSize * b.parallel).withSequences(b.parallel), Integer.MAX_VALUE);
+        this.base = ReplyOptions.defaults().withSampling(b.sampling).withMaxTokens(b.maxTokens).withThinking(b.thinking)
                 .withReasoningBudget(b.reasoningBudget);
         this.defaults = ChatRequestParameters.builder()
                 .maxOutputTokens(b.maxTokens).toolChoice(b.toolChoice).responseFormat(b.responseFormat).build();
@@ -159,27 +148,99 @@ public final class JseekChatModel implements ChatModel, StreamingChatModel {
         }
     }
 
+    /** The engine, made at the first request. */
+    private synchronized ChatEngine engine() {
+        if (closed) {
+            throw new IllegalStateException("this JseekChatModel is closed");
+        }
+        if (engine == null) {
+            engine = new ChatEngine(model, setup);
+        }
+        return engine;
+    }
+
+    /** Frees the engine's context (the model and template stay the caller's); waits for a request under way. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    /**
+     * Answers on the engine; the listener is called on this thread (the engine's thread hands it each piece), so a
+     * handler never sees another thread.
+     */
     private ChatResponse run(ChatRequest request, ChatListener listener) {
         List<ChatMessage> messages = request.messages();
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("a chat request needs at least one message");
         }
-        List<dev.jseek.chat.ChatMessage> history = new ArrayList<>();
+        List<dev.jseek.chat.ChatMessage> conversation = new ArrayList<>();
         for (ChatMessage m : messages) {
-            history.add(toJseek(m));
+            conversation.add(Mapping.toJseek(m));
         }
-        dev.jseek.chat.ChatMessage last = history.removeLast();
-        ChatRequestParameters p = request.parameters();
-        ChatOptions options = options(p, messages.getLast() instanceof UserMessage);
-        try (ChatSession session = new ChatSession(model, options)) {
-            session.restoreHistory(history);
-            ChatTurn turn = session.send(last, listener);
-            return response(turn);
+        dev.jseek.chat.ChatMessage.Role last = conversation.getLast().role();
+        if (last != dev.jseek.chat.ChatMessage.Role.USER && last != dev.jseek.chat.ChatMessage.Role.TOOL) {
+            throw new IllegalArgumentException("the last message must be a user message or a tool result, not " + last.wireName());
+        }
+        ReplyOptions options = options(request.parameters(), messages.getLast() instanceof UserMessage);
+        BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+        Runnable done = () -> { };
+        ChatEngine.Handle handle = engine().submit(conversation, options, new ChatEngine.Listener() {
+            @Override
+            public void onReasoning(String text) {
+                events.add(() -> listener.onReasoning(text));
+            }
+
+            @Override
+            public void onAnswer(String text) {
+                events.add(() -> listener.onAnswer(text));
+            }
+
+            @Override
+            public void onNotice(String message) {
+                events.add(() -> listener.onNotice(message));
+            }
+        });
+        handle.result().whenComplete((reply, failure) -> events.add(done));
+        boolean interrupted = false;
+        try {
+            for (Runnable event; (event = take(events, handle)) != done; ) {
+                if (event != null) {
+                    event.run();
+                } else {
+                    interrupted = true;
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            handle.cancel(); // the listener failed: the rest of the reply is not wanted
+            throw e;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            return Mapping.response(handle.result().join().turn());
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
-    ChatOptions options(ChatRequestParameters p, boolean userTurn) {
-        ChatOptions o = base;
+    /** The next event; null (after cancelling the request) when the thread is interrupted. */
+    private static Runnable take(BlockingQueue<Runnable> events, ChatEngine.Handle handle) {
+        try {
+            return events.take();
+        } catch (InterruptedException e) {
+            handle.cancel();
+            return null;
+        }
+    }
+
+    ReplyOptions options(ChatRequestParameters p, boolean userTurn) {
+        ReplyOptions o = base;
         if (p == null) {
             return o;
         }
@@ -210,113 +271,11 @@ public final class JseekChatModel implements ChatModel, StreamingChatModel {
             ChatTools.Choice choice = p.toolChoice() == ToolChoice.NONE ? ChatTools.Choice.NONE
                     : p.toolChoice() == ToolChoice.REQUIRED && (userTurn || requireToolsAfterToolResults)
                     ? ChatTools.Choice.REQUIRED : ChatTools.Choice.AUTO;
-            o = o.withTools(ChatTools.parse(toolsJson(p.toolSpecifications()), "LangChain4j tool specifications", choice)
+            o = o.withTools(ChatTools.parse(Mapping.toolsJson(p.toolSpecifications()), "LangChain4j tool specifications", choice)
                     .withParallel(false));
         }
-        o = o.withGrammar(grammar(p.responseFormat()));
+        o = o.withGrammar(Mapping.grammar(p.responseFormat()));
         return o;
-    }
-
-    private static Grammar grammar(ResponseFormat format) {
-        if (format == null || format.type() != ResponseFormatType.JSON) {
-            return null;
-        }
-        if (format.jsonSchema() == null || format.jsonSchema().rootElement() == null) {
-            return Grammar.json();
-        }
-        return Grammar.of(JinjaTemplates.schemaToGrammar(schemaJson(format.jsonSchema().rootElement())));
-    }
-
-    private static String schemaJson(dev.langchain4j.model.chat.request.json.JsonSchemaElement element) {
-        try {
-            return JSON.writeValueAsString(JsonSchemaElementJsonUtils.toMap(element));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot write the JSON schema: " + e.getMessage(), e);
-        }
-    }
-
-    /** Tool specifications as OpenAI function tools, the array {@link ChatTools#parse} reads. */
-    static String toolsJson(List<ToolSpecification> specs) {
-        ArrayNode tools = JSON.createArrayNode();
-        for (ToolSpecification spec : specs) {
-            ObjectNode function = JSON.createObjectNode();
-            function.put("name", spec.name());
-            if (spec.description() != null) {
-                function.put("description", spec.description());
-            }
-            JsonObjectSchema parameters = spec.parameters();
-            try {
-                function.set("parameters", parameters == null
-                        ? JSON.readTree("{\"type\": \"object\", \"properties\": {}}")
-                        : JSON.readTree(schemaJson(parameters)));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalArgumentException("cannot read the parameters of tool " + spec.name() + ": " + e.getMessage(), e);
-            }
-            ObjectNode tool = JSON.createObjectNode();
-            tool.put("type", "function");
-            tool.set("function", function);
-            tools.add(tool);
-        }
-        return tools.toString();
-    }
-
-    static dev.jseek.chat.ChatMessage toJseek(ChatMessage m) {
-        return switch (m) {
-            case SystemMessage s -> dev.jseek.chat.ChatMessage.system(s.text());
-            case UserMessage u -> dev.jseek.chat.ChatMessage.user(userText(u));
-            case AiMessage a -> {
-                List<ToolCall> calls = new ArrayList<>();
-                if (a.hasToolExecutionRequests()) {
-                    for (ToolExecutionRequest r : a.toolExecutionRequests()) {
-                        calls.add(new ToolCall(r.name(), r.arguments() == null ? "{}" : r.arguments(), r.id() == null ? "" : r.id()));
-                    }
-                }
-                yield dev.jseek.chat.ChatMessage.assistant(a.text() == null ? "" : a.text(), calls);
-            }
-            case ToolExecutionResultMessage t -> dev.jseek.chat.ChatMessage.tool(t.id() == null ? "" : t.id(), t.text());
-            default -> throw new IllegalArgumentException("jseek cannot send a " + m.type() + " message");
-        };
-    }
-
-    private static String userText(UserMessage u) {
-        StringBuilder text = new StringBuilder();
-        for (Content c : u.contents()) {
-            if (!(c instanceof TextContent t)) {
-                throw new IllegalArgumentException("jseek reads text only, not " + c.type() + " content");
-            }
-            text.append(t.text());
-        }
-        return text.toString();
-    }
-
-    static ChatResponse response(ChatTurn turn) {
-        List<ToolExecutionRequest> requests = new ArrayList<>();
-        for (ToolCall call : turn.toolCalls()) {
-            requests.add(ToolExecutionRequest.builder().id(call.id()).name(call.name()).arguments(call.arguments()).build());
-        }
-        AiMessage.Builder ai = AiMessage.builder()
-                .text(requests.isEmpty() || !turn.answer().isBlank() ? turn.answer() : null)
-                .thinking(turn.reasoning().isEmpty() ? null : turn.reasoning());
-        if (!requests.isEmpty()) {
-            ai.toolExecutionRequests(requests);
-        }
-        int generated = turn.stats().generatedTokens();
-        return ChatResponse.builder()
-                .aiMessage(ai.build())
-                .tokenUsage(new TokenUsage(turn.stats().promptTokens(), generated, turn.stats().promptTokens() + generated))
-                .finishReason(finishReason(turn))
-                .build();
-    }
-
-    private static FinishReason finishReason(ChatTurn turn) {
-        if (!turn.toolCalls().isEmpty()) {
-            return FinishReason.TOOL_EXECUTION;
-        }
-        return switch (turn.stop()) {
-            case END_OF_GENERATION, STOPPED -> FinishReason.STOP;
-            case MAX_TOKENS, CONTEXT_FULL -> FinishReason.LENGTH;
-            case CANCELLED -> FinishReason.OTHER;
-        };
     }
 
     /** Settings of a {@link JseekChatModel}; only the model is required. */
@@ -325,6 +284,7 @@ public final class JseekChatModel implements ChatModel, StreamingChatModel {
         private ChatTemplate template;
         private int maxTokens = 2048;
         private int contextSize = ContextParams.defaults().contextSize();
+        private int parallel = 1;
         private boolean thinking = true;
         private int reasoningBudget = -1;
         private SamplerParams sampling = SamplerParams.deepSeekR1();
@@ -353,9 +313,15 @@ public final class JseekChatModel implements ChatModel, StreamingChatModel {
             return this;
         }
 
-        /** The context of each request's session, in tokens (default: jseek's, 4096). */
+        /** The tokens of each conversation's sequence (prompt and reply; default: jseek's, 4096). */
         public Builder contextSize(int n) {
             this.contextSize = n;
+            return this;
+        }
+
+        /** Requests answered at once, each on a sequence of {@link #contextSize} tokens (default 1). */
+        public Builder parallel(int sequences) {
+            this.parallel = sequences;
             return this;
         }
 

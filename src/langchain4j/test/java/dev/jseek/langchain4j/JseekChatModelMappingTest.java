@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jseek.Model;
 import dev.jseek.ModelParams;
 import dev.jseek.chat.ChatMessage.Role;
-import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ReplyOptions;
 import dev.jseek.chat.ChatTools;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -62,7 +62,7 @@ class JseekChatModelMappingTest {
 
     @Test
     void toolSpecificationsBecomeOpenAiFunctions() throws Exception {
-        JsonNode tools = new ObjectMapper().readTree(JseekChatModel.toolsJson(List.of(WEATHER,
+        JsonNode tools = new ObjectMapper().readTree(Mapping.toolsJson(List.of(WEATHER,
                 ToolSpecification.builder().name("now").build())));
         assertEquals(2, tools.size());
         JsonNode f = tools.get(0).path("function");
@@ -87,18 +87,18 @@ class JseekChatModelMappingTest {
 
     @Test
     void messagesMapRoleByRole() {
-        assertEquals(Role.SYSTEM, JseekChatModel.toJseek(SystemMessage.from("be brief")).role());
-        var user = JseekChatModel.toJseek(UserMessage.from("hi"));
+        assertEquals(Role.SYSTEM, Mapping.toJseek(SystemMessage.from("be brief")).role());
+        var user = Mapping.toJseek(UserMessage.from("hi"));
         assertEquals(Role.USER, user.role());
         assertEquals("hi", user.content());
         ToolExecutionRequest request = ToolExecutionRequest.builder().id("call_1").name("get_weather").arguments("{\"city\":\"Paris\"}").build();
-        var ai = JseekChatModel.toJseek(AiMessage.from(request));
+        var ai = Mapping.toJseek(AiMessage.from(request));
         assertEquals(Role.ASSISTANT, ai.role());
         assertEquals("", ai.content());
         assertEquals("get_weather", ai.toolCalls().getFirst().name());
         assertEquals("{\"city\":\"Paris\"}", ai.toolCalls().getFirst().arguments());
         assertEquals("call_1", ai.toolCalls().getFirst().id());
-        var tool = JseekChatModel.toJseek(ToolExecutionResultMessage.from(request, "sunny"));
+        var tool = Mapping.toJseek(ToolExecutionResultMessage.from(request, "sunny"));
         assertEquals(Role.TOOL, tool.role());
         assertEquals("call_1", tool.toolCallId());
         assertEquals("sunny", tool.content());
@@ -121,7 +121,7 @@ class JseekChatModelMappingTest {
     @Test
     void parametersOverrideTheBuilder() {
         JseekChatModel chat = JseekChatModel.builder().model(model).maxTokens(100).build();
-        ChatOptions o = chat.options(ChatRequestParameters.builder().temperature(0.25).topP(0.5).topK(7)
+        ReplyOptions o = chat.options(ChatRequestParameters.builder().temperature(0.25).topP(0.5).topK(7)
                 .maxOutputTokens(33).stopSequences(List.of("END")).build(), true);
         assertEquals(0.25f, o.sampling().temperature());
         assertEquals(0.5f, o.sampling().topP());

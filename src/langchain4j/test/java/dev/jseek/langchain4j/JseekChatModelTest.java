@@ -10,7 +10,11 @@ import dev.jseek.SamplerParams;
 import dev.jseek.chat.ChatTemplate;
 import dev.langchain4j.agent.tool.P;
 import dev.langchain4j.agent.tool.Tool;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.agent.tool.ToolSpecifications;
 import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ResponseFormat;
@@ -25,6 +29,7 @@ import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.service.AiServices;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -59,13 +64,26 @@ class JseekChatModelTest {
         return new SamplerParams(0.8f, SamplerParams.SAMPLED_TOP_K, 0.95f, 0.0f, 1.0f, 64, 0, 0, seed);
     }
 
+    /** Every chat model a test builds, closed after the test (each holds a context). */
+    private final List<JseekChatModel> built = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void closeModels() {
+        built.forEach(JseekChatModel::close);
+    }
+
+    private JseekChatModel keep(JseekChatModel chat) {
+        built.add(chat);
+        return chat;
+    }
+
     private static JseekChatModel.Builder tiny() {
         return JseekChatModel.builder().model(model).contextSize(1024).sampling(sampled(1));
     }
 
     @Test
     void chatGivesThinkingAndTextApart() {
-        JseekChatModel chat = tiny().thinking(true).reasoningBudget(16).maxTokens(48).build();
+        JseekChatModel chat = keep(tiny().thinking(true).reasoningBudget(16).maxTokens(48).build());
         ChatResponse response = chat.chat(ChatRequest.builder().messages(UserMessage.from("Hello, who are you?")).build());
         AiMessage ai = response.aiMessage();
         String reply = "thinking=" + ai.thinking() + " text=" + ai.text();
@@ -81,7 +99,7 @@ class JseekChatModelTest {
 
     @Test
     void streamedPartsMakeTheFinalText() throws Exception {
-        JseekChatModel chat = tiny().thinking(true).reasoningBudget(8).maxTokens(40).build();
+        JseekChatModel chat = keep(tiny().thinking(true).reasoningBudget(8).maxTokens(40).build());
         StringBuilder text = new StringBuilder();
         StringBuilder thinking = new StringBuilder();
         AtomicInteger completions = new AtomicInteger();
@@ -120,7 +138,7 @@ class JseekChatModelTest {
 
     @Test
     void streamingReportsAnErrorInsteadOfThrowing() throws Exception {
-        JseekChatModel chat = tiny().maxTokens(8).build();
+        JseekChatModel chat = keep(tiny().maxTokens(8).build());
         CompletableFuture<Throwable> error = new CompletableFuture<>();
         // a chat template may not end on an assistant message: the session refuses it, and the handler hears of it
         chat.chat(ChatRequest.builder().messages(UserMessage.from("Hi"), AiMessage.from("Hello")).build(), new StreamingChatResponseHandler() {
@@ -163,8 +181,8 @@ class JseekChatModelTest {
                 "DeepSeek V3.2's template")) {
             // room for the call's DSML markup on random weights (with 96 tokens this seed's call is cut, and dropped);
             // REQUIRED holds for the first call only: after the tool result the choice is AUTO, and the loop ends
-            JseekChatModel chat = tiny().template(template).thinking(false).maxTokens(160)
-                    .toolChoice(ToolChoice.REQUIRED).build();
+            JseekChatModel chat = keep(tiny().template(template).thinking(false).maxTokens(160)
+                    .toolChoice(ToolChoice.REQUIRED).build());
             Forecast tools = new Forecast();
             Assistant assistant = AiServices.builder(Assistant.class).chatModel(chat).tools(tools).build();
             String answer = assistant.chat("What is the forecast for tomorrow?");
@@ -174,9 +192,38 @@ class JseekChatModelTest {
         }
     }
 
+    /**
+     * The second step of a tool loop (the call, then the tool's result) finds the first step in the KV cache: the
+     * first prompt is reused, not decoded again.
+     */
+    @Test
+    void aToolLoopsNextStepReusesTheKvCache() {
+        try (ChatTemplate template = ChatTemplate.jinja(model, TinyModel.template("deepseek-ai-DeepSeek-V3.2.jinja"),
+                "DeepSeek V3.2's template")) {
+            JseekChatModel chat = keep(tiny().template(template).thinking(false).maxTokens(160).build());
+            List<ToolSpecification> tools = ToolSpecifications.toolSpecificationsFrom(Forecast.class);
+            UserMessage question = UserMessage.from("What is the forecast for tomorrow?");
+            ChatResponse call = chat.chat(ChatRequest.builder().messages(question).toolSpecifications(tools)
+                    .toolChoice(ToolChoice.REQUIRED).build());
+            assertTrue(call.aiMessage().hasToolExecutionRequests(), call.toString());
+            ToolExecutionRequest request = call.aiMessage().toolExecutionRequests().getFirst();
+            ChatResponse answer = chat.chat(ChatRequest.builder().toolSpecifications(tools)
+                    .messages(question, call.aiMessage(), ToolExecutionResultMessage.from(request, "Rain tomorrow.")).build());
+            JseekTokenUsage first = (JseekTokenUsage) call.tokenUsage();
+            JseekTokenUsage second = (JseekTokenUsage) answer.tokenUsage();
+            assertEquals(0, first.cachedInputTokenCount(), "nothing to reuse at the first step");
+            // all of the first prompt but its last tokens (the generation prompt, which the template writes otherwise
+            // for a past turn: 400 of 402 here) comes from the cache
+            assertTrue(second.cachedInputTokenCount() >= first.inputTokenCount() - 4,
+                    "the first step's prompt came from the cache: " + first + " then " + second);
+            assertEquals(first.add(second).cachedInputTokenCount(), second.cachedInputTokenCount(), "usage adds up");
+            assertTrue(second.cachedInputTokenCount() < second.inputTokenCount(), second.toString());
+        }
+    }
+
     @Test
     void aJsonSchemaResponseParsesAndMatches() throws Exception {
-        JseekChatModel chat = tiny().thinking(false).maxTokens(96).build();
+        JseekChatModel chat = keep(tiny().thinking(false).maxTokens(96).build());
         JsonSchema schema = JsonSchema.builder().name("forecast").rootElement(JsonObjectSchema.builder()
                 .addEnumProperty("sky", List.of("sunny", "cloudy", "rainy"))
                 .addBooleanProperty("windy")

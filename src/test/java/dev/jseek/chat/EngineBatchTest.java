@@ -16,13 +16,17 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class BatchChatTest {
+/**
+ * Many independent requests through one {@link ChatEngine}, as {@code jseek batch} sends them: greedy replies equal each
+ * prompt alone, an oversize prompt fails alone, per-request token limits, and a cancel that ends everything.
+ */
+class EngineBatchTest {
     private static Model model;
     private static final List<String> QUESTIONS = List.of("Why is the sea salty?", "Name three planets.",
             "What is 2+2? Explain step by step, with every detail you can think of.", "Hi", "深度求索是什么？", "Tell me a joke 🐳");
@@ -37,17 +41,27 @@ class BatchChatTest {
         model.close();
     }
 
-    private static BatchChat.Options greedy(int parallel, int maxTokens) {
-        return BatchChat.Options.defaults().withSampling(SamplerParams.greedy()).withMaxTokens(maxTokens)
-                .withContext(ContextParams.defaults().withContextSize(1024 * parallel).withSequences(parallel));
+    private static ChatEngine engine(int parallel, int contextPerSequence) {
+        return new ChatEngine(model, new ChatEngine.Options(null,
+                ContextParams.defaults().withContextSize(contextPerSequence * parallel).withSequences(parallel), Integer.MAX_VALUE));
     }
 
-    private static List<BatchChat.Request> requests() {
-        List<BatchChat.Request> r = new ArrayList<>();
-        for (int i = 0; i < QUESTIONS.size(); i++) {
-            r.add(BatchChat.Request.of("q" + i, QUESTIONS.get(i)));
+    private static ReplyOptions greedy(int maxTokens) {
+        return ReplyOptions.defaults().withSampling(SamplerParams.greedy()).withMaxTokens(maxTokens);
+    }
+
+    /** Submits every question at once, as jseek batch does; the replies in question order. */
+    private static List<ChatEngine.Reply> run(ChatEngine engine, List<String> questions, List<ReplyOptions> options,
+                                              ChatEngine.Listener listener) {
+        List<ChatEngine.Handle> handles = new ArrayList<>();
+        for (int i = 0; i < questions.size(); i++) {
+            handles.add(engine.submit(List.of(ChatMessage.user(questions.get(i))), options.get(i), listener));
         }
-        return r;
+        return handles.stream().map(h -> h.result().join()).toList();
+    }
+
+    private static List<ChatEngine.Reply> run(ChatEngine engine, List<String> questions, ReplyOptions options) {
+        return run(engine, questions, Collections.nCopies(questions.size(), options), new ChatEngine.Listener() { });
     }
 
     /** A prompt run alone, one token per decode as a chat would: its tokens and each step's top-1/top-2 logit gap. */
@@ -60,7 +74,7 @@ class BatchChatTest {
              Generator g = new Generator(ctx, 0)) {
             int[] feed;
             try (ChatTemplate own = ChatTemplate.of(model)) {
-                feed = new ChatPrompt(model.vocab(), own).build(List.of(ChatMessage.user(question)), ChatOptions.defaults()).tokens();
+                feed = new ChatPrompt(model.vocab(), own).build(List.of(ChatMessage.user(question)), ReplyOptions.defaults()).tokens();
             }
             int[] tokens = new int[maxTokens];
             float[] gaps = new float[maxTokens];
@@ -101,8 +115,8 @@ class BatchChatTest {
 
     @Test
     void withOneSlotEveryRequestIsExactlyWhatItGivesAlone() {
-        try (BatchChat batch = new BatchChat(model, greedy(1, 16))) {
-            List<BatchChat.Result> results = batch.run(requests(), r -> { });
+        try (ChatEngine engine = engine(1, 1024)) {
+            List<ChatEngine.Reply> results = run(engine, QUESTIONS, greedy(16));
             for (int i = 0; i < QUESTIONS.size(); i++) {
                 assertArrayEquals(alone(QUESTIONS.get(i), 16).tokens(), results.get(i).tokens(), "request q" + i);
             }
@@ -114,22 +128,18 @@ class BatchChatTest {
      * shapes (activations go through F16 for F16 weights). On this random-weight model the best two logits are
      * sometimes within 0.01 of each other, and then greedy may pick the other one. So: identical, or diverging
      * only at such a near-tie of the alone run; a bug (a sequence seeing another's KV cache, a wrong position)
-     * diverges at a clear margin and fails.
+     * diverges at a clear margin and fails. Slots are refilled: six requests share four sequences.
      */
     @Test
     void parallelGreedyResultsEqualEachPromptAloneUpToNearTiesAndSlotsAreRefilled() {
-        List<BatchChat.Result> parallel;
-        List<String> finishedOrder = Collections.synchronizedList(new ArrayList<>());
-        try (BatchChat batch = new BatchChat(model, greedy(4, 16))) {
-            parallel = batch.run(requests(), r -> finishedOrder.add(r.id()));
+        List<ChatEngine.Reply> parallel;
+        try (ChatEngine engine = engine(4, 1024)) {
+            parallel = run(engine, QUESTIONS, greedy(16));
         }
-        assertEquals(QUESTIONS.size(), finishedOrder.size(), "one notice per request: " + finishedOrder);
-        assertEquals(QUESTIONS.size(), finishedOrder.stream().distinct().count());
         int identical = 0;
         for (int i = 0; i < QUESTIONS.size(); i++) {
-            BatchChat.Result r = parallel.get(i);
-            assertEquals("q" + i, r.id());
-            assertNull(r.error(), r.error());
+            ChatEngine.Reply r = parallel.get(i);
+            assertTrue(r.sequence() >= 0 && r.sequence() < 4, "request q" + i + " ran on sequence " + r.sequence());
             Alone expected = alone(QUESTIONS.get(i), 16);
             int at = firstDifference(expected.tokens(), r.tokens());
             if (at < 0) {
@@ -144,58 +154,50 @@ class BatchChatTest {
     }
 
     @Test
-    void anOversizePromptIsAnErrorRecordWhileTheOthersSucceed() {
-        List<BatchChat.Request> requests = new ArrayList<>(requests().subList(0, 3));
-        requests.add(1, BatchChat.Request.of("huge", "word ".repeat(600)));
-        try (BatchChat batch = new BatchChat(model, greedy(2, 8).withContext(ContextParams.defaults().withContextSize(512).withSequences(2)))) {
-            List<BatchChat.Result> results = batch.run(requests, r -> { });
-            assertTrue(results.get(1).error().contains("a parallel slot holds 256"), results.get(1).error());
-            for (int i : new int[] {0, 2, 3}) {
-                assertTrue(results.get(i).ok(), results.get(i).error());
-                assertTrue(results.get(i).stats().generatedTokens() > 0);
+    void anOversizePromptIsRefusedWhileTheOthersSucceed() {
+        try (ChatEngine engine = engine(2, 256)) {
+            ChatInputException e = org.junit.jupiter.api.Assertions.assertThrows(ChatInputException.class,
+                    () -> engine.submit(List.of(ChatMessage.user("word ".repeat(600))), greedy(8), new ChatEngine.Listener() { }));
+            assertTrue(e.getMessage().contains("a parallel slot holds 256"), e.getMessage());
+            for (ChatEngine.Reply r : run(engine, QUESTIONS.subList(0, 3), greedy(8))) {
+                assertTrue(r.turn().stats().generatedTokens() > 0, r.turn().toString());
             }
         }
     }
 
     @Test
     void perRequestMaxTokensAreHonoured() {
-        List<BatchChat.Request> requests = List.of(
-                new BatchChat.Request("short", List.of(ChatMessage.user("a")), null, 3),
-                new BatchChat.Request("long", List.of(ChatMessage.user("b")), null, 11));
-        try (BatchChat batch = new BatchChat(model, greedy(2, 100))) {
-            List<BatchChat.Result> results = batch.run(requests, r -> { });
-            assertTrue(results.get(0).stats().generatedTokens() <= 3);
-            assertTrue(results.get(1).stats().generatedTokens() <= 11);
-            if (results.get(1).stop() == Generator.StopReason.MAX_TOKENS) {
-                assertEquals(11, results.get(1).stats().generatedTokens());
+        try (ChatEngine engine = engine(2, 1024)) {
+            List<ChatEngine.Reply> results = run(engine, List.of("a", "b"), List.of(greedy(3), greedy(11)), new ChatEngine.Listener() { });
+            assertTrue(results.get(0).turn().stats().generatedTokens() <= 3);
+            assertTrue(results.get(1).turn().stats().generatedTokens() <= 11);
+            if (results.get(1).turn().stop() == Generator.StopReason.MAX_TOKENS) {
+                assertEquals(11, results.get(1).turn().stats().generatedTokens());
             }
         }
     }
 
+    /** cancelAll, once every request is queued and the first has its sequence, ends the running ones and the waiting ones alike. */
     @Test
-    void cancelFromAnotherThreadEndsTheRunPromptly() throws Exception {
-        List<BatchChat.Request> many = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            many.add(BatchChat.Request.of("r" + i, "Go on forever " + i));
-        }
-        try (BatchChat batch = new BatchChat(model, greedy(2, 100_000))) {
-            Thread canceller = Thread.ofPlatform().start(() -> {
-                try {
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                batch.cancel();
-            });
-            long start = System.nanoTime();
-            List<BatchChat.Result> results = batch.run(many, r -> { });
-            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-            canceller.join();
-            assertTrue(seconds < 5, "cancel took " + seconds + " s");
-            assertEquals(8, results.size());
-            assertTrue(results.stream().allMatch(r -> r.stop() == Generator.StopReason.CANCELLED
-                    || r.stop() == Generator.StopReason.END_OF_GENERATION || r.stop() == Generator.StopReason.CONTEXT_FULL), results.toString());
-            assertTrue(results.stream().anyMatch(r -> r.stop() == Generator.StopReason.CANCELLED));
+    void cancelAllEndsEveryRequest() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        ChatEngine.Listener listener = new ChatEngine.Listener() {
+            @Override
+            public void onStarted(int sequence, int reusedTokens) {
+                started.countDown();
+            }
+        };
+        try (ChatEngine engine = engine(2, 1024)) {
+            List<ChatEngine.Handle> handles = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                handles.add(engine.submit(List.of(ChatMessage.user("Go on forever " + i)), greedy(100_000), listener));
+            }
+            started.await();
+            engine.cancelAll();
+            List<ChatEngine.Reply> results = handles.stream().map(h -> h.result().join()).toList();
+            assertTrue(results.stream().allMatch(r -> r.turn().stop() == Generator.StopReason.CANCELLED
+                    || r.turn().stop() == Generator.StopReason.END_OF_GENERATION), results.toString());
+            assertTrue(results.stream().anyMatch(r -> r.turn().stop() == Generator.StopReason.CANCELLED), results.toString());
         }
     }
 }
