@@ -90,18 +90,24 @@ class PullCommandTest {
                 "127.0.0.1:" + closed + " refused the connection");
         // .invalid never resolves (RFC 2606), with or without a network
         assertNetworkFailure(jseek("pull", "https://x.invalid/x.gguf", "--dir", dir.toString()), "the host name x.invalid is unknown");
-        // a plain-HTTP server where the URL says https: it answers the TLS hello with an HTTP line and hangs up
-        try (java.net.ServerSocket plain = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        // a plain-HTTP server where the URL says https: it reads the TLS hello, answers it with an HTTP line and hangs
+        // up. It answers every connection (the client may retry) and reads before it writes, so the client always
+        // sees a reply that is not TLS, never a connection closed before its hello, whatever the threads' timing.
+        try (java.net.ServerSocket plain = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread server = Thread.ofVirtual().start(() -> {
-                try (java.net.Socket s = plain.accept()) {
-                    s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                } catch (java.io.IOException e) {
-                    // the client hung up first: it saw the answer or the reset, either is a failed handshake
+                while (!plain.isClosed()) {
+                    try (java.net.Socket s = plain.accept()) {
+                        s.getInputStream().read(new byte[512]);
+                        s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    } catch (java.io.IOException e) {
+                        // closed by the test, or the client hung up: the next accept says which
+                    }
                 }
             });
             int port = plain.getLocalPort();
             assertNetworkFailure(jseek("pull", "https://127.0.0.1:" + port + "/x.gguf", "--dir", dir.toString()),
                     "the TLS handshake with 127.0.0.1:" + port + " failed");
+            plain.close();
             server.join();
         }
     }

@@ -198,7 +198,7 @@ class JseekChatModelTest {
      */
     @Test
     void aToolLoopsNextStepReusesTheKvCache() {
-        try (ChatTemplate template = ChatTemplate.jinja(model, TinyModel.template("deepseek-ai-DeepSeek-V3.2.jinja"),
+        try (ChatTemplate template = ChatTemplate.jinja(model, LlamaSource.read("models/templates/deepseek-ai-DeepSeek-V3.2.jinja"),
                 "DeepSeek V3.2's template")) {
             JseekChatModel chat = keep(tiny().template(template).thinking(false).maxTokens(160).build());
             List<ToolSpecification> tools = ToolSpecifications.toolSpecificationsFrom(Forecast.class);
