@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The pipe, checked on the source tree: every package imports only from layers below it (native → bindings →
- * internal → core → chat → cli, and chat → langchain4j), the cli and langchain4j never touch the bindings or the
+ * internal → core → chat → wire → cli, and chat/wire → langchain4j), the cli and langchain4j never touch the bindings or the
  * internals, and docs/LAYERS.md's drawing is exactly the tree's import graph (so it cannot go stale).
  */
 class LayersTest {
@@ -33,9 +33,10 @@ class LayersTest {
             Map.entry("internal", Set.of("bindings")),
             Map.entry("core", Set.of("bindings", "internal", "gguf", "models")),
             Map.entry("chat", Set.of("core", "bindings", "internal", "gguf", "models")),
-            Map.entry("serve", Set.of("core", "chat", "gguf", "models")),
-            Map.entry("langchain4j", Set.of("core", "chat", "gguf", "models")),
-            Map.entry("cli", Set.of("core", "chat", "gguf", "models", "serve")),
+            Map.entry("wire", Set.of("core", "chat", "gguf", "models")),
+            Map.entry("serve", Set.of("core", "chat", "wire", "gguf", "models")),
+            Map.entry("langchain4j", Set.of("core", "chat", "wire", "gguf", "models")),
+            Map.entry("cli", Set.of("core", "chat", "wire", "gguf", "models", "serve")),
             Map.entry("examples", Set.of("core", "chat", "cli")),
             Map.entry("bench", Set.of("core", "chat", "gguf", "models", "cli")));
     /** The first name after dev.jseek: a lower-case package (bindings, chat, …) or a class of the core package. */

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jseek.ContextParams;
 import dev.jseek.Generator;
 import dev.jseek.InvalidRequestException;
+import dev.jseek.wire.TurnRecord;
 import dev.jseek.Model;
 import dev.jseek.SamplerParams;
 import picocli.CommandLine.Command;
@@ -266,11 +267,7 @@ final class BatchCommand implements Callable<Integer> {
         }
         ObjectNode record = json.createObjectNode();
         record.put("id", id);
-        record.put("reasoning", turn.reasoning());
-        record.put("answer", turn.answer());
-        ToolCalls.put(record, turn);
-        putStopAndStats(record, turn.stop(), turn.stats());
-        return record;
+        return TurnRecord.put(record, turn);
     }
 
     private InputStream openInput() throws IOException {
@@ -321,15 +318,5 @@ final class BatchCommand implements Callable<Integer> {
         r.put("id", id);
         r.put("error", message);
         return r;
-    }
-
-    private static void putStopAndStats(ObjectNode r, Generator.StopReason stop, ChatTurn.Stats s) {
-        r.put("stop", stop.name().toLowerCase(Locale.ROOT));
-        ObjectNode stats = r.putObject("stats");
-        stats.put("prompt_tokens", s.promptTokens());
-        stats.put("generated_tokens", s.generatedTokens());
-        stats.put("reasoning_tokens", s.reasoningTokens());
-        stats.put("generation_tokens_per_second", s.generationTokensPerSecond());
-        stats.put("first_token_seconds", s.firstTokenNanos() / 1e9);
     }
 }

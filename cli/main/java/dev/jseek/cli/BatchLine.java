@@ -1,140 +1,104 @@
 package dev.jseek.cli;
 
 import dev.jseek.Grammar;
+import dev.jseek.InvalidRequestException;
 import dev.jseek.SamplerParams;
 import dev.jseek.chat.ChatMessage;
-import dev.jseek.chat.ChatTools;
 import dev.jseek.chat.ReplyOptions;
+import dev.jseek.wire.OpenAiChat;
+import dev.jseek.wire.OpenAiReply;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One line of {@code jseek batch} to answer: its id, its conversation (ending with a user message or a tool result)
- * and its reply's settings (the flags', changed by the line's fields).
+ * and its reply's settings (the flags', changed by the line's fields). A line is an OpenAI chat request (read by
+ * {@link OpenAiChat}, with the server's strictness and sentences) plus jseek's own fields: id, prompt, think,
+ * grammar and json_schema.
  */
 record BatchLine(String id, List<ChatMessage> messages, ReplyOptions reply) {
+    /** A line's fields: a chat request's (streaming aside: a batch writes whole records) and jseek's own. */
+    private static final Set<String> FIELDS = fields();
+
+    private static Set<String> fields() {
+        Set<String> all = new java.util.HashSet<>(OpenAiReply.FIELDS);
+        all.addAll(List.of("id", "prompt", "messages", "think", "grammar", "json_schema"));
+        return Set.copyOf(all);
+    }
 
     /**
      * Reads a line: {@code defaults} are the flags' sampling and {@code lineDefaults} their reply settings, which the
      * line's fields override; {@code system} (--system) is the system prompt of a line that brings none.
      *
-     * @throws IllegalArgumentException naming what is wrong with the line
+     * @throws InvalidRequestException one sentence naming what is wrong with the line
      */
     static BatchLine parse(JsonNode node, SamplerParams defaults, ReplyOptions lineDefaults, String system) {
         if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
+            throw new InvalidRequestException("The line is not a JSON object; give one object per line, e.g. {\"id\": \"a\", \"prompt\": \"Hi\"}.");
         }
-        String id = node.hasNonNull("id") ? node.get("id").asText() : null;
-        if (id == null || id.isBlank()) {
-            throw new IllegalArgumentException("no \"id\"");
+        if (!node.path("id").isTextual() && !node.path("id").isNumber() || node.path("id").asText().isBlank()) {
+            throw new InvalidRequestException("The line has no \"id\"; give each line a string id.");
         }
-        List<ChatMessage> messages = new ArrayList<>();
-        if (node.has("prompt")) {
-            messages.add(ChatMessage.user(node.get("prompt").asText()));
-        } else if (node.has("messages") && node.get("messages").isArray()) {
-            for (JsonNode m : node.get("messages")) {
-                messages.add(message(m));
+        String id = node.get("id").asText();
+        checkFields(node);
+        List<ChatMessage> messages;
+        if (node.has("prompt") && node.has("messages")) {
+            throw new InvalidRequestException("The line has both \"prompt\" and \"messages\"; give one.");
+        } else if (node.has("prompt")) {
+            if (!node.get("prompt").isTextual()) {
+                throw new InvalidRequestException("prompt must be a string, not " + node.get("prompt") + ".");
             }
+            messages = new ArrayList<>(List.of(ChatMessage.user(node.get("prompt").asText())));
+        } else if (node.has("messages")) {
+            messages = new ArrayList<>(OpenAiChat.messages(node.get("messages")));
         } else {
-            throw new IllegalArgumentException("no \"prompt\" or \"messages\"");
-        }
-        if (messages.isEmpty()) {
-            throw new IllegalArgumentException("\"messages\" is empty");
-        }
-        ChatMessage.Role last = messages.getLast().role();
-        if (last != ChatMessage.Role.USER && last != ChatMessage.Role.TOOL) {
-            throw new IllegalArgumentException("the last message must be a user message or a tool result, not " + last.wireName());
+            throw new InvalidRequestException("The line has no \"prompt\" or \"messages\"; give the question as one of them.");
         }
         if (system != null && !system.isBlank() && messages.stream().noneMatch(m -> m.role() == ChatMessage.Role.SYSTEM)) {
             messages.addFirst(ChatMessage.system(system));
         }
-        SamplerParams p = defaults;
-        if (node.has("temperature")) p = p.withTemperature((float) node.get("temperature").asDouble());
-        if (node.has("top_p")) p = p.withTopP((float) node.get("top_p").asDouble());
-        if (node.has("top_k")) p = p.withTopK(node.get("top_k").asInt());
-        if (node.has("min_p")) p = p.withMinP((float) node.get("min_p").asDouble());
-        if (node.has("seed")) p = p.withSeed(node.get("seed").asLong());
-        ReplyOptions o = lineDefaults.withSampling(p);
-        if (node.has("max_tokens")) {
-            int max = node.get("max_tokens").asInt();
-            if (max < 1) {
-                throw new IllegalArgumentException("\"max_tokens\" must be at least 1, not " + max);
-            }
-            o = o.withMaxTokens(max);
-        }
+        ReplyOptions o = OpenAiReply.apply(node, lineDefaults.withSampling(defaults));
         if (node.has("think")) {
             JsonNode t = node.get("think");
             if (!t.isBoolean()) {
-                throw new IllegalArgumentException("\"think\" must be true or false");
+                throw new InvalidRequestException("think must be true or false, not " + t + ".");
             }
             o = o.withThinking(t.asBoolean());
         }
-        if (node.has("reasoning_effort")) {
-            o = o.withReasoningEffort(node.get("reasoning_effort").asText());
+        return new BatchLine(id, messages, o.withGrammar(grammar(node, o.grammar())));
+    }
+
+    private static void checkFields(JsonNode node) {
+        for (var names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw new InvalidRequestException("Unrecognized request argument supplied: " + name + ".");
+            }
         }
-        if (node.has("stop")) {
-            o = o.withStopStrings(stops(node.get("stop")));
-        }
-        if (node.has("grammar") && node.has("json_schema")) {
-            throw new IllegalArgumentException("\"grammar\" and \"json_schema\" both constrain the answer; give one");
+    }
+
+    /** grammar (GBNF text) or json_schema (an object), jseek's own fields beside response_format; at most one of the three. */
+    private static Grammar grammar(JsonNode node, Grammar otherwise) {
+        int given = (node.has("grammar") ? 1 : 0) + (node.has("json_schema") ? 1 : 0) + (node.hasNonNull("response_format") ? 1 : 0);
+        if (given > 1) {
+            throw new InvalidRequestException("grammar, json_schema and response_format each constrain the answer; give one.");
         }
         if (node.has("grammar")) {
-            o = o.withGrammar(Grammar.of(node.get("grammar").asText()));
+            if (!node.get("grammar").isTextual()) {
+                throw new InvalidRequestException("grammar must be GBNF text, not " + node.get("grammar") + ".");
+            }
+            return Grammar.of(node.get("grammar").asText());
         }
         if (node.has("json_schema")) {
             if (!node.get("json_schema").isObject()) {
-                throw new IllegalArgumentException("\"json_schema\" must be a JSON Schema object");
+                throw new InvalidRequestException("json_schema must be a JSON Schema object, not " + node.get("json_schema") + ".");
             }
-            o = o.withGrammar(ChatFlags.schemaGrammar(node.get("json_schema").toString(), "\"json_schema\""));
+            return OpenAiReply.schemaGrammar(node.get("json_schema"), "json_schema");
         }
-        ChatTools.Choice choice = node.has("tool_choice") ? ChatTools.Choice.of(node.get("tool_choice").asText())
-                : lineDefaults.tools() != null ? lineDefaults.tools().choice() : ChatTools.Choice.AUTO;
-        if (node.has("tools")) {
-            Boolean parallel = null; // the template's default
-            if (node.has("parallel_tool_calls")) {
-                parallel = node.get("parallel_tool_calls").asBoolean();
-            } else if (lineDefaults.tools() != null) {
-                parallel = lineDefaults.tools().parallel();
-            }
-            o = o.withTools(ChatFlags.tools(node.get("tools").toString(), "\"tools\"", choice).withParallel(parallel));
-        } else if (node.has("tool_choice")) {
-            if (lineDefaults.tools() == null) {
-                throw new IllegalArgumentException("\"tool_choice\" needs \"tools\" (or --tools)");
-            }
-            o = o.withTools(lineDefaults.tools().withChoice(choice));
-        }
-        return new BatchLine(id, messages, o);
-    }
-
-    /** A message of a line: system, user, assistant (maybe with tool_calls) or tool (with tool_call_id). */
-    private static ChatMessage message(JsonNode m) {
-        ChatMessage.Role role = ChatMessage.Role.of(m.path("role").asText(""));
-        String content = m.path("content").isNull() ? "" : m.path("content").asText("");
-        return switch (role) {
-            case TOOL -> {
-                if (!m.path("tool_call_id").isTextual()) {
-                    throw new IllegalArgumentException("a tool message needs the \"tool_call_id\" of the call it answers");
-                }
-                yield ChatMessage.tool(m.get("tool_call_id").asText(), content);
-            }
-            case ASSISTANT -> m.has("tool_calls") ? ChatMessage.assistant(content, ToolCalls.fromJson(m.get("tool_calls")))
-                    : ChatMessage.assistant(content);
-            default -> new ChatMessage(role, content);
-        };
-    }
-
-    private static List<String> stops(JsonNode stop) {
-        List<String> stops = new ArrayList<>();
-        if (stop.isTextual()) {
-            stops.add(stop.asText());
-        } else if (stop.isArray()) {
-            stop.forEach(s -> stops.add(s.asText()));
-        } else {
-            throw new IllegalArgumentException("\"stop\" must be a string or an array of strings");
-        }
-        return stops;
+        return otherwise;
     }
 }

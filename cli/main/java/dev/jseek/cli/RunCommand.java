@@ -8,8 +8,7 @@ import dev.jseek.chat.ChatTemplate;
 import dev.jseek.chat.ChatTurn;
 import dev.jseek.chat.ToolCall;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jseek.wire.TurnRecord;
 import dev.jseek.Context;
 import dev.jseek.ContextParams;
 import dev.jseek.Generator;
@@ -176,22 +175,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static String toJson(ChatTurn turn) {
-        ObjectMapper mapper = new ObjectMapper();
-        ObjectNode record = mapper.createObjectNode();
-        record.put("reasoning", turn.reasoning());
-        record.put("answer", turn.answer());
-        ToolCalls.put(record, turn);
-        record.put("stop", turn.stop().name().toLowerCase(Locale.ROOT));
-        ChatTurn.Stats s = turn.stats();
-        ObjectNode stats = record.putObject("stats");
-        stats.put("prompt_tokens", s.promptTokens());
-        stats.put("prompt_tokens_per_second", s.promptTokensPerSecond());
-        stats.put("generated_tokens", s.generatedTokens());
-        stats.put("reasoning_tokens", s.reasoningTokens());
-        stats.put("generation_tokens_per_second", s.generationTokensPerSecond());
-        stats.put("first_token_seconds", s.firstTokenNanos() / 1e9);
-        stats.put("reasoning_seconds", s.reasoningNanos() / 1e9);
-        return record.toString();
+        return TurnRecord.of(turn).toString();
     }
 
     private static void printStats(PrintWriter err, ChatTurn turn) {

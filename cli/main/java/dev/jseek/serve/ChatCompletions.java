@@ -8,7 +8,8 @@ import dev.jseek.Generator;
 import dev.jseek.chat.ChatEngine;
 import dev.jseek.chat.ChatOptions;
 import dev.jseek.chat.ChatTurn;
-import dev.jseek.chat.ToolCall;
+import dev.jseek.wire.OpenAiChat;
+import dev.jseek.wire.OpenAiResult;
 
 import java.io.IOException;
 import java.util.concurrent.BlockingQueue;
@@ -43,13 +44,13 @@ final class ChatCompletions {
     private static final Delta END = new Delta(null, null);
 
     void handle(HttpExchange exchange, JsonNode body) throws IOException, InterruptedException {
-        ChatRequest request = ChatRequest.parse(body);
-        ChatOptions options = request.options(defaults); // every value checked before the request queues
-        String id = Responses.randomId("chatcmpl-");
+        // every value checked before the request queues
+        OpenAiChat.Request request = OpenAiChat.read(body, defaults.reply());
+        String id = OpenAiResult.randomId("chatcmpl-");
         long created = System.currentTimeMillis() / 1000;
         BlockingQueue<Delta> deltas = new LinkedBlockingQueue<>();
         // refused before anything was sent (a full queue, a prompt that does not fit): the exception is the answer
-        ChatEngine.Handle handle = engine.submit(request.messages(), options.reply(), listener(deltas));
+        ChatEngine.Handle handle = engine.submit(request.messages(), request.reply(), listener(deltas));
         handle.result().whenComplete((reply, failure) -> deltas.add(END));
         try {
             respond(exchange, request, handle, deltas, id, created);
@@ -60,7 +61,7 @@ final class ChatCompletions {
         }
     }
 
-    private void respond(HttpExchange exchange, ChatRequest request, ChatEngine.Handle handle, BlockingQueue<Delta> deltas,
+    private void respond(HttpExchange exchange, OpenAiChat.Request request, ChatEngine.Handle handle, BlockingQueue<Delta> deltas,
                          String id, long created) throws IOException, InterruptedException {
         if (request.stream()) {
             stream(new EventStream(exchange), handle, deltas, id, created, request.includeUsage());
@@ -182,17 +183,17 @@ final class ChatCompletions {
             delta.put("role", "assistant").put("content", "");
         }
         if (!turn.toolCalls().isEmpty()) {
-            ArrayNode calls = toolCalls(turn);
+            ArrayNode calls = OpenAiResult.toolCalls(turn.toolCalls());
             for (int i = 0; i < calls.size(); i++) {
                 ((ObjectNode) calls.get(i)).put("index", i);
             }
             delta.set("tool_calls", calls);
         }
-        events.send(chunk(id, created, delta, finishReason(turn)));
+        events.send(chunk(id, created, delta, OpenAiResult.Finish.of(turn).wireName()));
         if (includeUsage) {
             ObjectNode last = header(id, created, "chat.completion.chunk");
             last.putArray("choices");
-            last.set("usage", usage(turn));
+            last.set("usage", OpenAiResult.usage(turn.stats()));
             events.send(last);
         }
         events.done();
@@ -206,7 +207,7 @@ final class ChatCompletions {
 
     private ObjectNode completion(String id, long created, ChatTurn turn) {
         ObjectNode response = header(id, created, "chat.completion");
-        ObjectNode message = Responses.choice(response, finishReason(turn)).putObject("message");
+        ObjectNode message = Responses.choice(response, OpenAiResult.Finish.of(turn).wireName()).putObject("message");
         message.put("role", "assistant");
         if (turn.answer().isEmpty() && !turn.toolCalls().isEmpty()) {
             message.putNull("content"); // OpenAI's shape for a reply that only calls tools
@@ -217,9 +218,9 @@ final class ChatCompletions {
             message.put("reasoning_content", turn.reasoning());
         }
         if (!turn.toolCalls().isEmpty()) {
-            message.set("tool_calls", toolCalls(turn));
+            message.set("tool_calls", OpenAiResult.toolCalls(turn.toolCalls()));
         }
-        response.set("usage", usage(turn));
+        response.set("usage", OpenAiResult.usage(turn.stats()));
         return response;
     }
 
@@ -232,37 +233,4 @@ final class ChatCompletions {
         node.put("system_fingerprint", "jseek");
         return node;
     }
-
-    private static ArrayNode toolCalls(ChatTurn turn) {
-        ArrayNode calls = Json.MAPPER.createArrayNode();
-        for (ToolCall call : turn.toolCalls()) {
-            ObjectNode c = calls.addObject();
-            c.put("id", call.id().isEmpty() ? Responses.randomId("call_") : call.id());
-            c.put("type", "function");
-            ObjectNode f = c.putObject("function");
-            f.put("name", call.name());
-            f.put("arguments", call.arguments());
-        }
-        return calls;
-    }
-
-    private static ObjectNode usage(ChatTurn turn) {
-        ChatTurn.Stats s = turn.stats();
-        ObjectNode usage = Json.MAPPER.createObjectNode();
-        usage.put("prompt_tokens", s.promptTokens());
-        usage.put("completion_tokens", s.generatedTokens());
-        usage.put("total_tokens", s.promptTokens() + s.generatedTokens());
-        usage.putObject("prompt_tokens_details").put("cached_tokens", s.promptTokens() - s.decodedPromptTokens());
-        usage.putObject("completion_tokens_details").put("reasoning_tokens", s.reasoningTokens());
-        return usage;
-    }
-
-    /** length before tool_calls: a call cut off by max_tokens is not one to run. */
-    private static String finishReason(ChatTurn turn) {
-        return switch (turn.stop()) {
-            case MAX_TOKENS, CONTEXT_FULL -> "length";
-            default -> turn.toolCalls().isEmpty() ? "stop" : "tool_calls";
-        };
-    }
-
 }

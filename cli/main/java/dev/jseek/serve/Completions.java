@@ -10,11 +10,12 @@ import dev.jseek.Model;
 import dev.jseek.Sampler;
 import dev.jseek.SamplerParams;
 import dev.jseek.chat.ChatOptions;
+import dev.jseek.chat.ReplyOptions;
 import dev.jseek.chat.StopStrings;
+import dev.jseek.wire.OpenAiCompletion;
+import dev.jseek.wire.OpenAiResult;
 
 import java.io.IOException;
-import java.util.Iterator;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,9 +27,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * runs on it; the others wait in a {@link Gate} with the chat requests' queue bound.
  */
 final class Completions implements AutoCloseable {
-    private static final Set<String> KNOWN = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "seed", "stop",
-            "stream", "stream_options", "n", "echo", "user", "frequency_penalty", "presence_penalty", "top_k", "min_p", "logprobs", "suffix", "best_of");
-
     private final Model model;
     private final ChatOptions defaults;
     private final String modelId;
@@ -49,36 +47,14 @@ final class Completions implements AutoCloseable {
     }
 
     void handle(HttpExchange exchange, JsonNode body) throws IOException, InterruptedException {
-        if (!body.isObject()) {
-            throw ApiError.badRequest("invalid_json", "The request body must be a JSON object.");
-        }
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!KNOWN.contains(name)) {
-                throw ApiError.badRequest("unknown_parameter", "Unrecognized request argument supplied: " + name + ".");
-            }
-        }
-        if (body.path("echo").asBoolean(false) || (body.hasNonNull("suffix")) || body.hasNonNull("logprobs")
-                || (body.hasNonNull("best_of") && body.get("best_of").asInt() != 1) || (body.hasNonNull("n") && body.get("n").asInt() != 1)) {
-            throw ApiError.invalidValue("echo, suffix, logprobs, best_of and n other than 1 are not supported by this server.");
-        }
-        JsonNode p = body.get("prompt");
-        if (p != null && p.isArray() && p.size() == 1) {
-            p = p.get(0);
-        }
-        if (p == null || !p.isTextual() || p.asText().isEmpty()) {
-            throw ApiError.badRequest("missing_required_parameter", "prompt must be a non-empty string (or an array of one).");
-        }
-        String prompt = p.asText();
-        // the chat request's checks for the shared fields: sampling, max_tokens, stop
-        ObjectNode asChat = body.deepCopy();
-        asChat.retain("temperature", "top_p", "top_k", "min_p", "seed", "stop", "frequency_penalty", "presence_penalty", "max_tokens");
-        asChat.putArray("messages").addObject().put("role", "user").put("content", "-");
-        ChatOptions options = ChatRequest.parse(asChat).options(defaults);
-        int maxTokens = body.hasNonNull("max_tokens") ? options.maxTokens() : 16; // OpenAI's default for completions
-        boolean stream = body.path("stream").asBoolean(false);
-        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        String id = Responses.randomId("cmpl-");
+        // the same reader and sentences as a chat request's for the shared fields: sampling, max_tokens, stop
+        OpenAiCompletion.Request request = OpenAiCompletion.read(body, defaults.reply());
+        ReplyOptions options = request.reply();
+        String prompt = request.prompt();
+        int maxTokens = options.maxTokens();
+        boolean stream = request.stream();
+        boolean includeUsage = request.includeUsage();
+        String id = OpenAiResult.randomId("cmpl-");
         long created = System.currentTimeMillis() / 1000;
         EventStream events = stream ? new EventStream(exchange) : null;
 
@@ -106,12 +82,9 @@ final class Completions implements AutoCloseable {
             }
             throw new ApiError(503, "server_error", "cancelled", "The server is shutting down; the completion was cancelled.");
         }
-        String finish = stops.stopped() || result.stopReason() == Generator.StopReason.END_OF_GENERATION
-                || result.stopReason() == Generator.StopReason.STOPPED ? "stop" : "length";
-        ObjectNode usage = Json.MAPPER.createObjectNode();
-        usage.put("prompt_tokens", result.stats().promptTokens());
-        usage.put("completion_tokens", result.tokens().length);
-        usage.put("total_tokens", result.stats().promptTokens() + result.tokens().length);
+        // a stop string ends the text as the end of generation would
+        String finish = (stops.stopped() ? OpenAiResult.Finish.STOP : OpenAiResult.Finish.of(result.stopReason(), false)).wireName();
+        ObjectNode usage = OpenAiResult.usage(result.stats().promptTokens(), result.tokens().length);
         if (events == null) {
             ObjectNode response = chunk(id, created, text.toString(), finish);
             response.set("usage", usage);

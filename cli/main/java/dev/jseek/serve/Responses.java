@@ -6,12 +6,11 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.jseek.InvalidRequestException;
 import dev.jseek.chat.ChatEngine;
 import dev.jseek.chat.ChatInputException;
+import dev.jseek.wire.InvalidFieldException;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 
 /** Writing whole responses, and turning any failure into the OpenAI error it is answered with. */
 final class Responses {
@@ -33,13 +32,6 @@ final class Responses {
         }
     }
 
-    /** An id as OpenAI's API makes them: {@code prefix} and 24 random hex digits. */
-    static String randomId(String prefix) {
-        byte[] b = new byte[12];
-        ThreadLocalRandom.current().nextBytes(b);
-        return prefix + HexFormat.of().formatHex(b);
-    }
-
     /** Adds the response's one choice (index 0, no logprobs) with its finish reason, null while a stream goes on. */
     static ObjectNode choice(ObjectNode response, String finishReason) {
         ObjectNode choice = response.putArray("choices").addObject();
@@ -55,7 +47,7 @@ final class Responses {
 
     /**
      * The one place a failure becomes the OpenAI error it is answered with: its own for an {@link ApiError}, 400 for
-     * the caller's mistake ({@link InvalidRequestException}), 503 for a full queue, else a 500 that names it.
+     * the caller's mistake ({@link InvalidRequestException}, with the wire's error code where a field was wrong), 503 for a full queue, else a 500 that names it.
      */
     static ApiError error(Throwable t) {
         return switch (t) {
@@ -63,6 +55,7 @@ final class Responses {
             case ChatEngine.Busy b -> new ApiError(503, "server_error", "server_busy", b.getMessage());
             case ChatInputException c when c.kind() == ChatInputException.Kind.CONTEXT_OVERFLOW ->
                     ApiError.badRequest("context_length_exceeded", c.getMessage());
+            case InvalidFieldException f -> ApiError.badRequest(f.code().wireName(), f.getMessage());
             case InvalidRequestException r -> ApiError.invalidValue(r.getMessage());
             default -> new ApiError(500, "server_error", "internal_error", "The server failed on this request: "
                     + (t.getMessage() == null ? t.getClass().getSimpleName() + " (a bug in jseek; please report it)" : t.getMessage()));

@@ -3,7 +3,9 @@ package dev.jseek.cli;
 import dev.jseek.TestModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jseek.InvalidRequestException;
 import dev.jseek.Model;
+import dev.jseek.wire.OpenAiChat;
 import dev.jseek.ModelParams;
 import dev.jseek.SamplerParams;
 import dev.jseek.chat.ChatListener;
@@ -28,6 +30,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BatchCommandTest {
@@ -84,6 +87,37 @@ class BatchCommandTest {
         assertTrue(r.get("d").get("error").asText().contains("top-p"));
         assertTrue(r.get("e").get("error").asText().contains("a parallel slot holds"), r.get("e").toString());
         assertTrue(r.get("line 3").get("error").asText().startsWith("line 3:"));
+    }
+
+    /**
+     * A line is read by the server's reader: a bad type or a penalty is an error record with the reader's own
+     * sentence (once read as 0.0 and ignored), a tool call's arguments are checked, and a typo is not ignored.
+     */
+    @Test
+    void aBadFieldIsTheWireReadersSentence() throws Exception {
+        List<String> lines = List.of(
+                "{\"id\": \"t\", \"prompt\": \"Hi\", \"temperature\": \"abc\"}",
+                "{\"id\": \"p\", \"prompt\": \"Hi\", \"frequency_penalty\": \"abc\"}",
+                "{\"id\": \"args\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", "
+                        + "\"tool_calls\": [{\"id\": \"c\", \"function\": {\"name\": \"f\", \"arguments\": \"[1]\"}}]}, "
+                        + "{\"role\": \"tool\", \"tool_call_id\": \"c\", \"content\": \"x\"}]}",
+                "{\"id\": \"typo\", \"prompt\": \"Hi\", \"temprature\": 0.5}");
+        Path input = Files.writeString(dir.resolve("bad.jsonl"), String.join("\n", lines) + "\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(ExitCodes.FAILURE, jseek(out, err, "batch", "-m", model.toString(), "-n", "4", input.toString()), err.toString());
+        Map<String, JsonNode> r = records(out.toString());
+        for (int i = 0; i < lines.size(); i++) {
+            com.fasterxml.jackson.databind.node.ObjectNode line = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(lines.get(i));
+            String id = line.remove("id").asText();
+            if (line.has("prompt")) {
+                line.putArray("messages").addObject().put("role", "user").put("content", line.remove("prompt").asText());
+            }
+            String sentence = assertThrows(InvalidRequestException.class,
+                    () -> OpenAiChat.read(line, ChatOptions.defaults().reply())).getMessage();
+            assertEquals("line " + (i + 1) + ": " + sentence, r.get(id).get("error").asText(), r.get(id).toString());
+        }
+        assertEquals("line 1: temperature must be a number, not \"abc\".", r.get("t").get("error").asText());
     }
 
     @Test

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.jseek.chat.ChatOptions;
+import dev.jseek.wire.InvalidFieldException;
+import dev.jseek.wire.OpenAiChat;
 
 import java.io.IOException;
 import java.net.http.HttpRequest;
@@ -12,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,6 +108,22 @@ class OpenAiServerTest {
         JsonNode answer = Json.MAPPER.readTree(choice.path("message").path("content").asText());
         assertTrue(List.of("yes", "no").contains(answer.path("answer").asText()), choice.toString());
         assertEquals("stop", choice.path("finish_reason").asText(), "the grammar ends the answer: " + choice);
+    }
+
+    /** A bad field is answered with the wire reader's own sentence (the same one a batch line's error record holds). */
+    @Test
+    void aBadFieldIsTheWireReadersSentence() throws Exception {
+        for (String field : List.of("\"temperature\": \"abc\"", "\"presence_penalty\": \"abc\"")) {
+            String body = HELLO + ", " + field + "}";
+            HttpResponse<String> r = s.post("/v1/chat/completions", body);
+            assertError(r, 400, "invalid_value");
+            String sentence = assertThrows(InvalidFieldException.class,
+                    () -> OpenAiChat.read(Json.MAPPER.readTree(body), ChatOptions.defaults().reply())).getMessage();
+            assertEquals(sentence, TestServer.json(r).path("error").path("message").asText());
+        }
+        HttpResponse<String> completion = s.post("/v1/completions", "{\"prompt\": \"x\", \"temperature\": \"abc\"}");
+        assertError(completion, 400, "invalid_value");
+        assertEquals("temperature must be a number, not \"abc\".", TestServer.json(completion).path("error").path("message").asText());
     }
 
     @Test

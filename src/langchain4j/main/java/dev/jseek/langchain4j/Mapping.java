@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jseek.Grammar;
 import dev.jseek.chat.ChatTools;
 import dev.jseek.chat.ChatTurn;
+import dev.jseek.wire.OpenAiResult;
 import dev.jseek.chat.ToolCall;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -124,13 +125,12 @@ final class Mapping {
                 .build();
     }
 
+    /** The wire's one mapping of the stop reason, in LangChain4j's names. */
     private static FinishReason finishReason(ChatTurn turn) {
-        if (!turn.toolCalls().isEmpty()) {
-            return FinishReason.TOOL_EXECUTION;
-        }
-        return switch (turn.stop()) {
-            case END_OF_GENERATION, STOPPED -> FinishReason.STOP;
-            case MAX_TOKENS, CONTEXT_FULL -> FinishReason.LENGTH;
+        return switch (OpenAiResult.Finish.of(turn)) {
+            case STOP -> FinishReason.STOP;
+            case LENGTH -> FinishReason.LENGTH;
+            case TOOL_CALLS -> FinishReason.TOOL_EXECUTION;
             case CANCELLED -> FinishReason.OTHER;
         };
     }

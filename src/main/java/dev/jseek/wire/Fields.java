@@ -1,0 +1,125 @@
+package dev.jseek.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import static dev.jseek.wire.InvalidFieldException.invalid;
+
+/** Strict readers of one JSON field: absent or null is "not given", any other wrong type is a sentence naming the field. */
+final class Fields {
+    private Fields() {
+    }
+
+    static void object(JsonNode body, String what) {
+        if (body == null || !body.isObject()) {
+            String type = body == null ? "nothing" : body.getNodeType().toString().toLowerCase(Locale.ROOT);
+            throw new InvalidFieldException(InvalidFieldException.Code.INVALID_JSON, what + " must be a JSON object, not " + type + ".");
+        }
+    }
+
+    /** Every field of {@code node} is in {@code known}: a typo must not be ignored silently. */
+    static void known(JsonNode node, Set<String> known, String where) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw new InvalidFieldException(InvalidFieldException.Code.UNKNOWN_PARAMETER, where == null
+                        ? "Unrecognized request argument supplied: " + name + "."
+                        : "Unrecognized argument in " + where + ": " + name + ".");
+            }
+        }
+    }
+
+    static boolean given(JsonNode body, String name) {
+        return body.hasNonNull(name);
+    }
+
+    static boolean bool(JsonNode body, String name, boolean otherwise) {
+        Boolean b = bool(body, name);
+        return b == null ? otherwise : b;
+    }
+
+    static Boolean bool(JsonNode body, String name) {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isBoolean()) {
+            throw invalid(name + " must be true or false, not " + n + ".");
+        }
+        return n.asBoolean();
+    }
+
+    static Float number(JsonNode body, String name) {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isNumber()) {
+            throw invalid(name + " must be a number, not " + n + ".");
+        }
+        return (float) n.asDouble();
+    }
+
+    static Integer integer(JsonNode body, String name) {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw invalid(name + " must be an integer, not " + n + ".");
+        }
+        return n.asInt();
+    }
+
+    static Long longInteger(JsonNode body, String name) {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw invalid(name + " must be an integer, not " + n + ".");
+        }
+        return n.asLong();
+    }
+
+    /** A string field; {@code what} says what kind of text is wanted. */
+    static String text(JsonNode body, String name, String what) {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual() || n.asText().isBlank()) {
+            throw invalid(name + " must be " + what + ", not " + n + ".");
+        }
+        return n.asText();
+    }
+
+    /** A string or an array of strings (OpenAI's stop). */
+    static List<String> strings(JsonNode body, String name) {
+        JsonNode node = body.get(name);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.isTextual()) {
+            return List.of(node.asText());
+        }
+        List<String> list = new ArrayList<>();
+        if (node.isArray()) {
+            for (JsonNode s : node) {
+                if (!s.isTextual()) {
+                    break;
+                }
+                list.add(s.asText());
+            }
+            if (list.size() == node.size()) {
+                return list;
+            }
+        }
+        throw invalid(name + " must be a string or an array of strings, not " + node + ".");
+    }
+}
