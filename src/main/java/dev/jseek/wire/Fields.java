@@ -7,6 +7,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 import static dev.jseek.wire.InvalidFieldException.invalid;
 
@@ -44,59 +46,36 @@ final class Fields {
     }
 
     static Boolean bool(JsonNode body, String name) {
-        JsonNode n = body.get(name);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isBoolean()) {
-            throw invalid(name + " must be true or false, not " + n + ".");
-        }
-        return n.asBoolean();
+        return read(body, name, JsonNode::isBoolean, "true or false", JsonNode::asBoolean);
     }
 
     static Float number(JsonNode body, String name) {
-        JsonNode n = body.get(name);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isNumber()) {
-            throw invalid(name + " must be a number, not " + n + ".");
-        }
-        return (float) n.asDouble();
+        return read(body, name, JsonNode::isNumber, "a number", n -> (float) n.asDouble());
     }
 
     static Integer integer(JsonNode body, String name) {
-        JsonNode n = body.get(name);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw invalid(name + " must be an integer, not " + n + ".");
-        }
-        return n.asInt();
+        return read(body, name, n -> n.isIntegralNumber() && n.canConvertToInt(), "an integer", JsonNode::asInt);
     }
 
     static Long longInteger(JsonNode body, String name) {
-        JsonNode n = body.get(name);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-            throw invalid(name + " must be an integer, not " + n + ".");
-        }
-        return n.asLong();
+        return read(body, name, n -> n.isIntegralNumber() && n.canConvertToLong(), "an integer", JsonNode::asLong);
     }
 
     /** A string field; {@code what} says what kind of text is wanted. */
     static String text(JsonNode body, String name, String what) {
+        return read(body, name, n -> n.isTextual() && !n.asText().isBlank(), what, JsonNode::asText);
+    }
+
+    /** The field's value; null when absent or null; "NAME must be WHAT, not VALUE." when {@code ok} refuses it. */
+    private static <T> T read(JsonNode body, String name, Predicate<JsonNode> ok, String what, Function<JsonNode, T> value) {
         JsonNode n = body.get(name);
         if (n == null || n.isNull()) {
             return null;
         }
-        if (!n.isTextual() || n.asText().isBlank()) {
+        if (!ok.test(n)) {
             throw invalid(name + " must be " + what + ", not " + n + ".");
         }
-        return n.asText();
+        return value.apply(n);
     }
 
     /** A string or an array of strings (OpenAI's stop). */

@@ -73,18 +73,22 @@ class OpenAiChatTest {
 
     @Test
     void badTypesAreSentencesNamingTheField() throws Exception {
-        badValue(HI + ", \"temperature\": \"abc\"}", "temperature must be a number, not \"abc\".");
-        badValue(HI + ", \"frequency_penalty\": [1]}", "frequency_penalty must be a number, not [1].");
-        badValue(HI + ", \"presence_penalty\": true}", "presence_penalty must be a number, not true.");
-        badValue(HI + ", \"top_k\": 1.5}", "top_k must be an integer, not 1.5.");
-        badValue(HI + ", \"seed\": 99999999999999999999}", "seed must be an integer, not 99999999999999999999.");
-        badValue(HI + ", \"max_tokens\": \"9\"}", "max_tokens must be an integer, not \"9\".");
-        badValue(HI + ", \"stream\": \"yes\"}", "stream must be true or false, not \"yes\".");
-        badValue(HI + ", \"stop\": [\"a\", 1]}", "stop must be a string or an array of strings, not [\"a\",1].");
-        badValue(HI + ", \"reasoning_effort\": 3}", "reasoning_effort must be a level name such as high or max, not 3.");
-        badValue(HI + ", \"parallel_tool_calls\": \"no\"}", "parallel_tool_calls must be true or false, not \"no\".");
-        badValue(HI + ", \"response_format\": \"json\"}", "response_format must be an object with a type: text, json_object or json_schema.");
-        badValue(HI + ", \"stream_options\": 1}", "stream_options must be an object such as {\"include_usage\": true}.");
+        String[][] cases = {
+                {"\"temperature\": \"abc\"", "temperature must be a number, not \"abc\"."},
+                {"\"frequency_penalty\": [1]", "frequency_penalty must be a number, not [1]."},
+                {"\"presence_penalty\": true", "presence_penalty must be a number, not true."},
+                {"\"top_k\": 1.5", "top_k must be an integer, not 1.5."},
+                {"\"seed\": 99999999999999999999", "seed must be an integer, not 99999999999999999999."},
+                {"\"max_tokens\": \"9\"", "max_tokens must be an integer, not \"9\"."},
+                {"\"stream\": \"yes\"", "stream must be true or false, not \"yes\"."},
+                {"\"stop\": [\"a\", 1]", "stop must be a string or an array of strings, not [\"a\",1]."},
+                {"\"reasoning_effort\": 3", "reasoning_effort must be a level name such as high or max, not 3."},
+                {"\"parallel_tool_calls\": \"no\"", "parallel_tool_calls must be true or false, not \"no\"."},
+                {"\"response_format\": \"json\"", "response_format must be an object with a type: text, json_object or json_schema."},
+                {"\"stream_options\": 1", "stream_options must be an object such as {\"include_usage\": true}."}};
+        for (String[] c : cases) {
+            badValue(HI + ", " + c[0] + "}", c[1]);
+        }
     }
 
     @Test
