@@ -82,6 +82,9 @@ class BatchCommandTest {
             assertTrue(r.get(ok).has("answer") && r.get(ok).get("stats").get("generated_tokens").asInt() > 0, r.get(ok).toString());
         }
         assertTrue(r.get("b").get("stats").get("generated_tokens").asInt() <= 5);
+        List<String> keys = new ArrayList<>();
+        r.get("a").get("stats").fieldNames().forEachRemaining(keys::add);
+        assertEquals(List.of("prompt_tokens", "cached_prompt_tokens", "prompt_tokens_per_second", "generated_tokens", "reasoning_tokens", "generation_tokens_per_second", "first_token_seconds", "reasoning_seconds"), keys, "run --json's stats shape (RunCommandTest)");
         assertTrue(r.get("line 5").get("error").asText().contains("id a appears more than once"), r.get("line 5").toString());
         assertTrue(r.get("c").get("error").asText().contains("no \"prompt\""));
         assertTrue(r.get("d").get("error").asText().contains("top-p"));
