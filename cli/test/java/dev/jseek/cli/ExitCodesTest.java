@@ -66,4 +66,17 @@ class ExitCodesTest {
         assertTrue(line.contains("NullPointerException") && line.contains("--verbose") && !line.contains("java.lang"), line);
         assertEquals("Disk full.", ExitCodes.sentence(new java.io.IOException("Disk full.")));
     }
+
+    /** run takes no request JSON, but a wire mistake anywhere in the CLI is a usage error told in the reader's sentence. */
+    @Test
+    void aBadWireFieldIsAUsageErrorInTheReadersSentence() throws Exception {
+        var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"temperature\": \"abc\"}");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.jseek.wire.InvalidFieldException.class,
+                () -> dev.jseek.wire.OpenAiChat.read(body, dev.jseek.chat.ChatOptions.defaults().reply()));
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new RunCommand()).setErr(new java.io.PrintWriter(err));
+        assertEquals(ExitCodes.USAGE, ExitCodes.handle(e, cli, null));
+        assertEquals("jseek: temperature must be a number, not \"abc\".", err.toString().strip());
+    }
 }
