@@ -3,15 +3,13 @@ package dev.jseek.chat;
 import dev.jseek.Context;
 import dev.jseek.ContextParams;
 import dev.jseek.Generator;
-import dev.jseek.Model;
-import dev.jseek.ModelParams;
 import dev.jseek.Sampler;
 import dev.jseek.SamplerParams;
+import dev.jseek.LoadedModel;
 import dev.jseek.TestModels;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,22 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * prompt alone, an oversize prompt fails alone, per-request token limits, and a cancel that ends everything.
  */
 class EngineBatchTest {
-    private static Model model;
+    @RegisterExtension
+    static final LoadedModel MODEL = new LoadedModel(TestModels::tiny);
     private static final List<String> QUESTIONS = List.of("Why is the sea salty?", "Name three planets.",
             "What is 2+2? Explain step by step, with every detail you can think of.", "Hi", "深度求索是什么？", "Tell me a joke 🐳");
 
-    @BeforeAll
-    static void load() {
-        model = Model.load(TestModels.tiny(), ModelParams.defaults());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
-    }
-
     private static ChatEngine engine(int parallel, int contextPerSequence) {
-        return new ChatEngine(model, new ChatEngine.Options(null,
+        return new ChatEngine(MODEL.get(), new ChatEngine.Options(null,
                 ContextParams.defaults().withContextSize(contextPerSequence * parallel).withSequences(parallel), Integer.MAX_VALUE));
     }
 
@@ -69,12 +58,12 @@ class EngineBatchTest {
     }
 
     private static Alone alone(String question, int maxTokens) {
-        try (Context ctx = model.newContext(ContextParams.defaults());
-             Sampler greedy = new Sampler(model.vocab(), SamplerParams.greedy());
+        try (Context ctx = MODEL.get().newContext(ContextParams.defaults());
+             Sampler greedy = new Sampler(MODEL.get().vocab(), SamplerParams.greedy());
              Generator g = new Generator(ctx, 0)) {
             int[] feed;
-            try (ChatTemplate own = ChatTemplate.of(model)) {
-                feed = new ChatPrompt(model.vocab(), own).build(List.of(ChatMessage.user(question)), ReplyOptions.defaults()).tokens();
+            try (ChatTemplate own = ChatTemplate.of(MODEL.get())) {
+                feed = new ChatPrompt(MODEL.get().vocab(), own).build(List.of(ChatMessage.user(question)), ReplyOptions.defaults()).tokens();
             }
             int[] tokens = new int[maxTokens];
             float[] gaps = new float[maxTokens];

@@ -1,12 +1,10 @@
 package dev.jseek.chat;
 
-import dev.jseek.Model;
-import dev.jseek.ModelParams;
+import dev.jseek.LoadedModel;
 import dev.jseek.TestModels;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,17 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class JinjaTemplatesConcurrencyTest {
     private static final String TOOLS = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", "
             + "\"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}]";
-    private static Model model;
-
-    @BeforeAll
-    static void load() {
-        model = Model.load(TestModels.tiny(), ModelParams.defaults());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
-    }
+    @RegisterExtension
+    static final LoadedModel MODEL = new LoadedModel(TestModels::tiny);
 
     private record Request(List<ChatMessage> messages, ReplyOptions options) {
     }
@@ -67,8 +56,8 @@ class JinjaTemplatesConcurrencyTest {
 
     @Test
     void rendersAtOnceEqualRendersOneAtATime() throws Exception {
-        try (ChatTemplate v32 = ChatTemplate.jinja(model, LlamaSource.read("models/templates/deepseek-ai-DeepSeek-V3.2.jinja"), "V3.2")) {
-            ChatPrompt prompts = new ChatPrompt(model.vocab(), v32);
+        try (ChatTemplate v32 = ChatTemplate.jinja(MODEL.get(), LlamaSource.read("models/templates/deepseek-ai-DeepSeek-V3.2.jinja"), "V3.2")) {
+            ChatPrompt prompts = new ChatPrompt(MODEL.get().vocab(), v32);
             List<Request> requests = requests();
             List<String> serial = requests.stream().map(r -> rendered(prompts, r)).toList();
             int threads = 4;
